@@ -1,0 +1,146 @@
+"""Board ``type`` strings to peripheral models: the one table the board loader builds models from.
+
+Errors carry ``key`` (the offending key of the board entry, or ``mhu.<key>`` for the board's
+``[mhu]`` table) and a message that states only the problem, so the loader can report
+``file: key: problem``.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from .base import Peripheral
+from .mhuv2 import AIDR_BY_REVISION, MAX_CHANNELS, MhuLink, MhuV2Receiver, MhuV2Sender
+from .pl011 import Pl011
+from .scc import MuscaB1Scc
+
+Factory = Callable[[str, Mapping[str, Any], dict[str, MhuLink], Mapping[str, Any]], Peripheral]
+
+COMMON_KEYS = frozenset({"name", "type", "core", "base", "ns_alias"})
+ALLOWED_KEYS: dict[str, frozenset[str]] = {
+    "pl011": frozenset({"irqs"}),
+    "musca_b1_scc": frozenset({"controls", "irqs"}),
+    "mhuv2_sender": frozenset({"link", "irqs"}),
+    "mhuv2_receiver": frozenset({"link", "irqs"}),
+}
+MHU_DEFAULTS = {"channels": 1, "revision": "2.0"}
+
+
+class PeripheralConfigError(ValueError):
+    """A board entry's parameter is wrong; ``key`` names it, the message says what is wrong."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(problem)
+        self.key = key
+
+
+class UnknownPeripheralType(KeyError):
+    """A board entry names a ``type`` that no model implements."""
+
+    key = "type"
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def validate_mhu_config(mhu_config: Mapping[str, Any]) -> tuple[int, str]:
+    """Check the board's ``[mhu]`` table and return (channels, revision), defaults filled in."""
+    unknown = sorted(set(mhu_config) - set(MHU_DEFAULTS))
+    if unknown:
+        raise PeripheralConfigError(f"mhu.{unknown[0]}", f"unknown key (allowed: {', '.join(MHU_DEFAULTS)})")
+    channels = mhu_config.get("channels", MHU_DEFAULTS["channels"])
+    revision = mhu_config.get("revision", MHU_DEFAULTS["revision"])
+    if isinstance(channels, bool) or not isinstance(channels, int) or not 1 <= channels <= MAX_CHANNELS:
+        raise PeripheralConfigError("mhu.channels", f"must be an integer 1..{MAX_CHANNELS}, got {channels!r}")
+    if revision not in AIDR_BY_REVISION:
+        raise PeripheralConfigError("mhu.revision",
+                                    f"must be one of {', '.join(map(repr, AIDR_BY_REVISION))}, got {revision!r}")
+    return channels, revision
+
+
+def check_keys(type_name: str, params: Mapping[str, Any]) -> None:
+    """Reject keys that the type does not take (common keys are always allowed)."""
+    allowed = COMMON_KEYS | ALLOWED_KEYS[type_name]
+    for key in sorted(params):
+        if key not in allowed:
+            raise PeripheralConfigError(key, f"not a key of a '{type_name}' peripheral "
+                                             f"(allowed: {', '.join(sorted(allowed))})")
+
+
+def _check_irqs(type_name: str, outputs: tuple[str, ...], irqs: Any) -> None:
+    """``irqs`` must map outputs of the model to non-negative interrupt numbers."""
+    if not isinstance(irqs, Mapping):
+        raise PeripheralConfigError("irqs", f"must be a table of output = irq number, got {irqs!r}")
+    for output, number in irqs.items():
+        if output not in outputs:
+            raise PeripheralConfigError(f"irqs.{output}", f"'{type_name}' has no output '{output}' "
+                                                          f"(it has: {', '.join(outputs)})")
+        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+            raise PeripheralConfigError(f"irqs.{output}", f"must be a non-negative integer, got {number!r}")
+
+
+def _link_for(params: Mapping[str, Any], links: dict[str, MhuLink], mhu_config: Mapping[str, Any]) -> MhuLink:
+    """The shared link named by ``params['link']``, created on first use."""
+    name = params.get("link")
+    if not isinstance(name, str) or not name:
+        raise PeripheralConfigError("link", f"an MHU frame needs a link name (a non-empty string), got {name!r}")
+    if name not in links:
+        channels, revision = validate_mhu_config(mhu_config)
+        links[name] = MhuLink(name, channels, revision)
+    return links[name]
+
+
+def _mhu_frame(cls: type[MhuV2Sender] | type[MhuV2Receiver]) -> Factory:
+    """Factory for one MHU frame class: finds or creates its link, then attaches a new frame."""
+    def build(name: str, params: Mapping[str, Any], links: dict[str, MhuLink],
+              mhu_config: Mapping[str, Any]) -> Peripheral:
+        link = _link_for(params, links, mhu_config)
+        current = getattr(link, cls.KIND)
+        if current is not None:
+            raise PeripheralConfigError("link", f"link '{link.name}' already has a {cls.KIND} ('{current.name}')")
+        if "irqs" in params:        # before attaching, so a bad entry leaves the link untouched
+            _check_irqs(cls.TYPE, cls.outputs_for(link.channels), params["irqs"])
+        return cls(name, link)
+    return build
+
+
+def _scc(name: str, params: Mapping[str, Any], links: dict[str, MhuLink], mhu_config: Mapping[str, Any]) -> Peripheral:
+    controls = params.get("controls")
+    if controls is not None and (not isinstance(controls, str) or not controls):
+        raise PeripheralConfigError("controls", f"must name a core (a non-empty string), got {controls!r}")
+    return MuscaB1Scc(name)
+
+
+def _pl011(name: str, params: Mapping[str, Any], links: dict[str, MhuLink], mhu_config: Mapping[str, Any]) -> Peripheral:
+    return Pl011(name)
+
+
+PERIPHERAL_TYPES: dict[str, Factory] = {
+    "pl011": _pl011,
+    "musca_b1_scc": _scc,
+    "mhuv2_sender": _mhu_frame(MhuV2Sender),
+    "mhuv2_receiver": _mhu_frame(MhuV2Receiver),
+}
+
+
+def create(type_name: str, name: str, params: Mapping[str, Any], links: dict[str, MhuLink],
+           mhu_config: Mapping[str, Any]) -> Peripheral:
+    """Build the model for one board ``[[peripherals]]`` entry; ``links`` is shared across calls."""
+    factory = PERIPHERAL_TYPES.get(type_name)
+    if factory is None:
+        raise UnknownPeripheralType(f"unknown peripheral type {type_name!r} "
+                                    f"(known: {', '.join(sorted(PERIPHERAL_TYPES))})")
+    check_keys(type_name, params)
+    model = factory(name, params, links, mhu_config)
+    if "irqs" in params:
+        _check_irqs(type_name, model.OUTPUTS, params["irqs"])
+    return model
+
+
+def link_problems(links: Mapping[str, MhuLink]) -> list[str]:
+    """Links that lack a sender or a receiver, as messages (empty when every link is complete)."""
+    problems = []
+    for name, link in sorted(links.items()):
+        missing = [kind for kind in ("sender", "receiver") if getattr(link, kind) is None]
+        if missing:
+            problems.append(f"MHU link '{name}' has no {' and no '.join(missing)}")
+    return problems

@@ -1,0 +1,385 @@
+"""Board description: a TOML file naming the cores, their memory, shared windows and peripherals.
+
+``load_board`` parses and validates the whole file and reports every problem as
+``file: key: problem`` so users can fix board files without reading the emulator's code.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from psaemu.platform.errors import ConfigError
+from psaemu.platform.numbers import parse_number
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+#: Unicorn maps memory in 1 KiB pages on Arm; every region and window must respect them.
+PAGE = 0x400
+#: The System Control Space every Cortex-M core has; regions may not cover it.
+SCS_BASE, SCS_SIZE = 0xE000E000, 0x1000
+CPUS = {"cortex-m33": "v8m", "cortex-m0plus": "v6m", "cortex-m0": "v6m"}
+REGION_KINDS = ("flash", "ram", "rom")
+RESET_MODES = ("run", "held")
+MAX_IRQS = {"v8m": 480, "v6m": 32}
+PROXY_MACROS = ("SHARED_BUFFER_SIZE", "PSA_PROXY_SHARED_MEMORY_BASE",
+                "PSA_PROXY_SHARED_MEMORY_SIZE", "PSA_PROXY_ADDR_TRANSLATION")
+DEFAULT_BOARD = "musca_b1"
+
+
+@dataclass(frozen=True)
+class Region:
+    """A memory region of one core, optionally with a Non-secure alias of the same store."""
+
+    core: str
+    name: str
+    base: int
+    size: int
+    kind: str
+    ns_alias: int | None = None
+
+    @property
+    def end(self) -> int:
+        return self.base + self.size
+
+
+@dataclass(frozen=True)
+class Window:
+    """One backing store seen by several cores, each at its own base address."""
+
+    name: str
+    size: int
+    bases: dict[str, int]
+
+
+@dataclass(frozen=True)
+class PeripheralSpec:
+    """A peripheral instance on one core's bus, with its type-specific parameters."""
+
+    name: str
+    type: str
+    core: str
+    base: int
+    ns_alias: int | None
+    params: dict[str, Any]
+    key: str
+
+
+@dataclass
+class CoreSpec:
+    """A CPU of the board: its model, clock, interrupt controller size and memory."""
+
+    name: str
+    cpu: str
+    clock_hz: int
+    priority_bits: int
+    num_irqs: int
+    reset: str
+    regions: list[Region] = field(default_factory=list)
+
+    @property
+    def arch(self) -> str:
+        return CPUS[self.cpu]
+
+
+@dataclass
+class Board:
+    """A validated board description."""
+
+    path: str
+    name: str
+    description: str
+    cores: dict[str, CoreSpec]
+    windows: list[Window]
+    peripherals: list[PeripheralSpec]
+    mhu: dict[str, Any]
+    proxy: dict[str, int]
+
+    def region_at(self, core: str, addr: int) -> Region | None:
+        """The region of ``core`` holding ``addr`` through its base or its Non-secure alias."""
+        for r in self.cores[core].regions:
+            if r.base <= addr < r.end or (r.ns_alias is not None and r.ns_alias <= addr < r.ns_alias + r.size):
+                return r
+        return None
+
+
+#: Board files shipped with psaemu (package data beside this module).
+BOARDS_DIR = Path(__file__).resolve().parent / "boards"
+
+
+def builtin_board_path(name: str) -> Path:
+    """Path of a board file shipped with psaemu (``musca_b1``)."""
+    return BOARDS_DIR / f"{name}.toml"
+
+
+def builtin_boards() -> list[str]:
+    """Names of the board files shipped with psaemu."""
+    return sorted(p.stem for p in BOARDS_DIR.glob("*.toml"))
+
+
+def load_board(path: str | Path | None = None) -> Board:
+    """Load and validate a board file; a bare name selects a built-in board."""
+    if path is None:
+        path = builtin_board_path(DEFAULT_BOARD)
+    p = Path(path)
+    if not p.exists() and not p.suffix and str(p.name) in builtin_boards():
+        p = builtin_board_path(str(p))
+    if not p.exists():
+        raise ConfigError(f"{p}: board file not found (built-in boards: {', '.join(builtin_boards())})")
+    try:
+        data = tomllib.loads(p.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read board file: {exc}") from None
+    return _BoardParser(str(p), data).parse()
+
+
+class _BoardParser:
+    """Walks the TOML document, collecting ``key: problem`` errors before raising them together."""
+
+    def __init__(self, path: str, data: dict[str, Any]) -> None:
+        self.path = path
+        self.data = data
+        self.errors: list[str] = []
+
+    # -- helpers --------------------------------------------------------------------------
+    def err(self, key: str, problem: str) -> None:
+        self.errors.append(f"{self.path}: {key}: {problem}")
+
+    def table(self, obj: Any, key: str) -> dict[str, Any]:
+        if not isinstance(obj, dict):
+            self.err(key, f"expected a table, got {type(obj).__name__}")
+            return {}
+        return obj
+
+    def keys(self, obj: dict[str, Any], key: str, allowed: set[str] | tuple[str, ...]) -> None:
+        for k in obj:
+            if k not in allowed:
+                self.err(f"{key}.{k}" if key else k, f"unknown key (allowed: {', '.join(sorted(allowed))})")
+
+    def number(self, obj: dict[str, Any], name: str, key: str, *, required: bool = True,
+               minimum: int | None = None, maximum: int | None = None, align: int | None = None) -> int | None:
+        full = f"{key}.{name}"
+        if name not in obj:
+            if required:
+                self.err(full, "missing")
+            return None
+        try:
+            value = parse_number(obj[name])
+        except ValueError as exc:
+            self.err(full, str(exc))
+            return None
+        if minimum is not None and value < minimum:
+            self.err(full, f"{value:#x} is below the minimum {minimum:#x}")
+            return None
+        if maximum is not None and value > maximum:
+            self.err(full, f"{value:#x} is above the maximum {maximum:#x}")
+            return None
+        if align and value % align:
+            self.err(full, f"{value:#x} is not aligned to {align:#x} (Unicorn maps memory in {PAGE:#x}-byte pages)")
+            return None
+        return value
+
+    def choice(self, obj: dict[str, Any], name: str, key: str, choices: tuple[str, ...] | list[str],
+               default: str | None = None) -> str | None:
+        value = obj.get(name, default)
+        if value is None:
+            self.err(f"{key}.{name}", f"missing (one of: {', '.join(choices)})")
+            return None
+        if value not in choices:
+            self.err(f"{key}.{name}", f"{value!r} is not one of: {', '.join(choices)}")
+            return None
+        return value
+
+    def string(self, obj: dict[str, Any], name: str, key: str) -> str | None:
+        value = obj.get(name)
+        if not isinstance(value, str) or not value:
+            self.err(f"{key}.{name}", "missing or not a non-empty string")
+            return None
+        return value
+
+    # -- sections -------------------------------------------------------------------------
+    def parse(self) -> Board:
+        d = self.data
+        self.keys(d, "", {"board", "cores", "windows", "peripherals", "mhu", "proxy"})
+        meta = self.table(d.get("board", {}), "board")
+        self.keys(meta, "board", {"name", "description"})
+        name = meta.get("name") or Path(self.path).stem
+        cores = self.parse_cores(self.table(d.get("cores", {}), "cores"))
+        windows = self.parse_windows(d.get("windows", []), cores)
+        mhu = self.parse_mhu(self.table(d.get("mhu", {}), "mhu"))
+        peripherals = self.parse_peripherals(d.get("peripherals", []), cores)
+        proxy = self.parse_proxy(self.table(d.get("proxy", {}), "proxy"))
+        if not self.errors:
+            self.check_layout(cores, windows, peripherals)
+        if self.errors:
+            raise ConfigError("\n".join(self.errors))
+        return Board(self.path, str(name), str(meta.get("description", "")), cores, windows,
+                     peripherals, mhu, proxy)
+
+    def parse_cores(self, cores_tab: dict[str, Any]) -> dict[str, CoreSpec]:
+        if not cores_tab:
+            self.err("cores", "a board needs at least one core ([cores.<name>] tables)")
+        cores: dict[str, CoreSpec] = {}
+        for cname, ctab in cores_tab.items():
+            key = f"cores.{cname}"
+            ctab = self.table(ctab, key)
+            self.keys(ctab, key, {"cpu", "clock_hz", "priority_bits", "num_irqs", "reset", "regions"})
+            cpu = self.choice(ctab, "cpu", key, list(CPUS))
+            arch = CPUS.get(cpu or "", "v8m")
+            clock = self.number(ctab, "clock_hz", key, minimum=1000)
+            pbits = self.number(ctab, "priority_bits", key, required=False, minimum=2,
+                                maximum=8 if arch == "v8m" else 2)
+            nirq = self.number(ctab, "num_irqs", key, required=False, minimum=1, maximum=MAX_IRQS[arch])
+            reset = self.choice(ctab, "reset", key, RESET_MODES, default="run")
+            spec = CoreSpec(cname, cpu or "", clock or 0, pbits or (3 if arch == "v8m" else 2),
+                            nirq or 32, reset or "run")
+            regions = ctab.get("regions", [])
+            if not isinstance(regions, list):
+                self.err(f"{key}.regions", "expected an array of tables ([[cores.NAME.regions]])")
+                regions = []
+            seen: set[str] = set()
+            for i, rtab in enumerate(regions):
+                rkey = f"{key}.regions[{i}]"
+                rtab = self.table(rtab, rkey)
+                self.keys(rtab, rkey, {"name", "base", "size", "kind", "ns_alias"})
+                rname = self.string(rtab, "name", rkey)
+                if rname in seen:
+                    self.err(f"{rkey}.name", f"region name {rname!r} is used twice on core {cname!r}")
+                seen.add(rname or "")
+                base = self.number(rtab, "base", rkey, align=PAGE, maximum=0xFFFFFFFF)
+                size = self.number(rtab, "size", rkey, align=PAGE, minimum=PAGE)
+                kind = self.choice(rtab, "kind", rkey, REGION_KINDS, default="ram")
+                alias = self.number(rtab, "ns_alias", rkey, required=False, align=PAGE, maximum=0xFFFFFFFF)
+                if None not in (rname, base, size, kind):
+                    if base + size > 1 << 32:
+                        self.err(f"{rkey}.size", f"region {rname!r} runs past the 4 GiB address space")
+                    else:
+                        spec.regions.append(Region(cname, rname, base, size, kind, alias))
+            cores[cname] = spec
+        return cores
+
+    def parse_windows(self, windows: Any, cores: dict[str, CoreSpec]) -> list[Window]:
+        out: list[Window] = []
+        if not isinstance(windows, list):
+            self.err("windows", "expected an array of tables ([[windows]])")
+            return out
+        for i, wtab in enumerate(windows):
+            key = f"windows[{i}]"
+            wtab = self.table(wtab, key)
+            self.keys(wtab, key, {"name", "size", *cores})
+            name = self.string(wtab, "name", key)
+            size = self.number(wtab, "size", key, align=PAGE, minimum=PAGE)
+            bases = {}
+            for cname in cores:
+                if cname in wtab:
+                    b = self.number(wtab, cname, key, align=PAGE, maximum=0xFFFFFFFF)
+                    if b is not None:
+                        bases[cname] = b
+            missing = [c for c in cores if c not in wtab]
+            if missing and len(cores) > 1:
+                self.err(key, f"window {name!r} has no base for core(s) {', '.join(missing)}: a shared "
+                              f"window needs the address at which every core sees it")
+            if name and size and len(bases) == len(cores):
+                out.append(Window(name, size, bases))
+        return out
+
+    def parse_mhu(self, tab: dict[str, Any]) -> dict[str, Any]:
+        self.keys(tab, "mhu", {"channels", "revision"})
+        channels = self.number(tab, "channels", "mhu", required=False, minimum=1, maximum=124)
+        revision = self.choice(tab, "revision", "mhu", ("2.0", "2.1"), default="2.0")
+        return {"channels": channels or 1, "revision": revision or "2.0"}
+
+    def parse_peripherals(self, entries: Any, cores: dict[str, CoreSpec]) -> list[PeripheralSpec]:
+        from psaemu.peripherals.catalog import ALLOWED_KEYS
+
+        out: list[PeripheralSpec] = []
+        if not isinstance(entries, list):
+            self.err("peripherals", "expected an array of tables ([[peripherals]])")
+            return out
+        names: set[str] = set()
+        for i, ptab in enumerate(entries):
+            key = f"peripherals[{i}]"
+            ptab = self.table(ptab, key)
+            name = self.string(ptab, "name", key)
+            if name in names:
+                self.err(f"{key}.name", f"peripheral name {name!r} is used twice")
+            names.add(name or "")
+            ptype = ptab.get("type")
+            if ptype not in ALLOWED_KEYS:
+                self.err(f"{key}.type", f"unknown peripheral type {ptype!r} (known: {', '.join(sorted(ALLOWED_KEYS))})")
+                continue
+            common = {"name", "type", "core", "base", "ns_alias", "irqs"}
+            self.keys(ptab, key, common | set(ALLOWED_KEYS[ptype]))
+            core = self.choice(ptab, "core", key, list(cores))
+            base = self.number(ptab, "base", key, align=PAGE, maximum=0xFFFFFFFF)
+            alias = self.number(ptab, "ns_alias", key, required=False, align=PAGE, maximum=0xFFFFFFFF)
+            params = {k: v for k, v in ptab.items() if k not in common}
+            irqs = self.table(ptab.get("irqs", {}), f"{key}.irqs")
+            parsed_irqs: dict[str, int] = {}
+            for out_name in irqs:
+                n = self.number(irqs, out_name, f"{key}.irqs", minimum=0)
+                if n is not None and core in cores and n >= cores[core].num_irqs:
+                    self.err(f"{key}.irqs.{out_name}", f"IRQ {n} does not exist on core {core!r} "
+                                                       f"(num_irqs = {cores[core].num_irqs})")
+                elif n is not None:
+                    parsed_irqs[out_name] = n
+            params["irqs"] = parsed_irqs
+            if "controls" in params and params["controls"] not in cores:
+                self.err(f"{key}.controls", f"no core named {params['controls']!r} (cores: {', '.join(cores)})")
+            if None not in (name, core, base):
+                out.append(PeripheralSpec(name, ptype, core, base, alias, params, key))
+        return out
+
+    def parse_proxy(self, tab: dict[str, Any]) -> dict[str, int]:
+        self.keys(tab, "proxy", PROXY_MACROS)
+        out = {}
+        for macro in PROXY_MACROS:
+            v = self.number(tab, macro, "proxy", required=False, minimum=0, maximum=0xFFFFFFFF)
+            if v is not None:
+                out[macro] = v
+        return out
+
+    # -- cross checks ---------------------------------------------------------------------
+    def check_layout(self, cores: dict[str, CoreSpec], windows: list[Window],
+                     peripherals: list[PeripheralSpec]) -> None:
+        """No two things may claim the same address on one core; windows must fit their stores."""
+        spans: dict[str, list[tuple[int, int, str]]] = {c: [(SCS_BASE, SCS_SIZE, "the System Control Space")]
+                                                         for c in cores}
+        for c in cores.values():
+            for i, r in enumerate(c.regions):
+                spans[c.name].append((r.base, r.size, f"cores.{c.name}.regions[{i}] ({r.name})"))
+                if r.ns_alias is not None:
+                    spans[c.name].append((r.ns_alias, r.size, f"cores.{c.name}.regions[{i}].ns_alias ({r.name})"))
+        for i, w in enumerate(windows):
+            owners = []
+            for cname, base in w.bases.items():
+                holder = next((r for r in cores[cname].regions
+                               if r.base <= base < r.end or (r.ns_alias is not None and r.ns_alias <= base < r.ns_alias + r.size)), None)
+                if holder is None:
+                    spans[cname].append((base, w.size, f"windows[{i}] ({w.name})"))
+                    continue
+                start = holder.base if holder.base <= base < holder.end else holder.ns_alias
+                if base + w.size > start + holder.size:
+                    self.err(f"windows[{i}].{cname}", f"window {w.name!r} ({base:#x}+{w.size:#x}) runs past the end "
+                                                      f"of region {holder.name!r} on core {cname!r}")
+                owners.append(cname)
+            if len(owners) > 1:
+                self.err(f"windows[{i}]", f"window {w.name!r} falls inside regions of several cores "
+                                          f"({', '.join(owners)}): only one core may own the backing store")
+        for p in peripherals:
+            size = 0x1000
+            spans[p.core].append((p.base, size, f"{p.key} ({p.name})"))
+            if p.ns_alias is not None:
+                spans[p.core].append((p.ns_alias, size, f"{p.key}.ns_alias ({p.name})"))
+        for cname, items in spans.items():
+            items.sort()
+            for (b1, s1, n1), (b2, s2, n2) in zip(items, items[1:]):
+                if b2 < b1 + s1:
+                    self.err(n2.split(" ")[0], f"{n2} at {b2:#x} overlaps {n1} ({b1:#x}..{b1 + s1 - 1:#x}) "
+                                               f"on core {cname!r}")

@@ -1,0 +1,155 @@
+"""The ``psaemu`` command line: a thin layer over :class:`Machine` that never shows a traceback
+for an expected error."""
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import metadata
+from typing import Sequence
+
+from psaemu.platform.board import builtin_boards, load_board
+from psaemu.platform.errors import PsaEmuError
+from psaemu.platform.images import DEFAULT_PAIR, image_path
+from psaemu.platform.machine import DEFAULT_QUANTUM, Machine
+from psaemu.platform.numbers import fmt_size, parse_number
+
+EXIT_CODES = """exit status:
+  0..119  the firmware's own exit status (semihosting SYS_EXIT / SYS_EXIT_EXTENDED)
+  120     configuration error (board file, option)
+  121     image error (ELF cannot be loaded on that core)
+  122     the firmware faulted (a fault report is printed)
+  123     protocol error
+  124     a budget ran out (--max-instructions, --timeout) or every core waits forever
+  125     other psaemu error
+"""
+
+
+def _version() -> str:
+    try:
+        return metadata.version("psa-proxy-emu")
+    except metadata.PackageNotFoundError:      # running from a source tree without install
+        return "unknown"
+
+
+def _number(text: str) -> int:
+    try:
+        return parse_number(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="psaemu", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Instruction-level emulator of the TF-M PSA Proxy platform: a Host Cortex-M33 and a "
+                    "Secure Enclave Cortex-M0+ joined by MHUv2 mailboxes and shared SRAM.",
+        epilog=EXIT_CODES)
+    parser.add_argument("--version", action="version", version=f"psaemu {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run firmware on the board and stream each core's console",
+                         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES)
+    run.add_argument("--board", metavar="FILE", help="board file or built-in board name (default: musca_b1)")
+    run.add_argument("--host", metavar="ELF", help=f"Host image (default: prebuilt {DEFAULT_PAIR}_host.elf)")
+    run.add_argument("--se", metavar="ELF", help=f"SE image (default: prebuilt {DEFAULT_PAIR}_se.elf)")
+    run.add_argument("--image", action="append", default=[], metavar="CORE=ELF",
+                     help="load ELF on CORE (for boards whose cores are not named host/se); repeatable")
+    run.add_argument("--max-instructions", type=_number, metavar="N",
+                     help="stop after N instructions over all cores (exit 124)")
+    run.add_argument("--timeout", type=float, metavar="S", help="stop after S seconds of wall-clock time (exit 124)")
+    run.add_argument("--quantum", type=_number, default=DEFAULT_QUANTUM, metavar="N",
+                     help=f"instructions per scheduling slice (default {DEFAULT_QUANTUM}); smaller = lower "
+                          f"cross-core interrupt latency, slower")
+    run.add_argument("--fault-policy", choices=("report", "firmware"), default="report",
+                     help="report: stop at the first fault with a report (default); firmware: deliver faults "
+                          "to the firmware's handlers and stop only on lockup or a handler that spins")
+    run.add_argument("--trace-events", metavar="FILE", help="write the event trace (interrupts, MHU, SVC...)")
+    run.add_argument("--quiet", "-q", action="store_true", help="do not stream console output")
+    run.add_argument("--stats", action="store_true", help="print instruction counts, virtual and wall time")
+
+    boards = sub.add_parser("boards", help="list the built-in boards")
+    boards.set_defaults(func=cmd_boards)
+    check = sub.add_parser("check", help="validate a board file and print its memory maps")
+    check.add_argument("board", nargs="?", help="board file or built-in name (default: musca_b1)")
+    check.set_defaults(func=cmd_check)
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def _stream(core: str, line: str) -> None:
+    print(f"[{core}] {line}", flush=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    board = load_board(args.board)
+    images: dict[str, str] = {}
+    explicit = {"host": args.host, "se": args.se}
+    for spec in args.image:
+        core, sep, path = spec.partition("=")
+        if not sep:
+            raise PsaEmuError(f"--image {spec!r}: expected CORE=ELF, e.g. --image se=build/se.elf")
+        explicit[core] = path
+    if not any(explicit.values()):
+        explicit = {c: str(image_path(f"{DEFAULT_PAIR}_{c}")) for c in ("host", "se") if c in board.cores}
+    for core, path in explicit.items():
+        if path:
+            if core not in board.cores:
+                raise PsaEmuError(f"board {board.name!r} has no core {core!r} (cores: {', '.join(board.cores)})")
+            images[core] = path
+    machine = Machine(board, quantum=args.quantum, fault_policy=args.fault_policy,
+                      console=None if args.quiet else _stream, trace_events=True)
+    for core, path in images.items():
+        machine.load(core, path)
+    result = machine.run(max_instructions=args.max_instructions, timeout=args.timeout)
+    if args.trace_events:
+        machine.events.write(args.trace_events)
+    if args.stats or result.reason != "exit":
+        counts = ", ".join(f"{n} {v:,}" for n, v in result.instructions.items())
+        print(f"psaemu: {counts} instructions; virtual {result.virtual_seconds * 1e3:.3f} ms; "
+              f"wall {result.wall_seconds:.3f} s", file=sys.stderr)
+    if result.error is not None:
+        raise result.error
+    print(f"psaemu: {result.message}", file=sys.stderr)
+    return result.exit_code
+
+
+def cmd_boards(_args: argparse.Namespace) -> int:
+    for name in builtin_boards():
+        b = load_board(name)
+        print(f"{name:<12} {b.description}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    board = load_board(args.board)
+    machine = Machine(board, trace_events=False)
+    print(f"{board.path}: OK ({board.name}: {', '.join(f'{c.name} {c.cpu}' for c in board.cores.values())})")
+    for name, amap in machine.memory.maps.items():
+        print(amap.describe().replace("  0x", "  0x"))
+    for w in board.windows:
+        views = ", ".join(f"{c}@{b:#010x}" for c, b in w.bases.items())
+        print(f"window {w.name}: {fmt_size(w.size)} seen by {views}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except PsaEmuError as exc:
+        report = getattr(exc, "report", "")
+        if report:
+            print(report, file=sys.stderr)
+        print(f"psaemu: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("psaemu: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

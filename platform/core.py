@@ -1,0 +1,518 @@
+"""One emulated CPU: a Unicorn instance, its System Control Space and exception engine, its hooks.
+
+The core runs in slices of ``count`` instructions chosen by the scheduler. Synchronous events
+(SVC, BKPT, EXC_RETURN, faults, WFI/WFE/SEV) are handled in hooks; interrupts raised by other
+models are taken between slices.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Callable
+
+import unicorn.arm_const as A
+from unicorn import (UC_ARCH_ARM, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID, UC_ERR_READ_UNMAPPED,
+                     UC_ERR_WRITE_UNMAPPED, UC_HOOK_CODE, UC_HOOK_INSN_INVALID, UC_HOOK_INTR,
+                     UC_HOOK_MEM_FETCH_UNMAPPED, UC_HOOK_MEM_READ_UNMAPPED, UC_HOOK_MEM_WRITE_UNMAPPED,
+                     UC_MEM_FETCH_UNMAPPED, UC_MEM_WRITE_UNMAPPED, UC_MODE_THUMB, UC_PROT_ALL, Uc, UcError)
+
+from psaemu.platform import semihosting
+from psaemu.platform.board import CoreSpec
+from psaemu.platform.exceptions import ExceptionEngine, ExcReturnError
+from psaemu.platform.faults import Fault
+from psaemu.platform.loader import Image
+from psaemu.platform.nvic import (BUSFAULT, HARDFAULT, IRQ0, MEMMANAGE, SVCALL, SYSTICK, USAGEFAULT, Nvic,
+                                  exception_name)
+from psaemu.platform.scs import SCS_BASE, SEVONPEND, SLEEPONEXIT, SystemControlSpace
+from psaemu.platform.systick import SysTick
+
+if TYPE_CHECKING:
+    from psaemu.platform.machine import Machine
+
+INTR_SVC, INTR_PREFETCH_ABORT, INTR_DATA_ABORT, INTR_BKPT, INTR_EXC_EXIT = 2, 3, 4, 7, 8
+INTR_NOCP, INTR_INVSTATE = 17, 18
+#: An address no code ever runs at: ``emu_start`` always ends by count, stop or error.
+NEVER = 0xFFFFFFF0
+WFI16, WFE16, SEV16, YIELD16 = 0xBF30, 0xBF20, 0xBF40, 0xBF10
+WFI32, WFE32, SEV32 = (0xF3AF, 0x8003), (0xF3AF, 0x8002), (0xF3AF, 0x8004)
+#: Hook kind for "interrupt masking was just lowered": the instruction after CPSIE / MSR mask.
+UNMASK = 0x10000
+_MSR_MASK_REGS = {0x8810, 0x8811, 0x8812, 0x8813}        # MSR PRIMASK/BASEPRI/BASEPRI_MAX/FAULTMASK
+
+
+def scan_hints(data: bytes, base: int) -> list[tuple[int, int]]:
+    """(address, kind) of every place a hint hook is needed in a code image.
+
+    Kinds: WFI16/WFE16/SEV16 at the instruction itself (16- or 32-bit encodings), UNMASK at
+    the instruction following CPSIE i/f or MSR to a mask register.
+    """
+    hints = []
+    for off in range(0, len(data) - 1, 2):
+        hw = data[off] | data[off + 1] << 8
+        if hw in (WFI16, WFE16, SEV16):
+            hints.append((base + off, hw))
+        elif hw in (0xB662, 0xB661):                      # CPSIE i / CPSIE f
+            hints.append((base + off + 2, UNMASK))
+        elif off + 3 < len(data):
+            hw2 = data[off + 2] | data[off + 3] << 8
+            if hw == 0xF3AF:
+                kind = {WFI32[1]: WFI16, WFE32[1]: WFE16, SEV32[1]: SEV16}.get(hw2)
+                if kind is not None:
+                    hints.append((base + off, kind))
+            elif hw & 0xFFF0 == 0xF380 and hw2 in _MSR_MASK_REGS:
+                hints.append((base + off + 4, UNMASK))
+    return hints
+
+
+CPU_MODELS = {"cortex-m33": A.UC_CPU_ARM_CORTEX_M33, "cortex-m0plus": A.UC_CPU_ARM_CORTEX_M0,
+              "cortex-m0": A.UC_CPU_ARM_CORTEX_M0}
+GPRS = [getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)]
+REG_NAMES = [f"r{i}" for i in range(13)] + ["sp", "lr", "pc", "xpsr", "msp", "psp", "primask", "control"]
+_REG_IDS = GPRS + [A.UC_ARM_REG_SP, A.UC_ARM_REG_LR, A.UC_ARM_REG_PC, A.UC_ARM_REG_XPSR, A.UC_ARM_REG_MSP,
+                   A.UC_ARM_REG_PSP, A.UC_ARM_REG_PRIMASK, A.UC_ARM_REG_CONTROL]
+V8M_EXTRA = {"basepri": A.UC_ARM_REG_BASEPRI, "faultmask": A.UC_ARM_REG_FAULTMASK}
+
+
+class CoreState(Enum):
+    OFF = "off"            # held in reset or never given an image
+    RUNNING = "running"
+    SLEEPING = "sleeping"  # WFI: until an interrupt would be taken (ignoring PRIMASK)
+    WAITING = "waiting"    # WFE: until an event
+    BLOCKED = "blocked"    # a Python SVC handler waits for a condition
+    HALTED = "halted"      # exited, faulted or stopped for good
+
+
+@dataclass
+class Block:
+    """What a Python SVC handler returns to make the calling context wait.
+
+    ``ready()`` is polled by the scheduler; ``complete()`` runs once it is true (it usually
+    writes r0). ``what`` and ``budget_cycles`` produce the timeout report.
+    """
+
+    ready: Callable[[], bool]
+    complete: Callable[[], None]
+    what: str
+    budget_cycles: int | None = None
+    started: int = 0
+
+
+SvcHandler = Callable[["Core", int], "bool | Block"]
+
+
+class Core:
+    """A Cortex-M core of the machine."""
+
+    def __init__(self, machine: "Machine", spec: CoreSpec) -> None:
+        self.machine = machine
+        self.spec = spec
+        self.name = spec.name
+        self.arch = spec.arch
+        self.v8m = spec.arch == "v8m"
+        self.clock_hz = spec.clock_hz
+        self.uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)          # no UC_MODE_MCLASS: it forces the M33
+        self.uc.ctl_set_cpu_model(CPU_MODELS[spec.cpu])
+        self.uc.ctl_set_tcg_buffer_size(64 << 20)
+        self.nvic = Nvic(spec.num_irqs, spec.priority_bits, self.v8m)
+        self.systick = SysTick()
+        self.scs = SystemControlSpace(f"{self.name}.scs", self.arch, self.nvic, self.systick,
+                                      lambda: self.cycles, lambda: self.uc.reg_read(A.UC_ARM_REG_IPSR))
+        self.scs.connect("sysresetreq", lambda _v: self.machine.request_core_reset(self, "AIRCR.SYSRESETREQ"))
+        self.engine = ExceptionEngine(self.uc, self.nvic, self.v8m, self.v8m, lambda: self.scs.vtor)
+        self.image: Image | None = None
+        self.cycles = 0
+        self.instructions = 0
+        self.state = CoreState.OFF
+        self.event_register = False
+        self.block: Block | None = None
+        self.fault: Fault | None = None
+        self.fault_policy = "report"
+        self.svc_handlers: dict[int, SvcHandler] = {}
+        self.stop_requested = False
+        self._last_unmapped: tuple[int, int, int, int] | None = None
+        self._resume_pc: int | None = None
+        self._hint_hooks: list[int] = []
+        self.uc.mmio_map(SCS_BASE, 0x1000, self._scs_read, None, self._scs_write, None)
+        self.uc.hook_add(UC_HOOK_INTR, self._on_intr)
+        self.uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
+        self.uc.hook_add(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED,
+                         self._on_unmapped)
+
+    # -- helpers --------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return f"<Core {self.name} {self.spec.cpu} {self.state.value} pc={self.pc:#010x}>"
+
+    def trace(self, kind: str, **data: Any) -> None:
+        self.machine.events.record(self, kind, **data)
+
+    def console_write(self, data: bytes) -> None:
+        self.machine.console.write(self.name, data)
+
+    @property
+    def pc(self) -> int:
+        return self.uc.reg_read(A.UC_ARM_REG_PC)
+
+    def reg(self, name: str) -> int:
+        """Read a register by name (r0..r12, sp, lr, pc, xpsr, msp, psp, primask, control...)."""
+        rid = self._reg_id(name)
+        return self._privileged(lambda: self.uc.reg_read(rid))
+
+    def set_reg(self, name: str, value: int) -> None:
+        rid = self._reg_id(name)
+        self._privileged(lambda: self.uc.reg_write(rid, value & 0xFFFFFFFF))
+        if name in ("xpsr", "control", "ipsr"):
+            self.engine.refresh_hflags()
+
+    def registers(self) -> dict[str, int]:
+        """Every core register by name, read with privilege so banked values are right."""
+        names = REG_NAMES + (list(V8M_EXTRA) if self.v8m else [])
+        return {n: self.reg(n) for n in names}
+
+    def _reg_id(self, name: str) -> int:
+        name = name.lower()
+        if name in REG_NAMES:
+            return _REG_IDS[REG_NAMES.index(name)]
+        if self.v8m and name in V8M_EXTRA:
+            return V8M_EXTRA[name]
+        alias = {"r13": "sp", "r14": "lr", "r15": "pc"}.get(name)
+        if alias:
+            return self._reg_id(alias)
+        if name == "ipsr":
+            return A.UC_ARM_REG_IPSR
+        raise KeyError(f"core {self.name!r} has no register {name!r} (known: {', '.join(REG_NAMES)})")
+
+    def _privileged(self, fn: Callable[[], Any]) -> Any:
+        """Unicorn checks privilege on MSP/PSP/PRIMASK/CONTROL access; borrow Handler mode."""
+        uc = self.uc
+        if not self.v8m or uc.reg_read(A.UC_ARM_REG_IPSR) or not uc.reg_read(A.UC_ARM_REG_CONTROL) & 1:
+            return fn()
+        xpsr = uc.reg_read(A.UC_ARM_REG_XPSR)
+        uc.reg_write(A.UC_ARM_REG_XPSR_NZCVQG, xpsr | 3)
+        try:
+            return fn()
+        finally:
+            uc.reg_write(A.UC_ARM_REG_XPSR_NZCVQG, xpsr)
+            self.engine.refresh_hflags()
+
+    def read_word(self, addr: int) -> int:
+        return struct.unpack("<I", self.uc.mem_read(addr, 4))[0]
+
+    def symbolize(self, addr: int) -> str | None:
+        return self.image.symbolize(addr & ~1) if self.image else None
+
+    def where(self, addr: int) -> str:
+        sym = self.symbolize(addr)
+        return f"{addr:#010x} <{sym}>" if sym else f"{addr:#010x}"
+
+    # -- System Control Space bus ---------------------------------------------------------
+    def _scs_read(self, uc: Uc, offset: int, size: int, _ud: Any) -> int:
+        return self.scs.read(offset, size)
+
+    def _scs_write(self, uc: Uc, offset: int, size: int, value: int, _ud: Any) -> None:
+        self.scs.write(offset, size, value)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def load(self, image: Image) -> None:
+        """Remember the image; the machine writes its segments and calls :meth:`reset`."""
+        self.image = image
+        self._install_hint_hooks(image)
+
+    def reset(self) -> None:
+        """Cold reset: SCS to reset values, VTOR at the image's vector table, MSP and PC from it."""
+        self.scs.reset()
+        self.event_register = False
+        self.block = None
+        self.fault = None
+        if self.image is None:
+            self.state = CoreState.OFF
+            return
+        uc = self.uc
+        vt = self.image.vector_table or 0
+        self.scs.regs["VTOR"] = vt
+        msp, reset_pc = struct.unpack("<II", uc.mem_read(vt, 8))
+        uc.reg_write(A.UC_ARM_REG_XPSR, 0x01000000)
+        uc.reg_write(A.UC_ARM_REG_CONTROL, 0)
+        uc.reg_write(A.UC_ARM_REG_PRIMASK, 0)
+        if self.v8m:
+            uc.reg_write(A.UC_ARM_REG_BASEPRI, 0)
+            uc.reg_write(A.UC_ARM_REG_FAULTMASK, 0)
+        uc.reg_write(A.UC_ARM_REG_MSP, msp & ~3)
+        uc.reg_write(A.UC_ARM_REG_PSP, 0)
+        uc.reg_write(A.UC_ARM_REG_LR, 0xFFFFFFFF)
+        for r in GPRS:
+            uc.reg_write(r, 0)
+        uc.reg_write(A.UC_ARM_REG_PC, reset_pc | 1)
+        self.engine.refresh_hflags()
+        uc.ctl_flush_tb()
+        self.state = CoreState.RUNNING
+        self.trace("reset", vtor=vt, msp=msp, pc=reset_pc & ~1)
+
+    # -- hint instructions ----------------------------------------------------------------
+    def _install_hint_hooks(self, image: Image) -> None:
+        """Hook every halfword of loaded code that encodes WFI/WFE/SEV or unmasks interrupts.
+
+        A hook fires only at an instruction start, so candidates inside other instructions or
+        data cost nothing; this gives exact WFI/WFE/SEV handling, and interrupts taken right
+        after CPSIE/MSR PRIMASK, without a per-instruction hook.
+        """
+        for h in self._hint_hooks:
+            self.uc.hook_del(h)
+        self._hint_hooks = []
+        for seg in image.segments:
+            for base in {seg.vaddr, seg.paddr}:
+                for addr, kind in scan_hints(seg.data, base):
+                    cb = self._on_unmask if kind == UNMASK else self._on_hint
+                    self._hint_hooks.append(self.uc.hook_add(UC_HOOK_CODE, cb, kind, addr, addr))
+
+    def _on_unmask(self, uc: Uc, address: int, size: int, _kind: int) -> None:
+        """Just after CPSIE/MSR to a mask register: stop so a now-unmasked interrupt is taken here."""
+        if self.nvic.pending:
+            exc = self.nvic.best_pending()
+            if exc is not None and self.nvic.can_preempt(exc, self.execution_priority()):
+                self.stop_requested = True
+                uc.emu_stop()
+
+    def _on_hint(self, uc: Uc, address: int, size: int, kind: int) -> None:
+        next_pc = address + size
+        if kind == SEV16:
+            self.machine.signal_event(self)
+            return
+        uc.emu_stop()
+        self._resume_pc = next_pc           # applied after emu_start returns (PC is reset to the hint)
+        self.stop_requested = True
+        if kind == WFI16:
+            if not self.nvic.wakes_from_sleep():
+                self.sleep(CoreState.SLEEPING, "wfi", address)
+        elif self.event_register:
+            self.event_register = False
+        elif not self.nvic.wakes_from_sleep():
+            self.sleep(CoreState.WAITING, "wfe", address)
+
+    def sleep(self, state: CoreState, kind: str, address: int) -> None:
+        self.state = state
+        self.trace(kind, pc=address)
+
+    # -- running --------------------------------------------------------------------------
+    def run_slice(self, count: int) -> int:
+        """Run up to ``count`` instructions; returns the cycles the slice accounts for."""
+        self.stop_requested = False
+        self._last_unmapped = None
+        self._resume_pc = None
+        pc = self.uc.reg_read(A.UC_ARM_REG_PC)
+        try:
+            self.uc.emu_start(pc | 1, NEVER, count=count)
+        except UcError as exc:
+            self._on_uc_error(exc)
+        if self._resume_pc is not None:
+            self.uc.reg_write(A.UC_ARM_REG_PC, self._resume_pc | 1)
+        self.cycles += count
+        self.instructions += count
+        return count
+
+    def _on_uc_error(self, exc: UcError) -> None:
+        pc = self.uc.reg_read(A.UC_ARM_REG_PC)
+        if exc.errno in (UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED):
+            access, addr, size, value = self._last_unmapped or (exc.errno, 0, 0, 0)
+            if exc.errno == UC_ERR_FETCH_UNMAPPED or access == UC_MEM_FETCH_UNMAPPED:
+                self.raise_fault(BUSFAULT, 1 << 8, f"instruction fetch from unmapped address {addr:#010x}",
+                                 pc=pc, address=addr)
+            else:
+                verb = "write" if access == UC_MEM_WRITE_UNMAPPED else "read"
+                what = f"{verb} of {size} byte(s) at unmapped address {addr:#010x}"
+                if verb == "write":
+                    what += f" (value {value:#x})"
+                self.raise_fault(BUSFAULT, (1 << 9) | (1 << 15), what, pc=pc, address=addr, bfar=addr)
+        elif exc.errno == UC_ERR_INSN_INVALID:
+            self.raise_fault(USAGEFAULT, 1 << 16, "undefined or unsupported instruction", pc=pc)
+        else:
+            self.raise_fault(HARDFAULT, 0, f"Unicorn stopped with {exc}", pc=pc)
+
+    def _on_unmapped(self, uc: Uc, access: int, address: int, size: int, value: int, _ud: Any) -> bool:
+        self._last_unmapped = (access, address, size, value)
+        return False
+
+    def _on_invalid(self, uc: Uc) -> bool:
+        pc = uc.reg_read(A.UC_ARM_REG_PC)
+        prev = struct.unpack("<H", uc.mem_read(pc - 2, 2))[0] if pc >= 2 else 0
+        if prev in (WFE16, YIELD16):
+            # WFE/YIELD that the code scan did not see (code written at run time): PC is past it.
+            if prev == WFE16 and not self.event_register:
+                self.sleep(CoreState.WAITING, "wfe", pc - 2)
+                self.stop_requested = True
+                uc.emu_stop()
+            self.event_register = False if prev == WFE16 else self.event_register
+            return True
+        self.raise_fault(USAGEFAULT, 1 << 16, "undefined or unsupported instruction", pc=pc)
+        return True
+
+    def _on_intr(self, uc: Uc, intno: int, _ud: Any) -> None:
+        if intno == INTR_EXC_EXIT:
+            self._exception_return()
+        elif intno == INTR_SVC:
+            self._svc()
+        elif intno == INTR_BKPT:
+            pc = uc.reg_read(A.UC_ARM_REG_PC)
+            imm = uc.mem_read(pc, 1)[0]
+            if imm == 0xAB:
+                uc.reg_write(A.UC_ARM_REG_PC, (pc + 2) | 1)
+                semihosting.handle(self)
+                if self.state is CoreState.HALTED or self.machine.stopping:
+                    uc.emu_stop()
+            else:
+                self.raise_fault(HARDFAULT, 0, f"BKPT #{imm:#x} with no debugger attached", pc=pc,
+                                 hfsr=1 << 31)
+        elif intno == INTR_PREFETCH_ABORT:
+            pc = uc.reg_read(A.UC_ARM_REG_PC)
+            self.raise_fault(MEMMANAGE, 1 << 0, f"instruction fetch from execute-never address {pc:#010x}",
+                             pc=pc, address=pc)
+        elif intno == INTR_DATA_ABORT:
+            pc = uc.reg_read(A.UC_ARM_REG_PC)
+            self.raise_fault(USAGEFAULT, 1 << 24, "unaligned or faulting data access", pc=pc)
+        elif intno == INTR_NOCP:
+            self.raise_fault(USAGEFAULT, 1 << 19, "coprocessor instruction with no coprocessor",
+                             pc=uc.reg_read(A.UC_ARM_REG_PC))
+        else:
+            self.raise_fault(HARDFAULT, 0, f"CPU exception {intno} raised by Unicorn",
+                             pc=uc.reg_read(A.UC_ARM_REG_PC))
+
+    # -- SVC ------------------------------------------------------------------------------
+    def _svc(self) -> None:
+        uc = self.uc
+        pc = uc.reg_read(A.UC_ARM_REG_PC)
+        number = uc.mem_read(pc - 2, 1)[0]
+        handler = self.svc_handlers.get(number)
+        if handler is not None:
+            result = handler(self, number)
+            if isinstance(result, Block):
+                result.started = self.cycles
+                self.block = result
+                self.state = CoreState.BLOCKED
+                self.trace("svc_block", number=number, what=result.what)
+                self.stop_requested = True
+                uc.emu_stop()
+                return
+            if result:
+                self.trace("svc", number=number, handler="python")
+                return
+        self.trace("svc", number=number, handler="firmware")
+        if not self.nvic.can_preempt(SVCALL, self.execution_priority()):
+            self.raise_fault(HARDFAULT, 0, f"SVC #{number} while SVCall cannot preempt "
+                                           f"(execution priority {self.execution_priority()})", pc=pc - 2,
+                             hfsr=1 << 30)
+            return
+        self.engine.enter(SVCALL, return_pc=pc)
+
+    # -- interrupts -----------------------------------------------------------------------
+    def execution_priority(self) -> int:
+        uc = self.uc
+        primask, faultmask, basepri = self._privileged(
+            lambda: (uc.reg_read(A.UC_ARM_REG_PRIMASK),
+                     uc.reg_read(A.UC_ARM_REG_FAULTMASK) if self.v8m else 0,
+                     uc.reg_read(A.UC_ARM_REG_BASEPRI) if self.v8m else 0))
+        return self.nvic.execution_priority(primask, faultmask, basepri)
+
+    def set_irq_line(self, irq: int, level: bool) -> None:
+        """An interrupt input of this core changed level (wired from a peripheral output)."""
+        self.nvic.set_line(irq, level)
+        self.trace("irq_line", irq=irq, level=int(level))
+        if level and self.scs.regs["SCR"] & SEVONPEND:
+            self.event_register = True
+
+    def take_interrupts(self) -> None:
+        """Between slices: wake a sleeping core and enter the best pending exception if it may preempt."""
+        if self.state in (CoreState.OFF, CoreState.HALTED):
+            return
+        if self.state is CoreState.SLEEPING and self.nvic.wakes_from_sleep():
+            self.state = CoreState.RUNNING
+            self.trace("wake", reason="interrupt")
+        if self.state is CoreState.WAITING and (self.event_register or self.nvic.wakes_from_sleep()):
+            self.event_register = False
+            self.state = CoreState.RUNNING
+            self.trace("wake", reason="event")
+        if self.state is not CoreState.RUNNING:
+            return
+        exc = self.nvic.best_pending()
+        if exc is None or not self.nvic.can_preempt(exc, self.execution_priority()):
+            return
+        self.trace("exception_entry", exc=exc, name=exception_name(exc), pc=self.pc)
+        self.engine.enter(exc)
+
+    def _exception_return(self) -> None:
+        uc = self.uc
+        excret = uc.reg_read(A.UC_ARM_REG_PC) | 1
+        leaving = uc.reg_read(A.UC_ARM_REG_IPSR)
+
+        def chain(_excret: int) -> int | None:
+            exc = self.nvic.best_pending()
+            if exc is not None and self.nvic.can_preempt(exc, self.execution_priority()):
+                return exc
+            return None
+
+        try:
+            chained = self.engine.exception_return(excret, chain)
+        except ExcReturnError as err:
+            self.raise_fault(USAGEFAULT, 1 << 18, str(err), pc=uc.reg_read(A.UC_ARM_REG_PC))
+            return
+        if chained is not None:
+            self.trace("tail_chain", exc=chained, name=exception_name(chained), after=leaving)
+            return
+        self.trace("exception_return", exc=leaving, name=exception_name(leaving), pc=self.pc)
+        self.event_register = True
+        if self.scs.regs["SCR"] & SLEEPONEXIT and uc.reg_read(A.UC_ARM_REG_IPSR) == 0:
+            self.sleep(CoreState.SLEEPING, "sleep_on_exit", self.pc)
+            self.stop_requested = True
+            uc.emu_stop()
+
+    # -- faults ---------------------------------------------------------------------------
+    def raise_fault(self, exc: int, cfsr: int, what: str, *, pc: int, address: int | None = None,
+                    bfar: int | None = None, hfsr: int = 0) -> None:
+        """A synchronous fault: record its status bits, then deliver it or stop with a report.
+
+        With ``fault_policy`` "report" (the default) the machine stops at the faulting
+        instruction. With "firmware" the fault is escalated as the architecture says and
+        entered; a fault the firmware cannot take (lockup, a handler that spins on itself)
+        stops the machine.
+        """
+        regs = self.scs.regs
+        if not self.v8m and exc != HARDFAULT:
+            cfsr, exc = 0, HARDFAULT
+        regs["CFSR"] |= cfsr
+        regs["HFSR"] |= hfsr
+        if bfar is not None:
+            regs["BFAR"] = bfar
+        if address is not None and exc == MEMMANAGE:
+            regs["MMFAR"] = address
+        target = exc
+        exec_prio = self.execution_priority()
+        if exc != HARDFAULT and (not self.nvic.is_enabled(exc) or not self.nvic.can_preempt(exc, exec_prio)):
+            target = HARDFAULT
+            regs["HFSR"] |= 1 << 30
+        self.trace("fault", exc=target, name=exception_name(target), pc=pc, what=what)
+        lockup = target == HARDFAULT and exec_prio <= -1
+        handler = self.engine.vector(target) & ~1 if self.image else 0
+        spins = handler and self.uc.mem_read(handler, 2) == b"\xfe\xe7"
+        if self.fault_policy == "firmware" and not lockup and handler and not spins:
+            self.uc.reg_write(A.UC_ARM_REG_PC, pc | 1)
+            self.engine.enter(target)
+            return
+        note = ("lockup: fault while HardFault is active" if lockup else
+                "the firmware's handler spins on itself" if self.fault_policy == "firmware" else "")
+        self.fault = Fault(self.name, exception_name(exc), exception_name(target), what, pc, address, note)
+        self.state = CoreState.HALTED
+        self.uc.reg_write(A.UC_ARM_REG_PC, pc | 1)
+        self.stop_requested = True
+        self.uc.emu_stop()
+        self.machine.request_fault(self)
+
+    # -- snapshots of the exception frame -------------------------------------------------
+    def stacked_frame(self) -> dict[str, int] | None:
+        return self._privileged(self.engine.stacked_frame)
+
+    def check_blocked(self) -> None:
+        """Resume a core whose Python SVC handler's condition has become true."""
+        if self.state is CoreState.BLOCKED and self.block and self.block.ready():
+            block, self.block = self.block, None
+            self.state = CoreState.RUNNING
+            block.complete()
+            self.trace("svc_resume", what=block.what)

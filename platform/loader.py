@@ -1,0 +1,208 @@
+"""ELF images through LIEF: loadable segments at their load addresses, symbols, sections.
+
+``read_image`` checks that the file is a 32-bit little-endian Arm ELF built for the core's
+architecture and is complete; the machine then checks every segment against the core's map.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import lief
+
+from psaemu.platform.errors import ImageError
+
+lief.logging.disable()
+
+#: Tag_CPU_arch values of the Arm build attributes (ELF for the Arm Architecture, "aeabi").
+CPU_ARCH_NAMES = {1: "Armv4T", 2: "Armv5T", 6: "Armv6", 10: "Armv7", 11: "Armv6-M", 12: "Armv6S-M",
+                  13: "Armv7E-M", 14: "Armv8-A", 16: "Armv8-M.baseline", 17: "Armv8-M.mainline",
+                  21: "Armv8.1-M.mainline"}
+#: Which builds each core architecture can run.
+ACCEPTED_ARCH = {"v6m": {11, 12}, "v8m": {10, 11, 12, 13, 16, 17}}
+VECTOR_SYMBOLS = ("__Vectors", "__isr_vector", "g_pfnVectors", "__vector_table", "_vectors", "vector_table")
+VECTOR_SECTIONS = (".vectors", ".isr_vector", ".vector_table")
+
+
+@dataclass(frozen=True)
+class Segment:
+    paddr: int
+    vaddr: int
+    data: bytes
+    memsz: int
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    addr: int
+    size: int
+    loaded: bool      # False for NOLOAD/NOBITS sections
+    flags: int
+
+
+@dataclass
+class Image:
+    """A parsed firmware image: what to load and how to name addresses."""
+
+    path: str
+    entry: int
+    segments: list[Segment]
+    sections: dict[str, Section]
+    symbols: dict[str, int]
+    symbol_sizes: dict[str, int]
+    cpu_arch: int | None
+    vector_table: int | None = None
+    _sorted: list[tuple[int, str]] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self._sorted = sorted((a & ~1, n) for n, a in self.symbols.items())
+        self._keys = [a for a, _ in self._sorted]
+
+    def symbolize(self, addr: int) -> str | None:
+        """``name+0x12`` for the symbol at or below ``addr`` (within its size when known).
+
+        Only addresses inside one of the image's sections are named.
+        """
+        if not any(s.addr <= addr < s.addr + s.size for s in self.sections.values()):
+            return None
+        i = bisect.bisect_right(self._keys, addr) - 1
+        while i >= 0:
+            base, name = self._sorted[i]
+            size = self.symbol_sizes.get(name, 0)
+            if size == 0 or addr < base + size:
+                return name if addr == base else f"{name}+{addr - base:#x}"
+            if size and addr >= base + size:
+                return None
+            i -= 1
+        return None
+
+    def address_of(self, name: str) -> int:
+        """Address of a symbol (Thumb bit cleared); ImageError naming near misses if absent."""
+        if name in self.symbols:
+            return self.symbols[name] & ~1
+        close = [s for s in self.symbols if name.lower() in s.lower()][:5]
+        hint = f" (similar: {', '.join(close)})" if close else ""
+        raise ImageError(f"{self.path}: no symbol {name!r}{hint}")
+
+
+def _uleb(data: bytes, i: int) -> tuple[int, int]:
+    value = shift = 0
+    while i < len(data):
+        b = data[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            break
+    return value, i
+
+
+def cpu_arch_of(attributes: bytes) -> int | None:
+    """Tag_CPU_arch from an ``.ARM.attributes`` section, or None when absent or unreadable."""
+    if not attributes or attributes[0] != 0x41:
+        return None
+    i = 1
+    while i + 4 <= len(attributes):
+        length = int.from_bytes(attributes[i:i + 4], "little")
+        end = i + length
+        j = attributes.index(b"\0", i + 4) + 1
+        vendor = attributes[i + 4:j - 1]
+        if vendor == b"aeabi":
+            while j + 5 <= end:
+                tag, size = attributes[j], int.from_bytes(attributes[j + 1:j + 5], "little")
+                sub_end, k = j + size, j + 5
+                if tag == 1:                      # File attributes
+                    while k < sub_end:
+                        t, k = _uleb(attributes, k)
+                        if t in (4, 5, 67) or (t > 32 and t % 2 == 1):
+                            k = attributes.index(b"\0", k) + 1
+                        elif t == 32:
+                            _, k = _uleb(attributes, k)
+                            k = attributes.index(b"\0", k) + 1
+                        else:
+                            v, k = _uleb(attributes, k)
+                            if t == 6:
+                                return v
+                j = sub_end
+        if length == 0:
+            break
+        i = end
+    return None
+
+
+def read_image(path: str | Path, arch: str, core: str) -> Image:
+    """Parse ``path`` for a core of architecture ``arch`` ("v8m" or "v6m")."""
+    p = Path(path)
+    if not p.is_file():
+        raise ImageError(f"{p}: image file not found (give the path of an ELF built for the {core} core)")
+    raw = p.read_bytes()
+    if raw[:4] != b"\x7fELF":
+        raise ImageError(f"{p}: not an ELF file (starts with {raw[:4]!r}); give the .elf the linker produced, "
+                         f"not a .bin or .hex")
+    if len(raw) < 52:
+        raise ImageError(f"{p}: truncated ELF ({len(raw)} bytes, shorter than an ELF header)")
+    if raw[4] != 1 or raw[5] != 1:
+        raise ImageError(f"{p}: is a {'64' if raw[4] == 2 else '?'}-bit/"
+                         f"{'big' if raw[5] == 2 else 'little'}-endian ELF; the {core} core needs a 32-bit "
+                         f"little-endian Arm ELF")
+    elf = lief.ELF.parse(str(p))
+    if elf is None:
+        raise ImageError(f"{p}: LIEF cannot parse this ELF (corrupt or truncated file)")
+    machine = elf.header.machine_type
+    if machine != lief.ELF.ARCH.ARM:
+        raise ImageError(f"{p}: built for {str(machine).split('.')[-1]}, not Arm; the {core} core needs an image "
+                         f"built with arm-none-eabi-gcc")
+    segments: list[Segment] = []
+    for seg in elf.segments:
+        if seg.type != lief.ELF.Segment.TYPE.LOAD or seg.physical_size == 0 and seg.virtual_size == 0:
+            continue
+        if seg.file_offset + seg.physical_size > len(raw):
+            raise ImageError(f"{p}: truncated ELF: segment at {seg.physical_address:#010x} needs file bytes "
+                             f"{seg.file_offset:#x}..{seg.file_offset + seg.physical_size:#x} but the file has "
+                             f"{len(raw):#x}")
+        data = raw[seg.file_offset:seg.file_offset + seg.physical_size]
+        segments.append(Segment(seg.physical_address, seg.virtual_address, data, seg.virtual_size))
+    if not segments:
+        raise ImageError(f"{p}: has no loadable segments (PT_LOAD); is it an object file rather than a linked image?")
+    sections: dict[str, Section] = {}
+    attributes = b""
+    for s in elf.sections:
+        if not s.name:
+            continue
+        if s.name == ".ARM.attributes":
+            attributes = bytes(s.content)
+        alloc = bool(s.flags & lief.ELF.Section.FLAGS.ALLOC.value)
+        if alloc:
+            sections[s.name] = Section(s.name, s.virtual_address, s.size,
+                                       s.type != lief.ELF.Section.TYPE.NOBITS, int(s.flags))
+    symbols: dict[str, int] = {}
+    sizes: dict[str, int] = {}
+    for sym in elf.symbols:
+        if not sym.name or sym.type not in (lief.ELF.Symbol.TYPE.FUNC, lief.ELF.Symbol.TYPE.OBJECT,
+                                            lief.ELF.Symbol.TYPE.NOTYPE):
+            continue
+        if sym.shndx == 0 or sym.name.startswith("$"):
+            continue
+        if sym.name not in symbols or sym.binding == lief.ELF.Symbol.BINDING.GLOBAL:
+            symbols[sym.name] = sym.value
+            sizes[sym.name] = sym.size
+    arch_tag = cpu_arch_of(attributes)
+    if arch_tag is not None and arch_tag not in ACCEPTED_ARCH[arch]:
+        need = "Armv6-M (-mcpu=cortex-m0plus)" if arch == "v6m" else "Armv8-M.mainline (-mcpu=cortex-m33)"
+        raise ImageError(f"{p}: built for {CPU_ARCH_NAMES.get(arch_tag, f'Tag_CPU_arch {arch_tag}')}, but the "
+                         f"{core} core is {need}; rebuild it for that core")
+    image = Image(str(p), elf.header.entrypoint, segments, sections, symbols, sizes, arch_tag)
+    image.vector_table = _vector_table(image)
+    return image
+
+
+def _vector_table(image: Image) -> int:
+    for name in VECTOR_SYMBOLS:
+        if name in image.symbols:
+            return image.symbols[name]
+    for name in VECTOR_SECTIONS:
+        if name in image.sections:
+            return image.sections[name].addr
+    return min(s.paddr for s in image.segments if s.data)

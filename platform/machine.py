@@ -1,0 +1,343 @@
+"""The machine: cores, memory and peripherals of a board, and the deterministic scheduler.
+
+Virtual time counts instructions per core (one per cycle at the core's clock). The scheduler
+always runs the core that is furthest behind in virtual time for one quantum, takes pending
+interrupts between slices, skips sleeping cores and jumps time forward when every core sleeps.
+Nothing depends on the host's speed, so the same inputs give the same event trace.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from unicorn import UC_PROT_ALL
+
+from psaemu.peripherals.base import Peripheral
+from psaemu.peripherals.catalog import create as create_peripheral
+from psaemu.platform.board import Board, load_board
+from psaemu.platform.console import Console
+from psaemu.platform.core import Core, CoreState
+from psaemu.platform.errors import EmuTimeoutError, FaultError, ImageError, PsaEmuError
+from psaemu.platform.events import EventLog
+from psaemu.platform.faults import fault_report
+from psaemu.platform.loader import Image, read_image
+from psaemu.platform.memory import Mapping, Memory
+from psaemu.platform.nvic import SYSTICK
+
+DEFAULT_QUANTUM = 10_000
+PS_PER_S = 10**12
+LOADABLE_KINDS = ("flash", "ram", "rom", "window")
+
+
+@dataclass
+class RunResult:
+    """How a run ended. ``reason``: exit, fault, budget, timeout or deadlock."""
+
+    reason: str
+    exit_code: int
+    message: str
+    core: str | None = None
+    instructions: dict[str, int] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+    virtual_seconds: float = 0.0
+    error: PsaEmuError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason == "exit" and self.exit_code == 0
+
+    def check(self) -> "RunResult":
+        """Raise the run's error (fault, budget, deadlock) if it did not end by a firmware exit."""
+        if self.error is not None:
+            raise self.error
+        return self
+
+
+class Machine:
+    """A board instance: build it, load images, run it; inspect cores, memory and traces."""
+
+    def __init__(self, board: Board | str | Path | None = None, *, quantum: int = DEFAULT_QUANTUM,
+                 fault_policy: str = "report", console: Callable[[str, str], None] | None = None,
+                 trace_events: bool = True) -> None:
+        self.board = board if isinstance(board, Board) else load_board(board)
+        if fault_policy not in ("report", "firmware"):
+            raise PsaEmuError(f"fault policy {fault_policy!r} is not 'report' or 'firmware'")
+        self.quantum = quantum
+        self.events = EventLog(enabled=trace_events)
+        self.console = Console(console)
+        self.memory = Memory(self.board)
+        self.cores: dict[str, Core] = {}
+        for name, spec in self.board.cores.items():
+            core = Core(self, spec)
+            core.fault_policy = fault_policy
+            self.cores[name] = core
+        self._map_memory()
+        self.peripherals: dict[str, Peripheral] = {}
+        self._links: dict[str, Any] = {}
+        for spec in self.board.peripherals:
+            self._add_peripheral(spec)
+        self._written: dict[str, list[tuple[int, int, str, str]]] = {}
+        self.exit: tuple[Core, int, str] | None = None
+        self.faulted: Core | None = None
+        self.stopping = False
+
+    # -- construction ---------------------------------------------------------------------
+    def _map_memory(self) -> None:
+        for cname, amap in self.memory.maps.items():
+            uc = self.cores[cname].uc
+            for m in amap.mappings:
+                uc.mem_map_ptr(m.base, m.size, UC_PROT_ALL, m.store.ptr + m.offset)
+
+    def _add_peripheral(self, spec: Any) -> None:
+        core = self.cores[spec.core]
+        params = {k: v for k, v in spec.params.items() if k != "irqs"}
+        periph = create_peripheral(spec.type, spec.name, params, self._links, self.board.mhu)
+        self.peripherals[spec.name] = periph
+        for base in [spec.base] + ([spec.ns_alias] if spec.ns_alias is not None else []):
+            core.uc.mmio_map(base, periph.SIZE, lambda uc, off, size, ud, p=periph: p.read(off, size), None,
+                             lambda uc, off, size, value, ud, p=periph: p.write(off, size, value), None)
+            self.memory.maps[spec.core].add(Mapping(spec.core, base, periph.SIZE, spec.name, "peripheral", None))
+        for output, irq in spec.params.get("irqs", {}).items():
+            periph.connect(output, lambda level, c=core, n=irq: c.set_irq_line(n, bool(level)))
+        if "tx" in periph.OUTPUTS:
+            periph.connect("tx", lambda byte, c=spec.core: self.console.write(c, bytes([byte])))
+        if "release" in periph.OUTPUTS and "controls" in spec.params:
+            target = spec.params["controls"]
+            periph.connect("release", lambda on, t=target, src=spec.name: self.set_released(t, bool(on), src))
+        if hasattr(periph, "on_access"):
+            periph.on_access = (lambda kind, frame, reg, value, c=core:
+                                self.events.record(c, "mhu", op=kind, frame=frame, reg=reg, value=value))
+        if hasattr(periph, "levels"):
+            for output, level in periph.levels().items():
+                irq = spec.params.get("irqs", {}).get(output)
+                if irq is not None and level:
+                    core.set_irq_line(irq, True)
+
+    # -- convenience ----------------------------------------------------------------------
+    def __getitem__(self, name: str) -> Core:
+        return self.cores[name]
+
+    def __getattr__(self, name: str) -> Core:
+        cores = self.__dict__.get("cores", {})
+        if name in cores:
+            return cores[name]
+        raise AttributeError(name)
+
+    def time_ps(self, core: Core) -> int:
+        return core.cycles * PS_PER_S // core.clock_hz
+
+    @property
+    def now_ps(self) -> int:
+        """Virtual time of the machine: the latest time any live core has reached."""
+        live = [self.time_ps(c) for c in self.cores.values()]
+        return max(live) if live else 0
+
+    # -- images ---------------------------------------------------------------------------
+    def load(self, core_name: str, path: str | Path) -> Image:
+        """Load an ELF onto a core and, if the board lets it run at power-on, reset it."""
+        if core_name not in self.cores:
+            raise ImageError(f"{path}: no core named {core_name!r} on board {self.board.name!r} "
+                             f"(cores: {', '.join(self.cores)})")
+        core = self.cores[core_name]
+        image = read_image(path, core.arch, core_name)
+        amap = self.memory.maps[core_name]
+        for seg in image.segments:
+            if not seg.data:
+                continue
+            m = amap.find(seg.paddr, len(seg.data))
+            if m is None or m.kind not in LOADABLE_KINDS:
+                got = amap.find(seg.paddr)
+                where = (f"it starts in {got.kind} '{got.name}' but does not fit" if got
+                         else "no memory is there")
+                raise ImageError(f"{path}: segment at {seg.paddr:#010x}..{seg.paddr + len(seg.data) - 1:#010x} "
+                                 f"is outside the memory of core {core_name!r} ({where}); link the image for "
+                                 f"this core.\n{amap.describe()}")
+            self._claim(m, seg.paddr, len(seg.data), core_name, str(path))
+        for seg in image.segments:
+            if seg.data:
+                m = amap.find(seg.paddr, len(seg.data))
+                m.store.write(m.offset + seg.paddr - m.base, seg.data)
+        core.load(image)
+        vt = image.vector_table
+        if amap.find(vt or 0, 8) is None:
+            raise ImageError(f"{path}: vector table at {vt:#010x} is not in the memory of core {core_name!r}")
+        reset_pc = core.read_word((vt or 0) + 4)
+        if not reset_pc & 1:
+            raise ImageError(f"{path}: reset vector {reset_pc:#010x} at {vt + 4:#010x} has bit 0 clear; Cortex-M "
+                             f"vectors must be Thumb addresses (is the vector table at {vt:#010x}?)")
+        self.events.record(core, "load", image=Path(path).name, vtor=vt, segments=len(image.segments))
+        if core.spec.reset == "run" or core.state is not CoreState.OFF:
+            core.reset()
+        return image
+
+    def _claim(self, m: Mapping, addr: int, size: int, core: str, path: str) -> None:
+        """Refuse two images (of any cores) writing the same bytes of one store."""
+        off = m.offset + addr - m.base
+        claims = self._written.setdefault(m.store.name, [])
+        for start, end, other_core, other_path in claims:
+            if off < end and start < off + size and (other_core, other_path) != (core, path):
+                raise ImageError(f"{path}: segment at {core}:{addr:#010x} overlaps the image {other_path} "
+                                 f"loaded on core {other_core!r} (same memory in '{m.store.name}'); link the "
+                                 f"images at separate addresses")
+        claims.append((off, off + size, core, path))
+
+    # -- control requests from models -----------------------------------------------------
+    def set_released(self, core_name: str, released: bool, source: str = "api") -> None:
+        """Hold a core in reset or release it (the Musca-B1 SCC's HRESET_N, or the API)."""
+        core = self.cores[core_name]
+        if released and core.state is CoreState.OFF:
+            if core.image is None:
+                self.events.record(core, "release_ignored", source=source, note="no image loaded")
+                return
+            core.cycles = max(core.cycles, max(c.cycles * core.clock_hz // c.clock_hz for c in self.cores.values()))
+            core.reset()
+            self.events.record(core, "release", source=source)
+        elif not released and core.state is not CoreState.OFF:
+            core.state = CoreState.OFF
+            core.uc.emu_stop()
+            self.events.record(core, "hold_reset", source=source)
+
+    def request_core_reset(self, core: Core, why: str) -> None:
+        self.events.record(core, "system_reset", why=why)
+        core.stop_requested = True
+        core.uc.emu_stop()
+        self._pending_resets.add(core.name)
+
+    def request_exit(self, core: Core, code: int, why: str) -> None:
+        if self.exit is None:
+            self.exit = (core, code, why)
+        core.state = CoreState.HALTED
+        self.stopping = True
+        self.events.record(core, "exit", code=code, why=why)
+
+    def request_fault(self, core: Core) -> None:
+        self.faulted = core
+        self.stopping = True
+
+    def signal_event(self, core: Core) -> None:
+        """SEV: set the event register of the executing core (TXEV is not wired between cores)."""
+        core.event_register = True
+        self.events.record(core, "sev")
+
+    # -- scheduling -----------------------------------------------------------------------
+    _pending_resets: set[str] = set()
+
+    def _live(self) -> list[Core]:
+        return [c for c in self.cores.values() if c.state not in (CoreState.OFF, CoreState.HALTED)]
+
+    def _sync_idle(self, now_ps: int) -> None:
+        """Bring sleeping/blocked cores' clocks up to ``now_ps`` and fire their timer events."""
+        for c in self._live():
+            if c.state is not CoreState.RUNNING:
+                target = now_ps * c.clock_hz // PS_PER_S
+                if target > c.cycles:
+                    c.cycles = target
+                self._tick(c)
+
+    def _tick(self, core: Core) -> None:
+        if core.systick.advance(core.cycles) and core.systick.ctrl & 2:
+            core.nvic.set_pending(SYSTICK)
+            self.events.record(core, "systick")
+
+    def _next_timer_ps(self, cores: list[Core]) -> int | None:
+        times = []
+        for c in cores:
+            n = c.systick.cycles_to_event(c.cycles)
+            if n is not None:
+                times.append((c.cycles + n) * PS_PER_S // c.clock_hz)
+        return min(times) if times else None
+
+    def _deliver(self) -> None:
+        for name in sorted(self._pending_resets):
+            core = self.cores[name]
+            core.reset()
+        self._pending_resets = set()
+        for c in self.cores.values():
+            c.check_blocked()
+            c.take_interrupts()
+
+    def run(self, max_instructions: int | None = None, timeout: float | None = None) -> RunResult:
+        """Run until a firmware exit, a fault, a budget, or a state nothing can leave."""
+        start = time.monotonic()
+        deadline = start + timeout if timeout else None
+        executed = 0
+        self.stopping = False
+        self._pending_resets = set()
+        self._deliver()
+        while self.exit is None and self.faulted is None:
+            live = self._live()
+            runnable = [c for c in live if c.state is CoreState.RUNNING]
+            if not runnable:
+                if not live:
+                    return self._finish(start, "deadlock", EmuTimeoutError(
+                        "no core can run: every core is held in reset, halted or has no image"))
+                wake = self._next_timer_ps(live)
+                stuck = self._blocked_over_budget(live)
+                if stuck:
+                    return self._finish(start, "timeout", stuck)
+                if wake is None:
+                    return self._finish(start, "deadlock", EmuTimeoutError(
+                        "every core is waiting and nothing can wake it:\n" + self.describe_cores()))
+                self._sync_idle(wake)
+                self._deliver()
+                continue
+            core = min(runnable, key=lambda c: self.time_ps(c))
+            quantum = self.quantum
+            if max_instructions is not None:
+                quantum = min(quantum, max_instructions - executed)
+                if quantum <= 0:
+                    return self._finish(start, "budget", EmuTimeoutError(
+                        f"instruction budget of {max_instructions} used up; raise --max-instructions or look "
+                        f"at where the cores are:\n" + self.describe_cores()))
+            events = [t for t in (self._next_timer_ps([core]), self._next_timer_ps(
+                [c for c in live if c is not core])) if t is not None]
+            if events:
+                horizon = (min(events) * core.clock_hz + PS_PER_S - 1) // PS_PER_S - core.cycles
+                quantum = max(1, min(quantum, horizon))
+            executed += core.run_slice(quantum)
+            self._tick(core)
+            self._sync_idle(self.time_ps(core))
+            self._deliver()
+            if deadline is not None and time.monotonic() > deadline:
+                return self._finish(start, "timeout", EmuTimeoutError(
+                    f"wall-clock timeout of {timeout} s reached; the cores were:\n" + self.describe_cores()))
+        if self.faulted is not None:
+            report = fault_report(self.faulted)
+            return self._finish(start, "fault", FaultError(self.faulted.fault.summary(), report))
+        core, code, why = self.exit
+        return self._finish(start, "exit", None, code, f"{core.name} exited with status {code} ({why})", core.name)
+
+    def _blocked_over_budget(self, live: list[Core]) -> EmuTimeoutError | None:
+        for c in live:
+            b = c.block
+            if c.state is CoreState.BLOCKED and b and b.budget_cycles is not None and \
+                    c.cycles - b.started > b.budget_cycles:
+                return EmuTimeoutError(f"core {c.name!r} waited {c.cycles - b.started} cycles for {b.what} "
+                                       f"(budget {b.budget_cycles}); nothing answered:\n" + self.describe_cores())
+        return None
+
+    def _finish(self, start: float, reason: str, error: PsaEmuError | None, code: int | None = None,
+                message: str = "", core: str | None = None) -> RunResult:
+        self.console.flush()
+        if error is not None and code is None:
+            code = error.exit_code
+            message = str(error)
+        return RunResult(reason, code if code is not None else 0, message, core,
+                         {n: c.instructions for n, c in self.cores.items()}, time.monotonic() - start,
+                         self.now_ps / PS_PER_S, error)
+
+    def describe_cores(self) -> str:
+        """One line per core: state, PC with symbol, what it waits for."""
+        lines = []
+        for c in self.cores.values():
+            detail = ""
+            if c.state is CoreState.BLOCKED and c.block:
+                detail = f", waiting for {c.block.what}"
+            if c.state in (CoreState.SLEEPING, CoreState.WAITING):
+                pend = sorted(c.nvic.pending)
+                detail = f", enabled IRQs {sorted(c.nvic.enabled) or 'none'}, pending {pend or 'none'}"
+            where = c.where(c.pc) if c.state is not CoreState.OFF else "-"
+            lines.append(f"  {c.name:<6} {c.state.value:<9} pc={where} t={self.time_ps(c) / 1e6:.1f}us{detail}")
+        return "\n".join(lines)

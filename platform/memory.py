@@ -1,0 +1,147 @@
+"""Backing stores and per-core address maps built from a board description.
+
+Every region and shared window is backed by one page-aligned ``mmap``; a window maps the same
+bytes into several cores at their own bases with ``mem_map_ptr``, so a store by one core is
+read by the other at once. The map also answers "what is at this address" for the loader,
+fault reports and address translation.
+"""
+from __future__ import annotations
+
+import ctypes
+import mmap
+from dataclasses import dataclass
+
+from psaemu.platform.board import Board
+
+
+class Store:
+    """One block of emulated memory, shared by every mapping that shows it."""
+
+    def __init__(self, name: str, size: int) -> None:
+        self.name = name
+        self.size = size
+        self.buf = mmap.mmap(-1, size)
+        self.ptr = ctypes.addressof(ctypes.c_char.from_buffer(self.buf))
+
+    def read(self, offset: int, size: int) -> bytes:
+        return self.buf[offset:offset + size]
+
+    def write(self, offset: int, data: bytes) -> None:
+        self.buf[offset:offset + len(data)] = data
+
+    def fill(self, offset: int, size: int, value: int = 0) -> None:
+        self.buf[offset:offset + size] = bytes([value]) * size
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A range of one core's address space and what backs it."""
+
+    core: str
+    base: int
+    size: int
+    name: str            # region, window or peripheral name
+    kind: str            # flash | ram | rom | window | peripheral | scs
+    store: Store | None  # None for MMIO
+    offset: int = 0      # offset of ``base`` inside ``store``
+    secure: bool | None = None   # None: no Secure/Non-secure distinction on this core
+    window: str | None = None    # name of the shared window this range belongs to, if any
+
+    @property
+    def end(self) -> int:
+        return self.base + self.size
+
+    def contains(self, addr: int, size: int = 1) -> bool:
+        return self.base <= addr and addr + size <= self.end
+
+
+class AddressMap:
+    """The sorted list of mappings of one core, with lookups."""
+
+    def __init__(self, core: str) -> None:
+        self.core = core
+        self.mappings: list[Mapping] = []
+
+    def add(self, m: Mapping) -> None:
+        self.mappings.append(m)
+        self.mappings.sort(key=lambda x: x.base)
+
+    def find(self, addr: int, size: int = 1) -> Mapping | None:
+        for m in self.mappings:
+            if m.contains(addr, size):
+                return m
+        return None
+
+    def describe(self) -> str:
+        """A table of this core's map for error messages."""
+        lines = [f"  {m.base:#010x}..{m.end - 1:#010x}  {m.kind:<10} {m.name}" for m in self.mappings]
+        return f"memory map of core {self.core!r}:\n" + "\n".join(lines)
+
+
+class Memory:
+    """All stores of a board and the address map of each core."""
+
+    def __init__(self, board: Board) -> None:
+        self.board = board
+        self.stores: dict[str, Store] = {}
+        self.maps: dict[str, AddressMap] = {c: AddressMap(c) for c in board.cores}
+        self._build()
+
+    def _build(self) -> None:
+        b = self.board
+        for core in b.cores.values():
+            for r in core.regions:
+                store = Store(f"{core.name}.{r.name}", r.size)
+                self.stores[store.name] = store
+                dual = r.ns_alias is not None
+                self.maps[core.name].add(Mapping(core.name, r.base, r.size, r.name, r.kind, store, 0,
+                                                 True if dual else None))
+                if dual:
+                    self.maps[core.name].add(Mapping(core.name, r.ns_alias, r.size, r.name + " (NS)",
+                                                     r.kind, store, 0, False))
+        for w in b.windows:
+            owner = None
+            for cname, base in w.bases.items():
+                m = self.maps[cname].find(base)
+                if m is not None and m.store is not None:
+                    owner = (cname, m, base)
+            if owner:
+                cname, m, base = owner
+                store, offset = m.store, m.offset + base - m.base
+            else:
+                store, offset = Store(f"window.{w.name}", w.size), 0
+                self.stores[store.name] = store
+            for cname, base in w.bases.items():
+                if owner and cname == owner[0]:
+                    continue
+                self.maps[cname].add(Mapping(cname, base, w.size, w.name, "window", store, offset,
+                                             None, w.name))
+
+    def ram_mappings(self, core: str) -> list[Mapping]:
+        return [m for m in self.maps[core].mappings if m.store is not None]
+
+    def windows_of(self, core: str, addr: int) -> list[tuple[str, int]]:
+        """Every (core, address) at which the byte at ``core:addr`` is visible, itself included."""
+        m = self.maps[core].find(addr)
+        if m is None or m.store is None:
+            return [(core, addr)]
+        off = m.offset + addr - m.base
+        views = []
+        for cname, amap in self.maps.items():
+            for other in amap.mappings:
+                if other.store is m.store and other.offset <= off < other.offset + other.size:
+                    views.append((cname, other.base + off - other.offset))
+        return views
+
+    def translate(self, addr: int, from_core: str, to_core: str) -> int | None:
+        """The address at which ``to_core`` sees the byte ``from_core`` sees at ``addr``.
+
+        Secure addresses are preferred over Non-secure aliases; None when ``to_core`` cannot see it.
+        """
+        candidates = [a for c, a in self.windows_of(from_core, addr) if c == to_core]
+        if not candidates:
+            return None
+        if from_core == to_core:
+            return addr
+        secure = [a for a in candidates if self.maps[to_core].find(a).secure is not False]
+        return (secure or candidates)[0]
