@@ -213,7 +213,7 @@ class _BoardParser:
         cores = self.parse_cores(self.table(d.get("cores", {}), "cores"))
         windows = self.parse_windows(d.get("windows", []), cores)
         mhu = self.parse_mhu(self.table(d.get("mhu", {}), "mhu"))
-        peripherals = self.parse_peripherals(d.get("peripherals", []), cores)
+        peripherals = self.parse_peripherals(d.get("peripherals", []), cores, mhu)
         proxy = self.parse_proxy(self.table(d.get("proxy", {}), "proxy"))
         if not self.errors:
             self.check_layout(cores, windows, peripherals)
@@ -295,7 +295,8 @@ class _BoardParser:
         revision = self.choice(tab, "revision", "mhu", ("2.0", "2.1"), default="2.0")
         return {"channels": channels or 1, "revision": revision or "2.0"}
 
-    def parse_peripherals(self, entries: Any, cores: dict[str, CoreSpec]) -> list[PeripheralSpec]:
+    def parse_peripherals(self, entries: Any, cores: dict[str, CoreSpec],
+                          mhu: dict[str, Any]) -> list[PeripheralSpec]:
         from psaemu.peripherals.catalog import ALLOWED_KEYS
 
         out: list[PeripheralSpec] = []
@@ -334,7 +335,21 @@ class _BoardParser:
                 self.err(f"{key}.controls", f"no core named {params['controls']!r} (cores: {', '.join(cores)})")
             if None not in (name, core, base):
                 out.append(PeripheralSpec(name, ptype, core, base, alias, params, key))
+        self.check_models(out, mhu)
         return out
+
+    def check_models(self, specs: list[PeripheralSpec], mhu: dict[str, Any]) -> None:
+        """Build each model once so type-specific parameters and MHU pairing are checked now."""
+        from psaemu.peripherals.catalog import create, link_problems
+
+        links: dict[str, Any] = {}
+        for spec in specs:
+            try:
+                create(spec.type, spec.name, spec.params, links, mhu)
+            except (KeyError, ValueError) as exc:
+                self.err(f"{spec.key}.{getattr(exc, 'key', 'type')}", str(exc).strip("'\""))
+        for problem in link_problems(links):
+            self.err("peripherals", problem + ": every MHU link needs one mhuv2_sender and one mhuv2_receiver")
 
     def parse_proxy(self, tab: dict[str, Any]) -> dict[str, int]:
         self.keys(tab, "proxy", PROXY_MACROS)

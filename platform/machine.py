@@ -92,8 +92,7 @@ class Machine:
 
     def _add_peripheral(self, spec: Any) -> None:
         core = self.cores[spec.core]
-        params = {k: v for k, v in spec.params.items() if k != "irqs"}
-        periph = create_peripheral(spec.type, spec.name, params, self._links, self.board.mhu)
+        periph = create_peripheral(spec.type, spec.name, spec.params, self._links, self.board.mhu)
         self.peripherals[spec.name] = periph
         for base in [spec.base] + ([spec.ns_alias] if spec.ns_alias is not None else []):
             core.uc.mmio_map(base, periph.SIZE, lambda uc, off, size, ud, p=periph: p.read(off, size), None,

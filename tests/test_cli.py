@@ -1,0 +1,78 @@
+"""The psaemu command line, run as users run it: output, exit codes, errors without tracebacks."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from psaemu.platform.images import image_path
+
+PSAEMU = [sys.executable, "-m", "psaemu.platform.cli"]
+
+
+def psaemu(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([*PSAEMU, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_console_script_is_installed():
+    assert shutil.which("psaemu"), "pip install -e . should install the psaemu console script"
+
+
+def test_run_default_pair_streams_both_cores_and_exits_zero():
+    r = psaemu("run")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "[host] pingpong: host up" in r.stdout
+    assert "[se] pingpong: se round 8" in r.stdout
+    assert "[host] pingpong: host done, 0 failures" in r.stdout
+    assert "Traceback" not in r.stderr
+
+
+def test_run_explicit_images_and_stats():
+    r = psaemu("run", "--host", str(image_path("pingpong_host")), "--se", str(image_path("pingpong_se")),
+               "--stats", "--quantum", "2000")
+    assert r.returncode == 0
+    assert "instructions; virtual" in r.stderr
+
+
+def test_version_and_help():
+    r = psaemu("--version")
+    assert r.returncode == 0 and r.stdout.startswith("psaemu ")
+    r = psaemu("run", "--help")
+    assert r.returncode == 0 and "--max-instructions" in r.stdout and "124" in r.stdout
+
+
+def test_bad_board_file_is_a_clean_error(tmp_path):
+    bad = tmp_path / "b.toml"
+    bad.write_text("[cores.host]\ncpu = 'cortex-m4'\nclock_hz = 1000000\n")
+    r = psaemu("run", "--board", str(bad))
+    assert r.returncode == 120
+    assert "b.toml: cores.host.cpu: 'cortex-m4' is not one of" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_image_is_a_clean_error():
+    r = psaemu("run", "--host", str(image_path("pingpong_se")))
+    assert r.returncode == 121 and "outside the memory of core 'host'" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_budget_exit_code_and_report():
+    r = psaemu("run", "--max-instructions", "30000")
+    assert r.returncode == 124 and "instruction budget" in r.stderr and "host" in r.stderr
+
+
+def test_trace_events_file(tmp_path):
+    out = tmp_path / "ev.txt"
+    r = psaemu("run", "--trace-events", str(out), "-q")
+    assert r.returncode == 0 and "[host]" not in r.stdout
+    text = out.read_text()
+    assert "exception_entry" in text and "CH_SET0" in text and "release" in text
+
+
+def test_boards_and_check():
+    r = psaemu("boards")
+    assert r.returncode == 0 and "musca_b1" in r.stdout
+    r = psaemu("check")
+    assert r.returncode == 0 and "window code_sram: 512K seen by host@0x1a400000, se@0x38200000" in r.stdout
