@@ -33,7 +33,7 @@ LOADABLE_KINDS = ("flash", "ram", "rom", "window")
 
 @dataclass
 class RunResult:
-    """How a run ended. ``reason``: exit, fault, budget, timeout or deadlock."""
+    """How a run ended. ``reason``: exit, fault, panic, budget, timeout or deadlock."""
 
     reason: str
     exit_code: int
@@ -60,14 +60,14 @@ class Machine:
 
     def __init__(self, board: Board | str | Path | None = None, *, quantum: int = DEFAULT_QUANTUM,
                  fault_policy: str = "report", console: Callable[[str, str], None] | None = None,
-                 trace_events: bool = True) -> None:
+                 trace_events: bool = True, flash_files: dict[str, str | Path] | None = None) -> None:
         self.board = board if isinstance(board, Board) else load_board(board)
         if fault_policy not in ("report", "firmware"):
             raise PsaEmuError(f"fault policy {fault_policy!r} is not 'report' or 'firmware'")
         self.quantum = quantum
         self.events = EventLog(enabled=trace_events)
         self.console = Console(console)
-        self.memory = Memory(self.board)
+        self.memory = Memory(self.board, flash_files)
         self.cores: dict[str, Core] = {}
         for name, spec in self.board.cores.items():
             core = Core(self, spec)
@@ -81,7 +81,11 @@ class Machine:
         self._written: dict[str, list[tuple[int, int, str, str]]] = {}
         self.exit: tuple[Core, int, str] | None = None
         self.faulted: Core | None = None
+        self.panic: PsaEmuError | None = None
         self.stopping = False
+        self._pending_resets: set[str] = set()
+        #: Python models that act between slices (e.g. the PSA Proxy), called in order.
+        self.agents: list[Callable[[], None]] = []
 
     # -- construction ---------------------------------------------------------------------
     def _map_memory(self) -> None:
@@ -215,14 +219,26 @@ class Machine:
         self.faulted = core
         self.stopping = True
 
+    def request_panic(self, core: Core, error: PsaEmuError) -> None:
+        """A modelled software component (the Host SPM, the proxy) panicked: stop with its report."""
+        if self.panic is None:
+            self.panic = error
+        self.stopping = True
+        core.stop_requested = True
+        core.uc.emu_stop()
+        self.events.record(core, "panic", what=str(error).splitlines()[0])
+
+    def flush(self) -> None:
+        """Write file-backed flash contents to disk."""
+        for store in self.memory.stores.values():
+            store.flush()
+
     def signal_event(self, core: Core) -> None:
         """SEV: set the event register of the executing core (TXEV is not wired between cores)."""
         core.event_register = True
         self.events.record(core, "sev")
 
     # -- scheduling -----------------------------------------------------------------------
-    _pending_resets: set[str] = set()
-
     def _live(self) -> list[Core]:
         return [c for c in self.cores.values() if c.state not in (CoreState.OFF, CoreState.HALTED)]
 
@@ -253,6 +269,8 @@ class Machine:
             core = self.cores[name]
             core.reset()
         self._pending_resets = set()
+        for agent in self.agents:
+            agent()
         for c in self.cores.values():
             c.check_blocked()
             c.take_interrupts()
@@ -265,7 +283,7 @@ class Machine:
         self.stopping = False
         self._pending_resets = set()
         self._deliver()
-        while self.exit is None and self.faulted is None:
+        while self.exit is None and self.faulted is None and self.panic is None:
             live = self._live()
             runnable = [c for c in live if c.state is CoreState.RUNNING]
             if not runnable:
@@ -296,12 +314,18 @@ class Machine:
                 horizon = (min(events) * core.clock_hz + PS_PER_S - 1) // PS_PER_S - core.cycles
                 quantum = max(1, min(quantum, horizon))
             executed += core.run_slice(quantum)
+            if any(c.state is CoreState.BLOCKED for c in live):
+                stuck = self._blocked_over_budget(live)
+                if stuck:
+                    return self._finish(start, "timeout", stuck)
             self._tick(core)
             self._sync_idle(self.time_ps(core))
             self._deliver()
             if deadline is not None and time.monotonic() > deadline:
                 return self._finish(start, "timeout", EmuTimeoutError(
                     f"wall-clock timeout of {timeout} s reached; the cores were:\n" + self.describe_cores()))
+        if self.panic is not None:
+            return self._finish(start, "panic", self.panic)
         if self.faulted is not None:
             report = fault_report(self.faulted)
             return self._finish(start, "fault", FaultError(self.faulted.fault.summary(), report))
@@ -320,6 +344,7 @@ class Machine:
     def _finish(self, start: float, reason: str, error: PsaEmuError | None, code: int | None = None,
                 message: str = "", core: str | None = None) -> RunResult:
         self.console.flush()
+        self.flush()
         if error is not None and code is None:
             code = error.exit_code
             message = str(error)

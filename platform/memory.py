@@ -10,18 +10,47 @@ from __future__ import annotations
 import ctypes
 import mmap
 from dataclasses import dataclass
+from pathlib import Path
 
 from psaemu.platform.board import Board
+from psaemu.platform.errors import ConfigError
 
 
 class Store:
-    """One block of emulated memory, shared by every mapping that shows it."""
+    """One block of emulated memory, shared by every mapping that shows it.
 
-    def __init__(self, name: str, size: int) -> None:
+    With ``path`` the store is the file itself (mapped shared), so what firmware writes there
+    survives a reset and the next run; a missing file is created filled with 0xFF (erased flash).
+    """
+
+    def __init__(self, name: str, size: int, path: str | Path | None = None) -> None:
         self.name = name
         self.size = size
-        self.buf = mmap.mmap(-1, size)
+        self.path = Path(path) if path is not None else None
+        if self.path is None:
+            self.buf = mmap.mmap(-1, size)
+        else:
+            self.buf = self._map_file(self.path, size)
         self.ptr = ctypes.addressof(ctypes.c_char.from_buffer(self.buf))
+
+    def _map_file(self, path: Path, size: int) -> mmap.mmap:
+        try:
+            if not path.exists():
+                path.write_bytes(b"\xff" * size)
+            have = path.stat().st_size
+            if have != size:
+                raise ConfigError(f"{path}: flash file for '{self.name}' is {have:#x} bytes but the region is "
+                                  f"{size:#x}; delete it to start from erased flash or give the right file")
+            fh = open(path, "r+b")
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot use as flash file for '{self.name}': {exc}") from None
+        with fh:
+            return mmap.mmap(fh.fileno(), size)
+
+    def flush(self) -> None:
+        """Push file-backed contents to disk now (mmap writes reach the file anyway)."""
+        if self.path is not None:
+            self.buf.flush()
 
     def read(self, offset: int, size: int) -> bytes:
         return self.buf[offset:offset + size]
@@ -81,8 +110,13 @@ class AddressMap:
 class Memory:
     """All stores of a board and the address map of each core."""
 
-    def __init__(self, board: Board) -> None:
+    def __init__(self, board: Board, files: dict[str, str | Path] | None = None) -> None:
         self.board = board
+        self.files = dict(files or {})
+        known = {f"{c.name}.{r.name}" for c in board.cores.values() for r in c.regions}
+        for key in self.files:
+            if key not in known:
+                raise ConfigError(f"flash file for {key!r}: no such region (regions: {', '.join(sorted(known))})")
         self.stores: dict[str, Store] = {}
         self.maps: dict[str, AddressMap] = {c: AddressMap(c) for c in board.cores}
         self._build()
@@ -91,7 +125,8 @@ class Memory:
         b = self.board
         for core in b.cores.values():
             for r in core.regions:
-                store = Store(f"{core.name}.{r.name}", r.size)
+                name = f"{core.name}.{r.name}"
+                store = Store(name, r.size, self.files.get(name))
                 self.stores[store.name] = store
                 dual = r.ns_alias is not None
                 self.maps[core.name].add(Mapping(core.name, r.base, r.size, r.name, r.kind, store, 0,
