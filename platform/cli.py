@@ -9,9 +9,11 @@ from typing import Sequence
 
 from psaemu.platform.board import builtin_boards, load_board
 from psaemu.platform.errors import PsaEmuError
-from psaemu.platform.images import DEFAULT_PAIR, image_path
+from psaemu.platform.images import DEFAULT_IMAGES, image_path
 from psaemu.platform.machine import DEFAULT_QUANTUM, Machine
 from psaemu.platform.numbers import fmt_size, parse_number
+from psaemu.proxy.config import parse_defines
+from psaemu.proxy.system import attach_proxy, wants_proxy
 
 EXIT_CODES = """exit status:
   0..119  the firmware's own exit status (semihosting SYS_EXIT / SYS_EXIT_EXTENDED)
@@ -50,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run firmware on the board and stream each core's console",
                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES)
     run.add_argument("--board", metavar="FILE", help="board file or built-in board name (default: musca_b1)")
-    run.add_argument("--host", metavar="ELF", help=f"Host image (default: prebuilt {DEFAULT_PAIR}_host.elf)")
-    run.add_argument("--se", metavar="ELF", help=f"SE image (default: prebuilt {DEFAULT_PAIR}_se.elf)")
+    run.add_argument("--host", metavar="ELF", help=f"Host image (default: prebuilt {DEFAULT_IMAGES['host']}.elf)")
+    run.add_argument("--se", metavar="ELF", help=f"SE image (default: prebuilt {DEFAULT_IMAGES['se']}.elf)")
     run.add_argument("--image", action="append", default=[], metavar="CORE=ELF",
                      help="load ELF on CORE (for boards whose cores are not named host/se); repeatable")
     run.add_argument("--max-instructions", type=_number, metavar="N",
@@ -63,6 +65,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fault-policy", choices=("report", "firmware"), default="report",
                      help="report: stop at the first fault with a report (default); firmware: deliver faults "
                           "to the firmware's handlers and stop only on lockup or a handler that spins")
+    run.add_argument("--proxy", choices=("auto", "on", "off"), default="auto",
+                     help="model the Host SPM and PSA Proxy: auto = when the Host image carries the proxy's "
+                          "shared-memory reservation (default)")
+    run.add_argument("--define", "-D", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a proxy macro from the board file (SHARED_BUFFER_SIZE, "
+                          "PSA_PROXY_SHARED_MEMORY_BASE, PSA_PROXY_SHARED_MEMORY_SIZE, PSA_PROXY_ADDR_TRANSLATION); "
+                          "NAME= undefines it; repeatable")
+    run.add_argument("--trace-ipc", nargs="?", const="-", metavar="FILE",
+                     help="record every mailbox transaction; print them as they complete, or write FILE "
+                          "(.jsonl for JSON lines)")
+    run.add_argument("--flash", action="append", default=[], metavar="CORE.REGION=FILE",
+                     help="back a memory region with a file so its contents persist (e.g. se.storage=se.bin)")
     run.add_argument("--trace-events", metavar="FILE", help="write the event trace (interrupts, MHU, SVC...)")
     run.add_argument("--quiet", "-q", action="store_true", help="do not stream console output")
     run.add_argument("--stats", action="store_true", help="print instruction counts, virtual and wall time")
@@ -80,6 +94,14 @@ def _stream(core: str, line: str) -> None:
     print(f"[{core}] {line}", flush=True)
 
 
+HANDSHAKE_WORDS = {0x7DADE011: "IPC_SYNC_MAGIC", 0xAE: "NS_MAILBOX_INIT_ENABLE", 0xC3: "S_MAILBOX_READY"}
+
+
+def _handshake(t_ps: int, direction: str, word: int) -> None:
+    name = HANDSHAKE_WORDS.get(word, "boot vector" if direction == "se->host" else "queue address (SE view)")
+    print(f"[proxy] handshake {direction} {word:#010x} {name}", flush=True)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     board = load_board(args.board)
     images: dict[str, str] = {}
@@ -90,19 +112,34 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise PsaEmuError(f"--image {spec!r}: expected CORE=ELF, e.g. --image se=build/se.elf")
         explicit[core] = path
     if not any(explicit.values()):
-        explicit = {c: str(image_path(f"{DEFAULT_PAIR}_{c}")) for c in ("host", "se") if c in board.cores}
+        explicit = {c: str(image_path(name)) for c, name in DEFAULT_IMAGES.items() if c in board.cores}
     for core, path in explicit.items():
         if path:
             if core not in board.cores:
                 raise PsaEmuError(f"board {board.name!r} has no core {core!r} (cores: {', '.join(board.cores)})")
             images[core] = path
+    flash = {}
+    for spec in args.flash:
+        region, sep, path = spec.partition("=")
+        if not sep or not path:
+            raise PsaEmuError(f"--flash {spec!r}: expected CORE.REGION=FILE, e.g. --flash se.storage=se_flash.bin")
+        flash[region] = path
+    defines = parse_defines(args.define)
     machine = Machine(board, quantum=args.quantum, fault_policy=args.fault_policy,
-                      console=None if args.quiet else _stream, trace_events=True)
+                      console=None if args.quiet else _stream, trace_events=True, flash_files=flash)
     for core, path in images.items():
         machine.load(core, path)
+    system = None
+    if args.proxy == "on" or (args.proxy == "auto" and wants_proxy(machine)):
+        sink = (lambda rec: print(f"[ipc] {rec.format()}", flush=True)) if args.trace_ipc == "-" else None
+        system = attach_proxy(machine, defines, on_record=sink, on_handshake=None if args.quiet else _handshake)
+    elif defines:
+        raise PsaEmuError("--define only applies with the PSA Proxy; add --proxy on")
     result = machine.run(max_instructions=args.max_instructions, timeout=args.timeout)
     if args.trace_events:
         machine.events.write(args.trace_events)
+    if system is not None and args.trace_ipc not in (None, "-"):
+        system.monitor.write(args.trace_ipc)
     if args.stats or result.reason != "exit":
         counts = ", ".join(f"{n} {v:,}" for n, v in result.instructions.items())
         print(f"psaemu: {counts} instructions; virtual {result.virtual_seconds * 1e3:.3f} ms; "

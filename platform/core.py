@@ -36,16 +36,19 @@ INTR_NOCP, INTR_INVSTATE = 17, 18
 NEVER = 0xFFFFFFF0
 WFI16, WFE16, SEV16, YIELD16 = 0xBF30, 0xBF20, 0xBF40, 0xBF10
 WFI32, WFE32, SEV32 = (0xF3AF, 0x8003), (0xF3AF, 0x8002), (0xF3AF, 0x8004)
-#: Hook kind for "interrupt masking was just lowered": the instruction after CPSIE / MSR mask.
+#: Hook kind for "a pending interrupt must be recognised here": the instruction after CPSIE / MSR
+#: to a mask register (masking was lowered), or after DSB / ISB (an NVIC/SCB write that pended
+#: an interrupt, e.g. STIR, ISPR or ICSR.PENDSVSET, has taken effect).
 UNMASK = 0x10000
 _MSR_MASK_REGS = {0x8810, 0x8811, 0x8812, 0x8813}        # MSR PRIMASK/BASEPRI/BASEPRI_MAX/FAULTMASK
+_DSB_ISB = {0x8F40, 0x8F60}                              # second halfword of DSB / ISB (any option)
 
 
 def scan_hints(data: bytes, base: int) -> list[tuple[int, int]]:
     """(address, kind) of every place a hint hook is needed in a code image.
 
     Kinds: WFI16/WFE16/SEV16 at the instruction itself (16- or 32-bit encodings), UNMASK at
-    the instruction following CPSIE i/f or MSR to a mask register.
+    the instruction following CPSIE i/f, MSR to a mask register, DSB or ISB.
     """
     hints = []
     for off in range(0, len(data) - 1, 2):
@@ -61,6 +64,8 @@ def scan_hints(data: bytes, base: int) -> list[tuple[int, int]]:
                 if kind is not None:
                     hints.append((base + off, kind))
             elif hw & 0xFFF0 == 0xF380 and hw2 in _MSR_MASK_REGS:
+                hints.append((base + off + 4, UNMASK))
+            elif hw == 0xF3BF and hw2 & 0xFFF0 in _DSB_ISB:
                 hints.append((base + off + 4, UNMASK))
     return hints
 
@@ -88,11 +93,11 @@ class Block:
     """What a Python SVC handler returns to make the calling context wait.
 
     ``ready()`` is polled by the scheduler; ``complete()`` runs once it is true (it usually
-    writes r0). ``what`` and ``budget_cycles`` produce the timeout report.
+    writes r0) and may return another Block to keep waiting. ``what`` and ``budget_cycles`` produce the timeout report.
     """
 
     ready: Callable[[], bool]
-    complete: Callable[[], None]
+    complete: Callable[[], "Block | None"]
     what: str
     budget_cycles: int | None = None
     started: int = 0
@@ -266,7 +271,12 @@ class Core:
                     self._hint_hooks.append(self.uc.hook_add(UC_HOOK_CODE, cb, kind, addr, addr))
 
     def _on_unmask(self, uc: Uc, address: int, size: int, _kind: int) -> None:
-        """Just after CPSIE/MSR to a mask register: stop so a now-unmasked interrupt is taken here."""
+        """Just after CPSIE/MSR to a mask register or a DSB/ISB: stop so an interrupt that is now
+        unmasked, or that the code just pended through the NVIC/SCB, is taken here.
+
+        (Stopping from the SCS write itself is not possible: ``emu_stop`` inside a memory
+        callback abandons the rest of the instruction and leaves PC on it, so it would run again.)
+        """
         if self.nvic.pending:
             exc = self.nvic.best_pending()
             if exc is not None and self.nvic.can_preempt(exc, self.execution_priority()):
@@ -514,5 +524,10 @@ class Core:
         if self.state is CoreState.BLOCKED and self.block and self.block.ready():
             block, self.block = self.block, None
             self.state = CoreState.RUNNING
-            block.complete()
+            follow = block.complete()
+            if isinstance(follow, Block):           # the operation waits again (a multi-step call)
+                follow.started = self.cycles
+                self.block = follow
+                self.state = CoreState.BLOCKED
+                return
             self.trace("svc_resume", what=block.what)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from psaemu.platform.errors import ImageError
 
-#: The image pair ``psaemu run`` loads when no image is named.
-DEFAULT_PAIR = "pingpong"
+#: The images ``psaemu run`` loads when no image is named: the PSA client regression suite on
+#: the Host and the Secure Enclave firmware.
+DEFAULT_IMAGES = {"host": "regression_host", "se": "se_firmware"}
 
 
 def prebuilt_dir() -> Path:

@@ -20,19 +20,24 @@ def test_console_script_is_installed():
     assert shutil.which("psaemu"), "pip install -e . should install the psaemu console script"
 
 
-def test_run_default_pair_streams_both_cores_and_exits_zero():
+def test_default_run_is_the_regression_suite_over_the_proxy():
     r = psaemu("run")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "[host] pingpong: host up" in r.stdout
-    assert "[se] pingpong: se round 8" in r.stdout
-    assert "[host] pingpong: host done, 0 failures" in r.stdout
-    assert "Traceback" not in r.stderr
+    assert "[se] se: boot" in r.stdout
+    assert "[proxy] handshake host->se 0x7dade011 IPC_SYNC_MAGIC" in r.stdout
+    assert "[proxy] handshake se->host 0x000000c3 S_MAILBOX_READY" in r.stdout
+    assert "[host] TEST its.set_get PASS" in r.stdout
+    assert "[host] regression: " in r.stdout and " 0 failures" in r.stdout
+    assert "FAIL" not in r.stdout and "Traceback" not in r.stderr
 
 
-def test_run_explicit_images_and_stats():
+def test_run_pingpong_pair_streams_both_cores_with_stats():
     r = psaemu("run", "--host", str(image_path("pingpong_host")), "--se", str(image_path("pingpong_se")),
                "--stats", "--quantum", "2000")
-    assert r.returncode == 0
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "[host] pingpong: host up" in r.stdout and "[se] pingpong: se round 8" in r.stdout
+    assert "[host] pingpong: host done, 0 failures" in r.stdout
+    assert "[proxy]" not in r.stdout                      # no proxy reservation in this image: proxy off
     assert "instructions; virtual" in r.stderr
 
 

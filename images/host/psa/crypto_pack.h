@@ -1,0 +1,59 @@
+/* psa/crypto_pack.h - what the Host crypto client puts in in_vec[0] of every call
+ * (TF-M v1.3 wire format, 44 bytes), and the function selectors. Private to psa/crypto.c. */
+#ifndef HOST_PSA_CRYPTO_PACK_H
+#define HOST_PSA_CRYPTO_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "psa/crypto.h"
+
+#define CRYPTO_MAX_NONCE_LENGTH 16u
+
+struct tfm_crypto_pack_iovec {
+    uint32_t sfn_id;                /* @0  function selector */
+    uint16_t step;                  /* @4  key derivation step (+2 bytes padding) */
+    psa_key_id_t key_id;            /* @8 */
+    psa_algorithm_t alg;            /* @12 */
+    uint32_t op_handle;             /* @16 multipart operation, 0 = none */
+    size_t capacity;                /* @20 */
+    struct {
+        uint8_t nonce[CRYPTO_MAX_NONCE_LENGTH];   /* @24 */
+        uint32_t nonce_length;                    /* @40 */
+    } aead_in;
+};
+
+_Static_assert(sizeof(struct tfm_crypto_pack_iovec) == 44, "crypto pack must be 44 bytes");
+_Static_assert(offsetof(struct tfm_crypto_pack_iovec, key_id) == 8, "key_id @8");
+_Static_assert(offsetof(struct tfm_crypto_pack_iovec, alg) == 12, "alg @12");
+_Static_assert(offsetof(struct tfm_crypto_pack_iovec, op_handle) == 16, "op_handle @16");
+_Static_assert(offsetof(struct tfm_crypto_pack_iovec, capacity) == 20, "capacity @20");
+_Static_assert(offsetof(struct tfm_crypto_pack_iovec, aead_in) == 24, "aead_in @24");
+_Static_assert(sizeof(psa_key_attributes_t) == 24, "v1.3 client key attributes are 24 bytes");
+_Static_assert(offsetof(psa_key_attributes_t, bits) == 16, "bits @16");
+_Static_assert(offsetof(psa_key_attributes_t, type) == 20, "type @20");
+
+/* sfn_id values (TF-M v1.3) */
+enum {
+    CRYPTO_SFN_GET_KEY_ATTRIBUTES = 0,
+    CRYPTO_SFN_IMPORT_KEY = 4,
+    CRYPTO_SFN_DESTROY_KEY = 5,
+    CRYPTO_SFN_EXPORT_KEY = 6,
+    CRYPTO_SFN_HASH_COMPUTE = 10,
+    CRYPTO_SFN_HASH_COMPARE = 11,
+    CRYPTO_SFN_HASH_SETUP = 12,
+    CRYPTO_SFN_HASH_UPDATE = 13,
+    CRYPTO_SFN_HASH_FINISH = 14,
+    CRYPTO_SFN_HASH_VERIFY = 15,
+    CRYPTO_SFN_HASH_ABORT = 16,
+    CRYPTO_SFN_HASH_CLONE = 17,
+    CRYPTO_SFN_MAC_SIGN_SETUP = 20,
+    CRYPTO_SFN_MAC_VERIFY_SETUP = 21,
+    CRYPTO_SFN_MAC_UPDATE = 22,
+    CRYPTO_SFN_MAC_SIGN_FINISH = 23,
+    CRYPTO_SFN_MAC_VERIFY_FINISH = 24,
+    CRYPTO_SFN_MAC_ABORT = 25,
+    CRYPTO_SFN_GENERATE_RANDOM = 61,
+};
+
+#endif /* HOST_PSA_CRYPTO_PACK_H */

@@ -1,0 +1,125 @@
+/* regression/t_attest.c - suite "attest": initial attestation token and token size. */
+#include "host_ns.h"
+#include "print.h"
+#include "psa/initial_attestation.h"
+#include "test.h"
+
+#define S "attest"
+
+#define CBOR_TAG_COSE_MAC0      0xD1u   /* major type 6, tag 17: the symmetric (HMAC) token */
+#define SMALL_TOKEN_BUF         16u
+
+static uint8_t challenge[PSA_INITIAL_ATTEST_CHALLENGE_SIZE_64];
+static uint8_t token[PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE];
+static size_t token_size_for[3];        /* get_token_size results for 32, 48, 64 */
+
+static unsigned size_index(size_t challenge_size)
+{
+    return (unsigned)(challenge_size / 16u) - 2u;   /* 32 -> 0, 48 -> 1, 64 -> 2 */
+}
+
+/* 1 if needle[0..n) occurs in hay[0..len) */
+static int contains(const uint8_t *hay, size_t len, const uint8_t *needle, size_t n)
+{
+    for (size_t i = 0; i + n <= len; i++) {
+        size_t j = 0;
+        while (j < n && hay[i + j] == needle[j]) {
+            j++;
+        }
+        if (j == n) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void t_get_token_size(const char *name, size_t challenge_size)
+{
+    size_t size = 0u;
+
+    t_begin(S, name);
+    if (t_expect_status("psa_initial_attest_get_token_size",
+                        psa_initial_attest_get_token_size(challenge_size, &size), PSA_SUCCESS)) {
+        t_expect_true("token size > 0", size > 0u);
+        t_expect_true("token size <= 0x400", size <= PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE);
+    }
+    token_size_for[size_index(challenge_size)] = size;
+    t_end();
+}
+
+static void t_get_token(const char *name, size_t challenge_size)
+{
+    size_t size = 0u;
+
+    t_begin(S, name);
+    for (size_t i = 0; i < sizeof(token); i++) {
+        token[i] = 0u;
+    }
+    psa_status_t st = psa_initial_attest_get_token(challenge, challenge_size, token, sizeof(token),
+                                                   &size);
+    if (t_expect_status("psa_initial_attest_get_token", st, PSA_SUCCESS) &&
+        t_expect_true("token size <= buffer size", size <= sizeof(token))) {
+        if (challenge_size == PSA_INITIAL_ATTEST_CHALLENGE_SIZE_64) {
+            print_str("DATA token64 ");
+            print_hex_bytes(token, size);
+            print_nl();
+        }
+        t_expect_size("token size = get_token_size", (uint32_t)size,
+                      (uint32_t)token_size_for[size_index(challenge_size)]);
+        t_expect_hex("first byte (CBOR tag 17, COSE_Mac0)", size > 0u ? token[0] : 0u,
+                     CBOR_TAG_COSE_MAC0);
+        t_expect_true("the token contains the challenge",
+                      contains(token, size, challenge, challenge_size));
+    }
+    t_end();
+}
+
+static void t_get_token_bad_challenge(void)
+{
+    size_t size = 0u;
+
+    t_begin(S, "get_token_bad_challenge");
+    t_expect_status("psa_initial_attest_get_token(challenge 20 bytes)",
+                    psa_initial_attest_get_token(challenge, 20u, token, sizeof(token), &size),
+                    PSA_ERROR_INVALID_ARGUMENT);
+    t_end();
+}
+
+static void t_get_token_size_bad_challenge(void)
+{
+    size_t size = 0u;
+
+    t_begin(S, "get_token_size_bad_challenge");
+    t_expect_status("psa_initial_attest_get_token_size(20)",
+                    psa_initial_attest_get_token_size(20u, &size), PSA_ERROR_INVALID_ARGUMENT);
+    t_end();
+}
+
+static void t_get_token_buffer_too_small(void)
+{
+    size_t size = 0xDEADu;
+
+    t_begin(S, "get_token_buffer_too_small");
+    t_expect_status("psa_initial_attest_get_token(buffer 16 bytes)",
+                    psa_initial_attest_get_token(challenge, PSA_INITIAL_ATTEST_CHALLENGE_SIZE_64,
+                                                 token, SMALL_TOKEN_BUF, &size),
+                    PSA_ERROR_BUFFER_TOO_SMALL);
+    t_expect_hex("token_size untouched on error", (uint32_t)size, 0xDEADu);
+    t_end();
+}
+
+void suite_attest(void)
+{
+    for (unsigned i = 0; i < sizeof(challenge); i++) {
+        challenge[i] = (uint8_t)(i + 1u);
+    }
+    t_get_token_size("get_token_size_32", PSA_INITIAL_ATTEST_CHALLENGE_SIZE_32);
+    t_get_token_size("get_token_size_48", PSA_INITIAL_ATTEST_CHALLENGE_SIZE_48);
+    t_get_token_size("get_token_size_64", PSA_INITIAL_ATTEST_CHALLENGE_SIZE_64);
+    t_get_token("get_token_32", PSA_INITIAL_ATTEST_CHALLENGE_SIZE_32);
+    t_get_token("get_token_48", PSA_INITIAL_ATTEST_CHALLENGE_SIZE_48);
+    t_get_token("get_token_64", PSA_INITIAL_ATTEST_CHALLENGE_SIZE_64);
+    t_get_token_bad_challenge();
+    t_get_token_size_bad_challenge();
+    t_get_token_buffer_too_small();
+}

@@ -1,0 +1,238 @@
+/* regression/t_client.c - suite "client": the raw PSA client calls against the Host SPM and
+ * the PSA Proxy. */
+#include "psa/client.h"
+#include "psa/storage_common.h"
+#include "psa_host_sids.h"
+#include "test.h"
+
+#define S "client"
+
+#define SID_UNKNOWN         0x1234u
+#define BOGUS_HANDLE        ((psa_handle_t)0x7EADBEEF)
+#define SECURE_SRAM_ADDR    0x30000000u     /* Secure alias: not usable by a non-secure client */
+#define UID_NEVER_SET       ((psa_storage_uid_t)0xC11E47u)
+
+/* The 16 forwarded services minus the NV counter, which refuses non-secure clients. */
+static const uint32_t ns_forwarded_sids[] = {
+    SID_CRYPTO,
+    SID_ATTEST_GET_TOKEN, SID_ATTEST_GET_TOKEN_SIZE, SID_ATTEST_GET_PUBLIC_KEY,
+    SID_ITS_SET, SID_ITS_GET, SID_ITS_GET_INFO, SID_ITS_REMOVE,
+    SID_PLATFORM_SYSTEM_RESET, SID_PLATFORM_IOCTL,
+    SID_PS_SET, SID_PS_GET, SID_PS_GET_INFO, SID_PS_REMOVE, SID_PS_GET_SUPPORT,
+};
+
+#define N_ITS_CONN          16u             /* the proxy's pool of SE connections */
+
+static psa_handle_t conn[N_ITS_CONN];
+
+static void t_framework_version(void)
+{
+    t_begin(S, "framework_version");
+    t_expect_hex("psa_framework_version", psa_framework_version(), PSA_FRAMEWORK_VERSION);
+    t_end();
+}
+
+static void t_version_forwarded(void)
+{
+    t_begin(S, "version_forwarded");
+    for (unsigned i = 0; i < sizeof(ns_forwarded_sids) / sizeof(ns_forwarded_sids[0]); i++) {
+        uint32_t sid = ns_forwarded_sids[i];
+        if (!t_expect_hex(t_label("psa_version(", sid, ")"), psa_version(sid), SID_VERSION)) {
+            break;
+        }
+    }
+    t_end();
+}
+
+static void t_version_nv_counter_ns(void)
+{
+    t_begin(S, "version_nv_counter_ns");
+    t_expect_hex("psa_version(0x42)", psa_version(SID_PLATFORM_NV_COUNTER), PSA_VERSION_NONE);
+    t_end();
+}
+
+static void t_version_unknown_sid(void)
+{
+    t_begin(S, "version_unknown_sid");
+    t_expect_hex("psa_version(0x1234)", psa_version(SID_UNKNOWN), PSA_VERSION_NONE);
+    t_end();
+}
+
+static void t_connect_close(void)
+{
+    t_begin(S, "connect_close");
+    psa_handle_t h = psa_connect(SID_ITS_GET_INFO, SID_VERSION);
+    if (t_expect_true("psa_connect(0x72) returned a handle > 0", h > 0)) {
+        psa_close(h);
+    }
+    t_end();
+}
+
+/* connect expected to fail; closes the handle if it unexpectedly succeeded */
+static void expect_connect_fails(const char *what, uint32_t sid, uint32_t version,
+                                 psa_status_t expected)
+{
+    psa_handle_t h = psa_connect(sid, version);
+    t_expect_status(what, h, expected);
+    if (h > 0) {
+        psa_close(h);
+    }
+}
+
+static void t_connect_unknown_sid(void)
+{
+    t_begin(S, "connect_unknown_sid");
+    expect_connect_fails("psa_connect(0x1234)", SID_UNKNOWN, 1u, PSA_ERROR_CONNECTION_REFUSED);
+    t_end();
+}
+
+static void t_connect_nv_counter_ns(void)
+{
+    t_begin(S, "connect_nv_counter_ns");
+    expect_connect_fails("psa_connect(0x42)", SID_PLATFORM_NV_COUNTER, SID_VERSION,
+                         PSA_ERROR_CONNECTION_REFUSED);
+    t_end();
+}
+
+static void t_connect_wrong_version(void)
+{
+    t_begin(S, "connect_wrong_version");
+    expect_connect_fails("psa_connect(0x72, version 2)", SID_ITS_GET_INFO, 2u,
+                         PSA_ERROR_CONNECTION_REFUSED);
+    t_end();
+}
+
+/* A valid raw call through the proxy: ITS get_info of a uid nobody sets. */
+static void t_call_forwarded(void)
+{
+    psa_storage_uid_t uid = UID_NEVER_SET;
+    struct psa_storage_info_t info = {0u, 0u, 0u};
+    psa_invec in_vec[1] = {{&uid, sizeof(uid)}};
+    psa_outvec out_vec[1] = {{&info, sizeof(info)}};
+
+    t_begin(S, "call_forwarded");
+    psa_handle_t h = psa_connect(SID_ITS_GET_INFO, SID_VERSION);
+    if (t_expect_true("psa_connect(0x72) returned a handle > 0", h > 0)) {
+        t_expect_status("psa_call", psa_call(h, PSA_IPC_CALL, in_vec, 1u, out_vec, 1u),
+                        PSA_ERROR_DOES_NOT_EXIST);
+        psa_close(h);
+    }
+    t_end();
+}
+
+static void t_call_in_len_too_big(void)
+{
+    psa_storage_uid_t uid = UID_NEVER_SET;
+    psa_invec in_vec[5];
+
+    for (unsigned i = 0; i < 5u; i++) {
+        in_vec[i].base = &uid;
+        in_vec[i].len = sizeof(uid);
+    }
+    t_begin(S, "call_in_len_too_big");
+    psa_handle_t h = psa_connect(SID_ITS_GET_INFO, SID_VERSION);
+    if (t_expect_true("psa_connect(0x72) returned a handle > 0", h > 0)) {
+        t_expect_status("psa_call(in_len 5)", psa_call(h, PSA_IPC_CALL, in_vec, 5u, NULL, 0u),
+                        PSA_ERROR_PROGRAMMER_ERROR);
+        psa_close(h);
+    }
+    t_end();
+}
+
+static void t_call_invalid_handle(void)
+{
+    psa_storage_uid_t uid = UID_NEVER_SET;
+    struct psa_storage_info_t info;
+    psa_invec in_vec[1] = {{&uid, sizeof(uid)}};
+    psa_outvec out_vec[1] = {{&info, sizeof(info)}};
+
+    t_begin(S, "call_invalid_handle");
+    t_expect_status("psa_call(0x7eadbeef)",
+                    psa_call(BOGUS_HANDLE, PSA_IPC_CALL, in_vec, 1u, out_vec, 1u),
+                    PSA_ERROR_PROGRAMMER_ERROR);
+    /* a handle that was valid once */
+    psa_handle_t h = psa_connect(SID_ITS_GET_INFO, SID_VERSION);
+    if (t_expect_true("psa_connect(0x72) returned a handle > 0", h > 0)) {
+        psa_close(h);
+        t_expect_status("psa_call(closed handle)",
+                        psa_call(h, PSA_IPC_CALL, in_vec, 1u, out_vec, 1u),
+                        PSA_ERROR_PROGRAMMER_ERROR);
+    }
+    t_end();
+}
+
+static void t_call_invec_secure_mem(void)
+{
+    struct psa_storage_info_t info;
+    psa_invec in_vec[1] = {{(const void *)SECURE_SRAM_ADDR, sizeof(psa_storage_uid_t)}};
+    psa_outvec out_vec[1] = {{&info, sizeof(info)}};
+
+    t_begin(S, "call_invec_secure_mem");
+    psa_handle_t h = psa_connect(SID_ITS_GET_INFO, SID_VERSION);
+    if (t_expect_true("psa_connect(0x72) returned a handle > 0", h > 0)) {
+        t_expect_status("psa_call(in_vec[0].base 0x30000000)",
+                        psa_call(h, PSA_IPC_CALL, in_vec, 1u, out_vec, 1u),
+                        PSA_ERROR_PROGRAMMER_ERROR);
+        psa_close(h);
+    }
+    t_end();
+}
+
+static void t_close_null_handle(void)
+{
+    t_begin(S, "close_null_handle");
+    psa_close(PSA_NULL_HANDLE);     /* no effect; passing = it returned */
+    t_end();
+}
+
+/* 16 connections fill the proxy's pool of SE connections; the 17th is refused by the proxy
+ * with INSUFFICIENT_MEMORY. After closing them all a new connection works again. */
+static void t_connection_limit(void)
+{
+    unsigned opened = 0;
+
+    t_begin(S, "connection_limit");
+    for (unsigned i = 0; i < N_ITS_CONN; i++) {
+        conn[i] = psa_connect(SID_ITS_SET, SID_VERSION);
+        if (!t_expect_true("the first 16 psa_connect(0x70) return handles > 0", conn[i] > 0)) {
+            break;
+        }
+        opened++;
+    }
+    if (opened == N_ITS_CONN) {
+        psa_handle_t extra = psa_connect(SID_ITS_SET, SID_VERSION);
+        t_expect_status("17th psa_connect(0x70)", extra, PSA_ERROR_INSUFFICIENT_MEMORY);
+        if (extra > 0) {
+            psa_close(extra);
+        }
+    }
+    for (unsigned i = 0; i < opened; i++) {
+        psa_close(conn[i]);
+    }
+    psa_handle_t again = psa_connect(SID_ITS_SET, SID_VERSION);
+    if (t_expect_true("psa_connect(0x70) after closing all returned a handle > 0", again > 0)) {
+        psa_close(again);
+    }
+    t_end();
+}
+
+void suite_client(void)
+{
+    t_framework_version();
+    t_version_forwarded();
+    t_version_nv_counter_ns();
+    t_version_unknown_sid();
+    t_connect_close();
+    t_connect_unknown_sid();
+    t_connect_nv_counter_ns();
+    t_connect_wrong_version();
+    t_call_forwarded();
+    t_call_in_len_too_big();
+    t_call_invalid_handle();
+    t_call_invec_secure_mem();
+    t_close_null_handle();
+    t_connection_limit();
+    /* psa_call with type > 0 on a v1.3 connection-based service: the TF-M v1.3 proxy panics
+     * (it forwards only PSA_IPC_CALL), so it is not called. */
+    t_skip(S, "call_type_positive");
+}

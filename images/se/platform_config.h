@@ -1,0 +1,45 @@
+/* platform_config.h - the SE firmware's platform configuration block.
+ *
+ * One instance, `se_platform_config`, lives in flash in its own input section
+ * `.se_platform_config` (output section of the same name in common/se.ld). The emulator may
+ * overwrite its words after loading the image (find it by the ELF symbol or the section), so
+ * the firmware reads it only through se_platform_cfg(), a volatile view: nothing is folded
+ * into the code at compile time. All addresses are SE addresses. */
+#ifndef SE_PLATFORM_CONFIG_H
+#define SE_PLATFORM_CONFIG_H
+
+#include <stdint.h>
+
+#define SE_PLATFORM_CONFIG_MAGIC    0x53455043u     /* "SEPC" */
+#define SE_PLATFORM_CONFIG_VERSION  1u
+
+struct se_platform_config {
+    uint32_t magic;             /* SE_PLATFORM_CONFIG_MAGIC */
+    uint32_t version;           /* SE_PLATFORM_CONFIG_VERSION */
+    uint32_t ns_data_start;     /* Host shared memory (read-write NS memory), SE view */
+    uint32_t ns_data_size;
+    uint32_t ns_code_start;     /* Host image (read-only NS memory), SE view */
+    uint32_t ns_code_size;
+    uint32_t host_boot_vector;  /* Host address sent to the Host at boot */
+    uint32_t storage_base;      /* SE storage flash (ITS, PS, NV counters) */
+    uint32_t storage_size;
+};
+
+/* Defaults (TF-M v1.3 Musca-B1 SE values; NS data size 0x5C000 as the real SE computes it). */
+#define SE_DEFAULT_NS_DATA_START    0x38208000u
+#define SE_DEFAULT_NS_DATA_SIZE     0x0005C000u
+#define SE_DEFAULT_NS_CODE_START    0x38060000u
+#define SE_DEFAULT_NS_CODE_SIZE     0x00080000u
+#define SE_DEFAULT_HOST_BOOT_VECTOR 0x1A260400u
+#define SE_DEFAULT_STORAGE_BASE     0x20000000u
+#define SE_DEFAULT_STORAGE_SIZE     0x00010000u
+
+extern const struct se_platform_config se_platform_config;
+
+/* The configuration as the firmware must read it: every field access is a real load. */
+static inline const volatile struct se_platform_config *se_platform_cfg(void)
+{
+    return (const volatile struct se_platform_config *)&se_platform_config;
+}
+
+#endif /* SE_PLATFORM_CONFIG_H */

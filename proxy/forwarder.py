@@ -1,0 +1,271 @@
+"""The PSA Proxy partition (TF-M v1.3 ``psa_proxy.c`` + the NS mailbox library it links).
+
+It lays requests out in the shared memory exactly as ``psa_proxy_shared_mem_mngr.c`` does,
+rings the Host->SE MHU through the MHU model, waits for the SE's ``replied_slots`` bit and
+writes results back. Long operations are generators that yield "wait until" conditions; the
+Host SPM model drives them so the calling Host context blocks while the SE runs.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Callable, Generator
+
+from psaemu.peripherals.base import Peripheral
+from psaemu.platform.core import Core
+from psaemu.platform.errors import ProtocolError
+from psaemu.platform.machine import Machine
+from psaemu.proxy.config import Placement
+from psaemu.proxy.mailbox import (IPC_SYNC_MAGIC, MAILBOX_PSA_CALL, MAILBOX_PSA_CLOSE, MAILBOX_PSA_CONNECT,
+                                  NON_SECURE_CLIENT_ID, NS_MAILBOX_INIT_ENABLE, PSA_CLIENT_CALL_REQ_MAGIC,
+                                  S_MAILBOX_READY)
+from psaemu.proxy.monitor import IoVec, IpcMonitor, IpcRecord
+from psaemu.proxy.services import SE_CONN_MAX_NUM
+from psaemu.proxy.status import PsaStatus, to_int32
+from psaemu.proxy.layout import shared_layout
+
+Wait = Callable[[], bool]
+Op = Generator[Wait, None, object]
+# MHUv2 frame offsets used by the TF-M driver (tfm-facts §5.2)
+CH_ST0, CH_SET0, CH_CLR0, ACCESS_REQUEST, ACCESS_READY = 0x000, 0x00C, 0x008, 0xF88, 0xF8C
+
+
+@dataclass
+class Vec:
+    """A caller's IOVEC: Host address and length."""
+
+    base: int
+    len: int
+
+
+class Handshake:
+    """The Host side of the Musca-B1 boot handshake (tfm-facts §5.5 steps 6-13), through the MHU models."""
+
+    WAIT_BOOT_VECTOR, WAIT_INIT_ENABLE, WAIT_READY, READY = "wait_boot_vector", "wait_init_enable", "wait_ready", "ready"
+
+    def __init__(self, proxy: "Proxy") -> None:
+        self.proxy = proxy
+        self.state = self.WAIT_BOOT_VECTOR
+        self.boot_vector: int | None = None
+
+    def poll(self) -> None:
+        """Consume one word from the SE->Host channel if there is one and answer it."""
+        if self.state == self.READY:
+            return
+        p = self.proxy
+        word = p.receiver.read(CH_ST0, 4)
+        if not word:
+            return
+        p.receiver.write(CH_CLR0, 4, 0xFFFFFFFF)
+        p.host.nvic.clear_pending(p.reply_irq)
+        p.log_handshake("se->host", word)
+        if self.state == self.WAIT_BOOT_VECTOR:
+            self.boot_vector = word
+            p.send(IPC_SYNC_MAGIC)
+            self.state = self.WAIT_INIT_ENABLE
+        elif self.state == self.WAIT_INIT_ENABLE and word == NS_MAILBOX_INIT_ENABLE:
+            p.send(p.placement.to_se(p.placement.host_base))
+            self.state = self.WAIT_READY
+        elif self.state == self.WAIT_READY and word == S_MAILBOX_READY:
+            self.state = self.READY
+            p.machine.events.record(p.host, "proxy_ready", queue=p.placement.se_base)
+        else:
+            p.machine.events.record(p.host, "proxy_unexpected", state=self.state, value=word)
+
+
+class Proxy:
+    """The proxy partition: forward-handle pool, shared-memory packing, blocking mailbox calls."""
+
+    def __init__(self, machine: Machine, placement: Placement, host: str = "host", se: str = "se",
+                 monitor: IpcMonitor | None = None, n_slots: int = 1) -> None:
+        self.machine = machine
+        self.placement = placement
+        self.host: Core = machine.cores[host]
+        self.se_name = se
+        self.monitor = monitor or IpcMonitor()
+        self.n_slots = n_slots
+        self.layout = shared_layout(n_slots)
+        self.sender = self._frame("mhuv2_sender", host)
+        self.receiver = self._frame("mhuv2_receiver", host)
+        spec = next(s for s in machine.board.peripherals if s.name == self.receiver.name)
+        self.reply_irq = 16 + spec.params["irqs"].get("comb", spec.params["irqs"].get("msg0", 0))
+        self.pool: list[int | None] = [None] * SE_CONN_MAX_NUM      # SE handles, one per Host connection
+        self.handshake = Handshake(self)
+        self.reset_shared_memory()
+
+    def _frame(self, kind: str, core: str) -> Peripheral:
+        for spec in self.machine.board.peripherals:
+            if spec.type == kind and spec.core == core:
+                return self.machine.peripherals[spec.name]
+        raise ProtocolError(f"board {self.machine.board.name!r} has no {kind} on core {core!r}: the proxy needs "
+                            f"an MHUv2 pair between the Host and the SE")
+
+    # -- memory helpers -------------------------------------------------------------------
+    def _read(self, addr: int, size: int) -> bytes:
+        return bytes(self.host.uc.mem_read(addr, size)) if size else b""
+
+    def _write(self, addr: int, data: bytes) -> None:
+        if data:
+            self.host.uc.mem_write(addr, data)
+
+    def _word(self, offset: int) -> int:
+        return struct.unpack("<I", self._read(self.placement.host_base + offset, 4))[0]
+
+    def _set_word(self, offset: int, value: int) -> None:
+        self._write(self.placement.host_base + offset, struct.pack("<I", value & 0xFFFFFFFF))
+
+    def reset_shared_memory(self) -> None:
+        """Boot: zero the whole region (the linker's .zero.table), then tfm_ns_mailbox_init's queue init."""
+        self._write(self.placement.host_base, bytes(self.placement.region_size))
+        self._set_word(self.layout.empty_slots, (1 << self.n_slots) - 1)
+
+    @property
+    def ready(self) -> bool:
+        return self.handshake.state == Handshake.READY
+
+    def poll(self) -> None:
+        """Machine agent: advance the boot handshake between slices."""
+        self.handshake.poll()
+
+    def log_handshake(self, direction: str, word: int) -> None:
+        self.monitor.handshake_word(self.machine.now_ps, direction, word)
+        self.machine.events.record(self.host, "handshake", direction=direction, value=word)
+
+    def send(self, word: int) -> None:
+        """platform_mailbox_send_msg_data: request access, set channel 0, release access."""
+        self.sender.write(ACCESS_REQUEST, 4, 1)
+        if not self.sender.read(ACCESS_READY, 4):
+            raise ProtocolError("Host->SE MHU never became ready (ACCESS_READY stayed 0)")
+        self.sender.write(CH_SET0, 4, word)
+        self.sender.write(ACCESS_REQUEST, 4, 0)
+        if self.handshake.state != Handshake.READY:
+            self.log_handshake("host->se", word)
+
+    # -- the mailbox client (tfm_ns_mailbox_client_call) ----------------------------------
+    def mailbox_call(self, call_type: int, params: bytes, record: IpcRecord) -> Op:
+        """Fill a slot, notify the SE, wait for the reply; returns the SE's ``return_val``."""
+        if not self.ready:
+            yield lambda: self.ready
+        lay = self.layout
+        empty = self._word(lay.empty_slots)
+        if not empty:
+            return PsaStatus.PSA_ERROR_COMMUNICATION_FAILURE          # MAILBOX_QUEUE_FULL
+        idx = (empty & -empty).bit_length() - 1
+        self._set_word(lay.empty_slots, empty & ~(1 << idx))
+        slot = lay.slot(idx)
+        msg = struct.pack("<I", call_type) + params.ljust(24, b"\0") + struct.pack("<i", NON_SECURE_CLIENT_ID)
+        self._write(self.placement.host_base + slot.msg, msg)
+        self._set_word(slot.reply_owner, 0)
+        self._set_word(lay.pend_slots, self._word(lay.pend_slots) | (1 << idx))
+        record.t_request_ps = self.machine.now_ps
+        self.send(PSA_CLIENT_CALL_REQ_MAGIC)
+        bit = 1 << idx
+        yield lambda: bool(self._word(lay.replied_slots) & bit)
+        self._set_word(lay.replied_slots, self._word(lay.replied_slots) & ~bit)
+        value = to_int32(self._word(slot.reply_return_val))
+        self._set_word(lay.empty_slots, self._word(lay.empty_slots) | bit)
+        record.t_reply_ps = self.machine.now_ps
+        return value
+
+    # -- CONNECT / CALL / CLOSE (psa_proxy.c) ---------------------------------------------
+    def connect(self, sid: int, version: int, client_id: int) -> Op:
+        """Returns (status, pool index): the SE handle is kept in the pool, as psa_set_rhandle does."""
+        record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CONNECT, client_id, sid=sid, version=version))
+        if None not in self.pool:
+            record.status, record.note = PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, "forward-handle pool exhausted"
+            self.monitor.close(record)
+            return PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, None
+        chunk = self.pool.index(None)
+        self.pool[chunk] = 0
+        value = yield from self.mailbox_call(MAILBOX_PSA_CONNECT, struct.pack("<II", sid, version), record)
+        record.status = value if value <= 0 else PsaStatus.PSA_SUCCESS
+        record.se_handle = value if value > 0 else None
+        self.monitor.close(record)
+        if value > 0:
+            self.pool[chunk] = value
+            return PsaStatus.PSA_SUCCESS, chunk
+        self.pool[chunk] = None
+        return value, None
+
+    def call(self, chunk: int, in_vecs: list[Vec], out_vecs: list[Vec], client_id: int,
+             host_handle: int) -> Op:
+        """Forward a psa_call; on success copy the SE's outputs back. Returns (status, written lengths)."""
+        se_handle = self.pool[chunk] or 0
+        record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CALL, client_id, host_handle=host_handle,
+                                             se_handle=se_handle, psa_type=0))
+        packed = self._pack(in_vecs, out_vecs, record)
+        if packed is None:
+            record.status, record.note = PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, "does not fit SHARED_BUFFER_SIZE"
+            self.monitor.close(record)
+            return PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, [0] * len(out_vecs)
+        in_len, out_len = packed
+        p, lay = self.placement, self.layout
+        params = struct.pack("<iiIIII", se_handle, 0, p.to_se(p.host_base + lay.in_vec), in_len,
+                             p.to_se(p.host_base + lay.out_vec), out_len)
+        status = yield from self.mailbox_call(MAILBOX_PSA_CALL, params, record)
+        written = [0] * len(out_vecs)
+        if status == PsaStatus.PSA_SUCCESS:
+            written = self._write_back(out_vecs, record)
+        record.status = status
+        self.monitor.close(record)
+        return status, written
+
+    def close(self, chunk: int, client_id: int, host_handle: int) -> Op:
+        se_handle = self.pool[chunk] or 0
+        record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CLOSE, client_id, host_handle=host_handle,
+                                             se_handle=se_handle))
+        record.status = yield from self.mailbox_call(MAILBOX_PSA_CLOSE, struct.pack("<i", se_handle), record)
+        self.monitor.close(record)
+        self.pool[chunk] = None
+        return PsaStatus.PSA_SUCCESS
+
+    # -- shared memory packing (psa_proxy_put_msg_into_shared_mem / write_back) -----------
+    def _pack(self, in_vecs: list[Vec], out_vecs: list[Vec], record: IpcRecord) -> tuple[int, int] | None:
+        p, lay = self.placement, self.layout
+        base = p.host_base
+        self._write(base + lay.in_vec, bytes(64))                  # in_vec[4] and out_vec[4] = {NULL, 0}
+        cursor, in_len, out_len = 0, 0, 0
+        plan: list[tuple[str, int, Vec, int]] = []
+        for kind, vecs in (("in", in_vecs), ("out", out_vecs)):
+            for i, v in enumerate(vecs):
+                if v.len > 0:
+                    if cursor + v.len > p.buffer_size:
+                        return None
+                    plan.append((kind, i, v, cursor))
+                    cursor += v.len
+                    if kind == "in":
+                        in_len = i + 1
+                    else:
+                        out_len = i + 1
+        for kind, i, v, off in plan:
+            shared = base + lay.buffer + off
+            if kind == "in":
+                self._write(shared, self._read(v.base, v.len))   # psa_read into the buffer
+            table = lay.in_vec if kind == "in" else lay.out_vec
+            self._write(base + table + 8 * i, struct.pack("<II", shared, v.len))
+            (record.in_vecs if kind == "in" else record.out_vecs).append(
+                IoVec(i, v.len, v.base, shared, p.to_se(shared)))
+        if p.translation:                                         # all 8 bases, NULL included (O3)
+            for j in range(8):
+                off = lay.in_vec + 8 * j
+                self._set_word(off, p.to_se(self._word(off)))
+        return in_len, out_len
+
+    def _write_back(self, out_vecs: list[Vec], record: IpcRecord) -> list[int]:
+        p, lay = self.placement, self.layout
+        if p.translation:
+            for j in range(8):
+                off = lay.in_vec + 8 * j
+                self._set_word(off, p.to_host(self._word(off)))
+        written = []
+        for i, v in enumerate(out_vecs):
+            addr, length = self._word(lay.out_vec + 8 * i), self._word(lay.out_vec + 8 * i + 4)
+            if v.len > 0 and length > 0:
+                length = min(length, v.len)
+                self._write(v.base, self._read(addr, length))       # psa_write with the SE's actual length
+            else:
+                length = 0
+            written.append(length)
+        for vec in record.out_vecs:
+            vec.written = written[vec.index]
+        return written

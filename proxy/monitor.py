@@ -1,0 +1,118 @@
+"""The IPC monitor: one decoded record per mailbox transaction, stamped with virtual time."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+from psaemu.proxy.mailbox import MailboxCallType
+from psaemu.proxy.status import status_name
+
+
+def call_type_name(call_type: int) -> str:
+    """``CALL`` for MAILBOX_PSA_CALL; unknown values as numbers."""
+    try:
+        return MailboxCallType(call_type).name.replace("MAILBOX_PSA_", "")
+    except ValueError:
+        return f"call_type {call_type}"
+
+
+@dataclass
+class IoVec:
+    """One forwarded IOVEC: the caller's buffer and its copy in shared memory, in both views."""
+
+    index: int
+    size: int                 # bytes requested (in: copied; out: reserved)
+    caller: int               # Host address of the client's buffer
+    shared_host: int          # Host address of the copy in the shared buffer
+    shared_se: int            # the same bytes as the SE addresses them
+    written: int | None = None   # out only: bytes the SE reported written
+
+
+@dataclass
+class IpcRecord:
+    """A mailbox transaction from the proxy's request to the SE's reply (or to the wait's end)."""
+
+    seq: int
+    call_type: int
+    client_id: int            # the Host caller (the SE always sees -1)
+    sid: int | None = None
+    version: int | None = None
+    host_handle: int | None = None
+    se_handle: int | None = None
+    psa_type: int | None = None
+    in_vecs: list[IoVec] = field(default_factory=list)
+    out_vecs: list[IoVec] = field(default_factory=list)
+    status: int | None = None
+    t_request_ps: int = 0
+    t_reply_ps: int | None = None
+    note: str = ""
+
+    @property
+    def latency_ps(self) -> int | None:
+        return None if self.t_reply_ps is None else self.t_reply_ps - self.t_request_ps
+
+    def format(self) -> str:
+        """One line: ``#3 CALL sid=0x70 handle=1->SE 0x9 in[8@0x1a40807c/0x3820807c] -> PSA_SUCCESS (0) 12.3us``."""
+        name = call_type_name(self.call_type)
+        parts = [f"#{self.seq}", name, f"client={self.client_id}"]
+        if self.sid is not None:
+            parts.append(f"sid={self.sid:#x}")
+        if self.version is not None:
+            parts.append(f"version={self.version}")
+        if self.host_handle is not None:
+            parts.append(f"handle={self.host_handle}")
+        if self.se_handle is not None:
+            parts.append(f"se_handle={self.se_handle:#x}")
+        if self.psa_type is not None:
+            parts.append(f"type={self.psa_type}")
+        for label, vecs in (("in", self.in_vecs), ("out", self.out_vecs)):
+            for v in vecs:
+                done = f"->{v.written}" if v.written is not None else ""
+                parts.append(f"{label}[{v.index}]={v.size}{done}@host {v.shared_host:#010x}/se {v.shared_se:#010x}"
+                             f" (caller {v.caller:#010x})")
+        result = status_name(self.status) if self.status is not None else "no reply"
+        latency = f" {self.latency_ps / 1e6:.2f}us" if self.latency_ps is not None else ""
+        note = f" [{self.note}]" if self.note else ""
+        return " ".join(parts) + f" -> {result}{latency}{note}"
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["call_type_name"] = call_type_name(self.call_type)
+        data["latency_ps"] = self.latency_ps
+        return json.dumps(data)
+
+
+class IpcMonitor:
+    """Collects records; ``sink`` (if set) sees each record when its transaction completes."""
+
+    def __init__(self, sink: Callable[[IpcRecord], None] | None = None,
+                 on_handshake: Callable[[int, str, int], None] | None = None) -> None:
+        self.records: list[IpcRecord] = []
+        self.sink = sink
+        self.on_handshake = on_handshake
+        self.handshake: list[tuple[int, str, int]] = []     # (t_ps, direction, word)
+
+    def handshake_word(self, t_ps: int, direction: str, word: int) -> None:
+        """One boot-handshake word (tfm-facts §5.5) crossing the MHU."""
+        self.handshake.append((t_ps, direction, word))
+        if self.on_handshake is not None:
+            self.on_handshake(t_ps, direction, word)
+
+    def open(self, record: IpcRecord) -> IpcRecord:
+        record.seq = len(self.records) + 1
+        self.records.append(record)
+        return record
+
+    def close(self, record: IpcRecord) -> None:
+        if self.sink is not None:
+            self.sink(record)
+
+    def write(self, path: str) -> None:
+        """Save every record: JSON lines for ``*.json``/``*.jsonl``, text otherwise."""
+        with open(path, "w") as f:
+            for t, direction, word in self.handshake:
+                if not path.endswith((".json", ".jsonl")):
+                    f.write(f"handshake {t / 1e6:.2f}us {direction} {word:#010x}\n")
+            for r in self.records:
+                f.write((r.to_json() if path.endswith((".json", ".jsonl")) else r.format()) + "\n")

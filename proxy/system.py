@@ -1,0 +1,88 @@
+"""Attach the PSA Proxy to a machine: configuration, Host SPM, proxy agent, IPC monitor.
+
+Call :func:`attach_proxy` after the images are loaded: the BSS placement needs the Host image
+and the SE's platform configuration block is filled in from the resolved placement.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from psaemu.platform.errors import ConfigError
+from psaemu.platform.machine import Machine
+from psaemu.proxy.config import SECTION, SYMBOL, Placement, ProxyConfig, resolve_placement
+from psaemu.proxy.forwarder import Proxy
+from psaemu.proxy.monitor import IpcMonitor, IpcRecord
+from psaemu.proxy.spm import HostSpm
+
+#: Symbol of the SE firmware's platform configuration block (see images/se/platform_config.h).
+SE_CONFIG_SYMBOL = "se_platform_config"
+SE_CONFIG_MAGIC = 0x53455043
+#: Default budget for one SE reply, in seconds of Host virtual time.
+DEFAULT_REPLY_BUDGET_S = 10.0
+
+
+@dataclass
+class ProxySystem:
+    """Everything the PSA Proxy adds to a machine."""
+
+    machine: Machine
+    config: ProxyConfig
+    placement: Placement
+    proxy: Proxy
+    spm: HostSpm
+
+    @property
+    def monitor(self) -> IpcMonitor:
+        return self.proxy.monitor
+
+    @property
+    def records(self) -> list[IpcRecord]:
+        return self.proxy.monitor.records
+
+
+def wants_proxy(machine: Machine, host: str = "host") -> bool:
+    """Auto mode: the Host image was built with the proxy (it carries the shared-memory reservation)."""
+    image = machine.cores[host].image if host in machine.cores else None
+    return image is not None and (SECTION in image.sections or SYMBOL in image.symbols)
+
+
+def attach_proxy(machine: Machine, defines: Mapping[str, int | None] | None = None, *, host: str = "host",
+                 se: str = "se", reply_budget_s: float = DEFAULT_REPLY_BUDGET_S,
+                 on_record: Callable[[IpcRecord], None] | None = None,
+                 on_handshake: Callable[[int, str, int], None] | None = None) -> ProxySystem:
+    """Resolve the macros, place and zero the shared memory, install the Host SPM and the proxy."""
+    for name in (host, se):
+        if name not in machine.cores:
+            raise ConfigError(f"{machine.board.path}: the PSA Proxy needs cores {host!r} and {se!r}; "
+                              f"this board has {', '.join(machine.cores)}")
+    config = ProxyConfig.from_board(machine.board.proxy, f"{machine.board.path} [proxy]", defines)
+    host_core = machine.cores[host]
+    placement = resolve_placement(config, machine.memory, host_core.image, host, se)
+    proxy = Proxy(machine, placement, host, se, IpcMonitor(on_record, on_handshake))
+    budget = int(reply_budget_s * host_core.clock_hz) if reply_budget_s else None
+    spm = HostSpm(machine, proxy, host, budget)
+    machine.agents.append(proxy.poll)
+    _configure_se(machine, placement, host, se)
+    machine.events.record(host_core, "proxy_attach", base=placement.host_base, se_base=placement.se_base,
+                          size=placement.region_size, mode=placement.mode, translation=int(placement.translation))
+    return ProxySystem(machine, config, placement, proxy, spm)
+
+
+def _configure_se(machine: Machine, placement: Placement, host: str, se: str) -> None:
+    """Tell the SE firmware where the Host's non-secure data (the shared region) and image are."""
+    se_core = machine.cores[se]
+    image = se_core.image
+    if image is None or SE_CONFIG_SYMBOL not in image.symbols:
+        return
+    addr = image.address_of(SE_CONFIG_SYMBOL)
+    words = list(struct.unpack("<9I", se_core.uc.mem_read(addr, 36)))
+    if words[0] != SE_CONFIG_MAGIC:
+        raise ConfigError(f"{image.path}: {SE_CONFIG_SYMBOL} at {addr:#010x} does not start with the magic "
+                          f"{SE_CONFIG_MAGIC:#x}; rebuild the SE image")
+    words[2], words[3] = placement.se_base, placement.region_size
+    host_image = machine.cores[host].image
+    if host_image is not None and host_image.vector_table is not None:
+        words[6] = host_image.vector_table
+    se_core.uc.mem_write(addr, struct.pack("<9I", *words))
