@@ -8,7 +8,7 @@ from importlib import metadata
 from typing import Sequence
 
 from psaemu.platform.board import builtin_boards, load_board
-from psaemu.platform.errors import PsaEmuError
+from psaemu.platform.errors import ConfigError, PsaEmuError
 from psaemu.platform.images import DEFAULT_IMAGES, image_path
 from psaemu.platform.machine import DEFAULT_QUANTUM, Machine
 from psaemu.platform.numbers import fmt_size, parse_number
@@ -118,6 +118,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             if core not in board.cores:
                 raise PsaEmuError(f"board {board.name!r} has no core {core!r} (cores: {', '.join(board.cores)})")
             images[core] = path
+    if not images:      # a board whose cores have no default images (those are for host/se)
+        raise ConfigError(f"{board.path}: no image to run: the default images are for cores "
+                          f"{', '.join(DEFAULT_IMAGES)}; name one per core with --image CORE=ELF "
+                          f"(cores of {board.name!r}: {', '.join(board.cores)})")
     flash = {}
     for spec in args.flash:
         region, sep, path = spec.partition("=")

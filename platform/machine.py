@@ -256,12 +256,19 @@ class Machine:
             core.nvic.set_pending(SYSTICK)
             self.events.record(core, "systick")
 
-    def _next_timer_ps(self, cores: list[Core]) -> int | None:
+    def _next_timer_ps(self, cores: list[Core], ceil: bool = False) -> int | None:
+        """Virtual time of the next timer event of ``cores``, rounded down (or up with ``ceil``).
+
+        Jumping idle cores forward needs ``ceil``: converting a rounded-down time back to cycles
+        (``_sync_idle``) can land one cycle short of the event when the clock period is not a
+        whole number of picoseconds (40.96 MHz), and the idle loop would never reach it.
+        """
         times = []
         for c in cores:
             n = c.systick.cycles_to_event(c.cycles)
             if n is not None:
-                times.append((c.cycles + n) * PS_PER_S // c.clock_hz)
+                ps = (c.cycles + n) * PS_PER_S
+                times.append(-(-ps // c.clock_hz) if ceil else ps // c.clock_hz)
         return min(times) if times else None
 
     def _deliver(self) -> None:
@@ -290,7 +297,7 @@ class Machine:
                 if not live:
                     return self._finish(start, "deadlock", EmuTimeoutError(
                         "no core can run: every core is held in reset, halted or has no image"))
-                wake = self._next_timer_ps(live)
+                wake = self._next_timer_ps(live, ceil=True)
                 stuck = self._blocked_over_budget(live)
                 if stuck:
                     return self._finish(start, "timeout", stuck)
@@ -299,6 +306,9 @@ class Machine:
                         "every core is waiting and nothing can wake it:\n" + self.describe_cores()))
                 self._sync_idle(wake)
                 self._deliver()
+                if deadline is not None and time.monotonic() > deadline:
+                    return self._finish(start, "timeout", EmuTimeoutError(
+                        f"wall-clock timeout of {timeout} s reached; the cores were:\n" + self.describe_cores()))
                 continue
             core = min(runnable, key=lambda c: self.time_ps(c))
             quantum = self.quantum

@@ -1,7 +1,13 @@
-/* board_host.h - Musca-B1 Host (SSE-200 Cortex-M33) addresses used by the images,
- * as the psaemu board model (platform/boards/musca_b1.toml) defines them. */
+/* board_host.h - Host-side addresses used by the images. By default the Musca-B1 Host (SSE-200
+ * Cortex-M33) as the psaemu board model (platform/boards/musca_b1.toml) defines it; a build for
+ * another board passes -DBOARD_HOST_HEADER='"board_<name>.h"' (images/Makefile), and that
+ * header defines the same names instead (see board_tiny_main.h). */
 #ifndef IMAGES_BOARD_HOST_H
 #define IMAGES_BOARD_HOST_H
+
+#ifdef BOARD_HOST_HEADER
+#include BOARD_HOST_HEADER
+#else
 
 #define HOST_UART_BASE          0x50102000u     /* PL011 (UART1, secure alias) */
 
@@ -19,5 +25,18 @@
 /* Host physical address of the shared window and the offset to the SE's view of it. */
 #define HOST_SHARED_BASE        0x1A408000u
 #define HOST_SHARED_SIZE        0x00078000u
+
+/* 0: the SE is held in reset until the Host releases it through the SCC (HOST_SCC_BASE);
+ * 1: the SE runs from power-on and the board has no SCC. */
+#define BOARD_SE_RUNS_FROM_RESET    0
+
+#endif /* BOARD_HOST_HEADER */
+
+/* Name of the vector-table entry (common/startup_*.c) of external interrupt n, given as a
+ * board macro holding a plain decimal number: IRQ_HANDLER(HOST_IRQ_MHU_FROM_SE_COMB). */
+#ifndef IRQ_HANDLER
+#define IRQ_HANDLER_(n)         IRQ##n##_Handler
+#define IRQ_HANDLER(n)          IRQ_HANDLER_(n)
+#endif
 
 #endif /* IMAGES_BOARD_HOST_H */

@@ -580,16 +580,18 @@ static void psp_body(void)
     psp_svc_r0 = svc5(5u, 6u, 7u, 8u).r0;
     psp_svc_excret = svc_last_excret;
 
-    /* Unprivileged: CPSID is ignored, SVC and interrupts still work, SVC #6 comes back. */
+    /* Unprivileged: CPSID is ignored (PRIMASK is read back once privileged again: MRS of the
+     * mask registers reads zero when unprivileged), SVC and interrupts still work, and SVC #6
+     * clears CONTROL.nPRIV from Handler mode. */
     set_control(get_control() | 1u);
     psp_unpriv_control = get_control();
     __asm__ volatile("cpsid i" ::: "memory");
-    psp_unpriv_primask = get_primask();
     psp_unpriv_svc_r0 = svc5(0xFu, 0xEu, 0xDu, 0xCu).r0;
     uint32_t t0 = ticks;
     psp_unpriv_ticks = wait_at_least(&ticks, t0 + 2u) - t0;   /* SysTick runs meanwhile */
     svc6();
     psp_priv_control = get_control();
+    psp_unpriv_primask = get_primask();
 }
 
 static void check_psp(void)

@@ -1,7 +1,7 @@
 /* pingpong/host.c - Host (Cortex-M33) side of the MHU + shared-memory ping-pong test.
  *
- * Releases the SE, waits for its READY doorbell, then runs PP_ROUNDS rounds: fill the request
- * block in .shared, ring the SE, wait for its reply, check the SE's transformed block.
+ * Releases the SE (unless the board runs it from reset), waits for its READY doorbell, then runs
+ * PP_ROUNDS rounds: fill the request block in .shared, ring the SE, wait, check the SE's answer.
  * main() returns the number of failures, which becomes the semihosting exit code. */
 #include <stdint.h>
 
@@ -13,15 +13,15 @@
 #include "scs.h"
 #include "shared.h"
 
-/* The shared block, at the start of the Host's .shared section (0x1A408000, NOLOAD). */
+/* The shared block, at the start of the Host's .shared section (HOST_SHARED_BASE, NOLOAD). */
 __attribute__((section(".shared"), aligned(32)))
 struct pp_shared pp_shared;
 
-/* Last doorbell word received from the SE; written by IRQ89_Handler, 0 = none pending. */
+/* Last doorbell word received from the SE; written by the MHU handler, 0 = none pending. */
 volatile uint32_t pp_rx_word;
 
 /* SE->Host receiver, combined interrupt (level: pending while CH_ST[0] != 0). */
-void IRQ89_Handler(void)
+void IRQ_HANDLER(HOST_IRQ_MHU_FROM_SE_COMB)(void)
 {
     uint32_t v = mhu_recv_status(HOST_MHU_FROM_SE_RECV, 0);
     mhu_recv_clear(HOST_MHU_FROM_SE_RECV, 0);
@@ -125,10 +125,10 @@ int main(void)
     mhu_recv_unmask(HOST_MHU_FROM_SE_RECV, 0);
     nvic_set_priority(HOST_IRQ_MHU_FROM_SE_COMB, 0x80u);
     nvic_enable_irq(HOST_IRQ_MHU_FROM_SE_COMB);
-
+#if !BOARD_SE_RUNS_FROM_RESET   /* else the SE boots at power-on and there is no SCC */
     /* Release the SE from reset; it boots from its own vector table. */
     REG32_OFF(HOST_SCC_BASE, SCC_AZ_CTRL) |= SCC_AZ_CTRL_DBGRESET_N | SCC_AZ_CTRL_HRESET_N;
-
+#endif
     uint32_t ready = wait_for_se();
     if (ready != PP_MSG_READY) {
         print_str("pingpong: bad ready 0x");

@@ -1,6 +1,6 @@
 /* pingpong/se.c - Secure Enclave (Cortex-M0+) side of the MHU + shared-memory ping-pong test.
  *
- * Sends READY, then sleeps; every Host doorbell is handled in IRQ24_Handler: transform the
+ * Sends READY, then sleeps; every Host doorbell is handled by the MHU IRQ: transform the
  * request block into the response block through the SE's own view of the shared memory
  * and ring the Host back. */
 #include <stdint.h>
@@ -12,10 +12,10 @@
 #include "scs.h"
 #include "shared.h"
 
-/* The SE's address for the shared block: the Host address moved into the SE CODE remap.
+/* The SE's address for the shared block: the Host address moved into the SE's view (board).
  * A constant on purpose: the SE never uses the Host's linker symbols. */
 #define PP_SHARED_SE_ADDR   (PP_SHARED_HOST_ADDR + HOST_TO_SE_ADDR_OFFSET)
-_Static_assert(PP_SHARED_SE_ADDR == 0x38208000u, "SE view of the shared memory");
+_Static_assert(PP_SHARED_SE_ADDR == SE_SHARED_BASE, "SE view of the shared memory");
 
 /* Number of requests handled (successfully or not); for debuggers and tests. */
 volatile uint32_t pp_se_requests;
@@ -29,7 +29,7 @@ static void reply(uint32_t word)
 }
 
 /* Host->SE receiver, channel 0 (level: pending while CH_ST[0] != 0). */
-void IRQ24_Handler(void)
+void IRQ_HANDLER(SE_IRQ_MHU_FROM_HOST_MSG0)(void)
 {
     uint32_t msg = mhu_recv_status(SE_MHU_FROM_HOST_RECV, 0);
     mhu_recv_clear(SE_MHU_FROM_HOST_RECV, 0);

@@ -25,10 +25,10 @@
 /* Value the Host writes into the output block before each round. */
 #define PP_POISON           0xDEADBEEFu
 
-/* Host address of the layout below (start of the Host's .shared section, PSA Proxy shared
- * memory). The SE reaches the same bytes at PP_SHARED_HOST_ADDR + 0x1DE00000 (its CODE remap;
- * see HOST_TO_SE_ADDR_OFFSET in common/board_se.h). */
-#define PP_SHARED_HOST_ADDR 0x1A408000u
+/* Host address of the layout below (start of the Host's .shared section): HOST_SHARED_BASE of
+ * the board header. The SE reaches the same bytes at PP_SHARED_HOST_ADDR + HOST_TO_SE_ADDR_OFFSET
+ * (its own view of the window; both from common/board_se.h or the board's replacement). */
+#define PP_SHARED_HOST_ADDR HOST_SHARED_BASE
 
 struct pp_shared {
     /* request: written by the Host */
