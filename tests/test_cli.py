@@ -81,3 +81,47 @@ def test_boards_and_check():
     assert r.returncode == 0 and "musca_b1" in r.stdout
     r = psaemu("check")
     assert r.returncode == 0 and "window code_sram: 512K seen by host@0x1a400000, se@0x38200000" in r.stdout
+
+
+def test_trace_ipc_prints_and_writes_records(tmp_path):
+    r = psaemu("run", "-q", "--trace-ipc")
+    assert r.returncode == 0
+    lines = [l for l in r.stdout.splitlines() if l.startswith("[ipc] ")]
+    assert any(" CONNECT client=-1 sid=0x70" in l for l in lines)
+    assert any(" CALL " in l and "@host 0x1a40807c/se 0x3820807c" in l for l in lines)
+    out = tmp_path / "ipc.jsonl"
+    r = psaemu("run", "-q", "--trace-ipc", str(out))
+    assert r.returncode == 0
+    import json
+    recs = [json.loads(l) for l in out.read_text().splitlines()]
+    assert len(recs) == len(lines) and {"call_type_name", "latency_ps", "in_vecs"} <= set(recs[0])
+
+
+def test_define_overrides_and_misconfiguration_errors():
+    r = psaemu("run", "-q", "-D", "PSA_PROXY_SHARED_MEMORY_BASE=", "-D", "PSA_PROXY_ADDR_TRANSLATION=1")
+    assert r.returncode == 0, r.stderr
+    r = psaemu("run", "-q", "-D", "PSA_PROXY_SHARED_MEMORY_SIZE=", "-D", "PSA_PROXY_SHARED_MEMORY_BASE=")
+    assert r.returncode == 120 and "neither PSA_PROXY_SHARED_MEMORY_SIZE nor SHARED_BUFFER_SIZE" in r.stderr
+    r = psaemu("run", "-q", "-D", "PSA_PROXY_SHARED_MEMORY_BASE=0x30000000")
+    assert r.returncode == 120 and "does not match the proxy macros" in r.stderr
+    r = psaemu("run", "-q", "-D", "BOGUS=1")
+    assert r.returncode == 120 and "unknown macro 'BOGUS'" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_flash_file_persists_its_between_runs(tmp_path):
+    flash = tmp_path / "se.bin"
+    probe = ["--host", str(image_path("its_probe_host")), "--se", str(image_path("se_firmware"))]
+    r = psaemu("run", "--flash", f"se.storage={flash}", *probe)
+    assert r.returncode == 0 and "DATA its_persist MISSING" in r.stdout
+    assert psaemu("run", "-q", "--flash", f"se.storage={flash}").returncode == 0
+    r = psaemu("run", "--flash", f"se.storage={flash}", *probe)
+    assert "DATA its_persist " + b"psaemu-its-5EED!".hex() in r.stdout
+    r = psaemu("run", "--flash", f"se.nowhere={flash}")
+    assert r.returncode == 120 and "no such region" in r.stderr
+
+
+def test_sysreset_ends_in_a_report_not_a_hang():
+    r = psaemu("run", "--host", str(image_path("sysreset_host")), "--se", str(image_path("se_firmware")),
+               "--timeout", "60")
+    assert r.returncode == 124 and "waiting for the SE's reply" in r.stderr
