@@ -292,11 +292,11 @@ class Core:
         self._resume_pc = next_pc           # applied after emu_start returns (PC is reset to the hint)
         self.stop_requested = True
         if kind == WFI16:
-            if not self.nvic.wakes_from_sleep():
+            if not self.wfi_wakes():
                 self.sleep(CoreState.SLEEPING, "wfi", address)
         elif self.event_register:
             self.event_register = False
-        elif not self.nvic.wakes_from_sleep():
+        elif not self.wfe_wakes():
             self.sleep(CoreState.WAITING, "wfe", address)
 
     def sleep(self, state: CoreState, kind: str, address: int) -> None:
@@ -414,13 +414,25 @@ class Core:
         self.engine.enter(SVCALL, return_pc=pc)
 
     # -- interrupts -----------------------------------------------------------------------
-    def execution_priority(self) -> int:
+    def _masks(self) -> tuple[int, int, int]:
         uc = self.uc
-        primask, faultmask, basepri = self._privileged(
+        return self._privileged(
             lambda: (uc.reg_read(A.UC_ARM_REG_PRIMASK),
                      uc.reg_read(A.UC_ARM_REG_FAULTMASK) if self.v8m else 0,
                      uc.reg_read(A.UC_ARM_REG_BASEPRI) if self.v8m else 0))
-        return self.nvic.execution_priority(primask, faultmask, basepri)
+
+    def execution_priority(self) -> int:
+        return self.nvic.execution_priority(*self._masks())
+
+    def wfi_wakes(self) -> bool:
+        """WFI wake-up: an exception that would preempt if PRIMASK were clear (BASEPRI still applies)."""
+        _primask, faultmask, basepri = self._masks()
+        return self.nvic.would_take(0, faultmask, basepri)
+
+    def wfe_wakes(self) -> bool:
+        """WFE wake-up besides the event register: an exception that is taken now (SEVONPEND
+        pends set the event register instead)."""
+        return self.nvic.would_take(*self._masks())
 
     def set_irq_line(self, irq: int, level: bool) -> None:
         """An interrupt input of this core changed level (wired from a peripheral output)."""
@@ -433,10 +445,10 @@ class Core:
         """Between slices: wake a sleeping core and enter the best pending exception if it may preempt."""
         if self.state in (CoreState.OFF, CoreState.HALTED):
             return
-        if self.state is CoreState.SLEEPING and self.nvic.wakes_from_sleep():
+        if self.state is CoreState.SLEEPING and self.wfi_wakes():
             self.state = CoreState.RUNNING
             self.trace("wake", reason="interrupt")
-        if self.state is CoreState.WAITING and (self.event_register or self.nvic.wakes_from_sleep()):
+        if self.state is CoreState.WAITING and (self.event_register or self.wfe_wakes()):
             self.event_register = False
             self.state = CoreState.RUNNING
             self.trace("wake", reason="event")

@@ -114,10 +114,10 @@ class Nvic:
     def can_preempt(self, exc: int, exec_prio: int) -> bool:
         return self.group(self.exc_priority(exc)) < exec_prio
 
-    def wakes_from_sleep(self) -> bool:
-        """WFI wake-up rule: a pending exception that would preempt if PRIMASK were clear."""
+    def would_take(self, primask: int, faultmask: int = 0, basepri: int = 0) -> bool:
+        """A pending exception would preempt under these mask values (WFI passes PRIMASK 0)."""
         exc = self.best_pending()
-        return exc is not None and self.can_preempt(exc, self.execution_priority(0))
+        return exc is not None and self.can_preempt(exc, self.execution_priority(primask, faultmask, basepri))
 
     # -- entry / return -------------------------------------------------------------------
     def activate(self, exc: int) -> None:

@@ -13,7 +13,7 @@
  *   IRQ13       priority read-back only        IRQ14 0x80  SVC from Handler mode
  * SysTick 0x80 counts ticks; SVCall keeps priority 0.
  *
- * SVC numbers: #5 r0..r3 -> r0 = r0 | r1<<4 | r2<<8 | r3<<12 (plus 0x10000 * r0..r3 sum check),
+ * SVC numbers: #5 r0..r3 -> r0 = r0 | r1<<4 | r2<<8 | r3<<12 (r1..r3 come back unchanged),
  *              #6 drop to privileged Thread mode (clear CONTROL.nPRIV),
  *              #7 firmware marker SVC7_FW_TAG | (r0 - r1); a Python handler may claim #7 first
  *                 (the tests register one that returns r0 + r1). */
