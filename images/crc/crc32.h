@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "print.h"
+
 #define CRC_PASSES_DEFAULT 8u
 
 /* Deterministic contents: top byte of a 32-bit LCG (x = x * 1664525 + 1013904223). */
@@ -47,6 +49,24 @@ static inline uint32_t crc32_passes(const uint32_t table[256], const uint8_t *bu
         crc = crc32_update(table, crc, buf, len);
     }
     return ~crc;
+}
+
+/* The benchmark of either core: fill buf, CRC it `passes` times, store the CRC in *result,
+ * then print "crc: <core> 0x<crc>" and wait for the UART. */
+static inline void crc_benchmark(const char *core, uint8_t *buf, uint32_t len,
+                                 uint32_t table[256], uint32_t passes, volatile uint32_t *result)
+{
+    crc_fill(buf, len);
+    crc32_make_table(table);
+    uint32_t crc = crc32_passes(table, buf, len, passes);
+    *result = crc;
+
+    print_str("crc: ");
+    print_str(core);
+    print_str(" 0x");
+    print_hex32(crc);
+    print_nl();
+    console_flush();
 }
 
 #endif /* CRC_CRC32_H */

@@ -23,14 +23,6 @@ int main(void)
 
     REG32_OFF(HOST_SCC_BASE, SCC_AZ_CTRL) |= SCC_AZ_CTRL_DBGRESET_N | SCC_AZ_CTRL_HRESET_N;
 
-    crc_fill(crc_buf, CRC_BUF_SIZE);
-    crc32_make_table(crc_table);
-    uint32_t crc = crc32_passes(crc_table, crc_buf, CRC_BUF_SIZE, crc_passes);
-    crc_result = crc;
-
-    print_str("crc: host 0x");
-    print_hex32(crc);
-    print_nl();
-    console_flush();
+    crc_benchmark("host", crc_buf, CRC_BUF_SIZE, crc_table, crc_passes, &crc_result);
     return 0;
 }

@@ -21,15 +21,7 @@ int main(void)
 {
     console_init(SE_UART_BASE);
 
-    crc_fill(crc_buf, CRC_BUF_SIZE);
-    crc32_make_table(crc_table);
-    uint32_t crc = crc32_passes(crc_table, crc_buf, CRC_BUF_SIZE, crc_passes);
-    crc_result = crc;
-
-    print_str("crc: se 0x");
-    print_hex32(crc);
-    print_nl();
-    console_flush();
+    crc_benchmark("se", crc_buf, CRC_BUF_SIZE, crc_table, crc_passes, &crc_result);
 
     for (;;) {
         cpu_wfi();

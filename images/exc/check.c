@@ -96,6 +96,18 @@ unsigned check_failures(void)
     return failures;
 }
 
+int check_summary(const char *image)
+{
+    print_str(image);
+    print_str(": ");
+    print_udec(checks);
+    print_str(" checks, ");
+    print_udec(failures);
+    print_str(" failed\n");
+    console_flush();
+    return (int)failures;
+}
+
 void evlog_reset(void)
 {
     evlen = 0u;

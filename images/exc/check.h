@@ -26,6 +26,8 @@ int check_end(void);
 
 unsigned check_count(void);
 unsigned check_failures(void);
+/* Prints "<image>: <N> checks, <F> failed" and waits for the UART; returns F (main's result). */
+int check_summary(const char *image);
 
 /* A short event log for ordering checks: handlers and thread code append one character. */
 #define EVLOG_SIZE 32

@@ -2,6 +2,7 @@
  * prints the fault status registers and the stacked PC, then exits with status 3. */
 #include <stdint.h>
 
+#include "cpu.h"
 #include "print.h"
 #include "regs.h"
 #include "semihost.h"
@@ -14,13 +15,7 @@ void hardfault_report(const uint32_t *frame, uint32_t exc_return);
 
 __attribute__((naked)) void HardFault_Handler(void)
 {
-    __asm__ volatile(
-        "tst    lr, #4\n\t"
-        "ite    eq\n\t"
-        "mrseq  r0, msp\n\t"
-        "mrsne  r0, psp\n\t"
-        "mov    r1, lr\n\t"
-        "b      hardfault_report\n\t");
+    CPU_EXC_FRAME_TAILCALL(hardfault_report);
 }
 
 void hardfault_report(const uint32_t *frame, uint32_t exc_return)

@@ -189,6 +189,24 @@ static bool same_bytes(const uint8_t *a, const uint8_t *b, uint32_t n)
     return d == 0;
 }
 
+/* in[ref_idx] must be exactly the SHA256_LEN bytes of crypto_digest. */
+static psa_status_t digest_check(const creq_t *r, uint32_t ref_idx)
+{
+    cin_t ref = in_vec(r, ref_idx);
+
+    if (ref.len != SHA256_LEN || !same_bytes(crypto_digest, ref.base, SHA256_LEN)) {
+        return PSA_ERROR_INVALID_SIGNATURE;
+    }
+    return PSA_SUCCESS;
+}
+
+static void sha256_oneshot(cin_t in, uint8_t *digest)
+{
+    sha256_init(&crypto_sha_tmp);
+    sha256_update(&crypto_sha_tmp, in.base, in.len);
+    sha256_final(&crypto_sha_tmp, digest);
+}
+
 static psa_status_t hash_alg_check(uint32_t alg)
 {
     if (alg == ALG_SHA_256) {
@@ -262,7 +280,6 @@ static void op_release(creq_t *r, cop_t *op)
 /* ---- hash ---- */
 static psa_status_t f_hash_compute(creq_t *r)
 {
-    cin_t in = in_vec(r, 1);
     psa_status_t st;
 
     if (!lens_ok(r, 1, 2, 1, 1)) {
@@ -275,16 +292,13 @@ static psa_status_t f_hash_compute(creq_t *r)
     if (r->out[0].size < SHA256_LEN) {
         return PSA_ERROR_BUFFER_TOO_SMALL;
     }
-    sha256_init(&crypto_sha_tmp);
-    sha256_update(&crypto_sha_tmp, in.base, in.len);
-    sha256_final(&crypto_sha_tmp, r->out[0].base);
+    sha256_oneshot(in_vec(r, 1), r->out[0].base);
     r->out[0].len = SHA256_LEN;
     return PSA_SUCCESS;
 }
 
 static psa_status_t f_hash_compare(creq_t *r)
 {
-    cin_t in = in_vec(r, 1), ref = in_vec(r, 2);
     psa_status_t st;
 
     if (!lens_ok(r, 1, 3, 0, 0)) {
@@ -294,15 +308,11 @@ static psa_status_t f_hash_compare(creq_t *r)
     if (st != PSA_SUCCESS) {
         return st;
     }
-    sha256_init(&crypto_sha_tmp);
-    sha256_update(&crypto_sha_tmp, in.base, in.len);
-    sha256_final(&crypto_sha_tmp, crypto_digest);
-    if (ref.len != SHA256_LEN || !same_bytes(crypto_digest, ref.base, SHA256_LEN)) {
-        return PSA_ERROR_INVALID_SIGNATURE;
-    }
-    return PSA_SUCCESS;
+    sha256_oneshot(in_vec(r, 1), crypto_digest);
+    return digest_check(r, 2);
 }
 
+/* ---- multipart operations (hash and MAC): the common steps ---- */
 /* Common entry of the multipart functions: counts, the 4-byte handle output, and the current
  * handle written back first. */
 static bool op_entry(creq_t *r, uint32_t in_min, uint32_t in_max, uint32_t out_min,
@@ -315,6 +325,109 @@ static bool op_entry(creq_t *r, uint32_t in_min, uint32_t in_max, uint32_t out_m
     return true;
 }
 
+/* Entry of a step of an existing operation (update, finish, verify, abort): op_entry with one
+ * input and up to in_max, exactly out_n outputs; then the `kind` operation named by op_handle. */
+static psa_status_t op_step(creq_t *r, uint8_t kind, uint32_t in_max, uint32_t out_n,
+                            cop_t **op)
+{
+    if (!op_entry(r, 1, in_max, out_n, out_n)) {
+        return PSA_ERROR_PROGRAMMER_ERROR;
+    }
+    return op_lookup(r, kind, r->iov->op_handle, op);
+}
+
+/* Feed the operation (SHA-256 or HMAC-SHA256). */
+static void op_update(cop_t *op, cin_t in)
+{
+    if (op->kind == OP_HASH) {
+        sha256_update(&op->u.sha, in.base, in.len);
+    } else {
+        hmac_sha256_update(&op->u.hmac, in.base, in.len);
+    }
+}
+
+/* Its SHA256_LEN-byte digest or MAC. */
+static void op_final(cop_t *op, uint8_t *out)
+{
+    if (op->kind == OP_HASH) {
+        sha256_final(&op->u.sha, out);
+    } else {
+        hmac_sha256_final(&op->u.hmac, out);
+    }
+}
+
+/* HASH_UPDATE / MAC_UPDATE */
+static psa_status_t f_op_update(creq_t *r, uint8_t kind)
+{
+    cop_t *op;
+    psa_status_t st = op_step(r, kind, 2, 1, &op);
+
+    if (st != PSA_SUCCESS) {
+        return st;
+    }
+    op_update(op, in_vec(r, 1));
+    return PSA_SUCCESS;
+}
+
+/* HASH_FINISH / MAC_SIGN_FINISH: the digest or MAC in out[1]; the operation ends either way
+ * (a MAC operation set up for verification: BAD_STATE). */
+static psa_status_t f_op_finish(creq_t *r, uint8_t kind)
+{
+    cop_t *op;
+    psa_status_t st = op_step(r, kind, 1, 2, &op);
+
+    if (st != PSA_SUCCESS) {
+        return st;
+    }
+    if (op->verify) {
+        st = PSA_ERROR_BAD_STATE;
+    } else if (r->out[1].size < SHA256_LEN) {
+        st = PSA_ERROR_BUFFER_TOO_SMALL;
+    } else {
+        op_final(op, r->out[1].base);
+        r->out[1].len = SHA256_LEN;
+    }
+    op_release(r, op);
+    return st;
+}
+
+/* HASH_VERIFY / MAC_VERIFY_FINISH: compare the digest or MAC with in[1]; the operation ends
+ * either way (a MAC operation not set up for verification: BAD_STATE). */
+static psa_status_t f_op_verify(creq_t *r, uint8_t kind)
+{
+    cop_t *op;
+    psa_status_t st = op_step(r, kind, 2, 1, &op);
+
+    if (st != PSA_SUCCESS) {
+        return st;
+    }
+    if (kind == OP_MAC && !op->verify) {
+        st = PSA_ERROR_BAD_STATE;
+    } else {
+        op_final(op, crypto_digest);
+        st = digest_check(r, 1);
+        se_wipe(crypto_digest, sizeof crypto_digest);
+    }
+    op_release(r, op);
+    return st;
+}
+
+/* HASH_ABORT / MAC_ABORT: an unknown handle is not an error. */
+static psa_status_t f_op_abort(creq_t *r, uint8_t kind)
+{
+    cop_t *op;
+    psa_status_t st = op_step(r, kind, 1, 1, &op);
+
+    if (st == PSA_ERROR_PROGRAMMER_ERROR) {
+        return st;
+    }
+    if (st == PSA_SUCCESS) {
+        op_release(r, op);
+    }
+    return PSA_SUCCESS;
+}
+
+/* ---- hash operations: setup and clone ---- */
 static psa_status_t f_hash_setup(creq_t *r)
 {
     cop_t *op;
@@ -333,80 +446,6 @@ static psa_status_t f_hash_setup(creq_t *r)
         return st;
     }
     sha256_init(&op->u.sha);
-    return PSA_SUCCESS;
-}
-
-static psa_status_t f_hash_update(creq_t *r)
-{
-    cin_t in = in_vec(r, 1);
-    cop_t *op;
-    psa_status_t st;
-
-    if (!op_entry(r, 1, 2, 1, 1)) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    st = op_lookup(r, OP_HASH, r->iov->op_handle, &op);
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    sha256_update(&op->u.sha, in.base, in.len);
-    return PSA_SUCCESS;
-}
-
-static psa_status_t f_hash_finish(creq_t *r)
-{
-    cop_t *op;
-    psa_status_t st;
-
-    if (!op_entry(r, 1, 1, 2, 2)) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    st = op_lookup(r, OP_HASH, r->iov->op_handle, &op);
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    if (r->out[1].size < SHA256_LEN) {
-        st = PSA_ERROR_BUFFER_TOO_SMALL;
-    } else {
-        sha256_final(&op->u.sha, r->out[1].base);
-        r->out[1].len = SHA256_LEN;
-    }
-    op_release(r, op);
-    return st;
-}
-
-static psa_status_t f_hash_verify(creq_t *r)
-{
-    cin_t ref = in_vec(r, 1);
-    cop_t *op;
-    psa_status_t st;
-
-    if (!op_entry(r, 1, 2, 1, 1)) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    st = op_lookup(r, OP_HASH, r->iov->op_handle, &op);
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    sha256_final(&op->u.sha, crypto_digest);
-    op_release(r, op);
-    if (ref.len != SHA256_LEN || !same_bytes(crypto_digest, ref.base, SHA256_LEN)) {
-        return PSA_ERROR_INVALID_SIGNATURE;
-    }
-    return PSA_SUCCESS;
-}
-
-/* Abort of HASH_ABORT / MAC_ABORT: an unknown handle is not an error. */
-static psa_status_t op_abort(creq_t *r, uint8_t kind)
-{
-    cop_t *op;
-
-    if (!op_entry(r, 1, 1, 1, 1)) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    if (op_lookup(r, kind, r->iov->op_handle, &op) == PSA_SUCCESS) {
-        op_release(r, op);
-    }
     return PSA_SUCCESS;
 }
 
@@ -467,73 +506,6 @@ static psa_status_t f_mac_setup(creq_t *r, bool verify)
     op->verify = verify;
     hmac_sha256_init(&op->u.hmac, key->data, key->len);
     return PSA_SUCCESS;
-}
-
-static psa_status_t f_mac_update(creq_t *r)
-{
-    cin_t in = in_vec(r, 1);
-    cop_t *op;
-    psa_status_t st;
-
-    if (!op_entry(r, 1, 2, 1, 1)) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    st = op_lookup(r, OP_MAC, r->iov->op_handle, &op);
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    hmac_sha256_update(&op->u.hmac, in.base, in.len);
-    return PSA_SUCCESS;
-}
-
-static psa_status_t f_mac_sign_finish(creq_t *r)
-{
-    cop_t *op;
-    psa_status_t st;
-
-    if (!op_entry(r, 1, 1, 2, 2)) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    st = op_lookup(r, OP_MAC, r->iov->op_handle, &op);
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    if (op->verify) {
-        st = PSA_ERROR_BAD_STATE;
-    } else if (r->out[1].size < SHA256_LEN) {
-        st = PSA_ERROR_BUFFER_TOO_SMALL;
-    } else {
-        hmac_sha256_final(&op->u.hmac, r->out[1].base);
-        r->out[1].len = SHA256_LEN;
-    }
-    op_release(r, op);
-    return st;
-}
-
-static psa_status_t f_mac_verify_finish(creq_t *r)
-{
-    cin_t ref = in_vec(r, 1);
-    cop_t *op;
-    psa_status_t st;
-
-    if (!op_entry(r, 1, 2, 1, 1)) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    st = op_lookup(r, OP_MAC, r->iov->op_handle, &op);
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    if (!op->verify) {
-        st = PSA_ERROR_BAD_STATE;
-    } else {
-        hmac_sha256_final(&op->u.hmac, crypto_digest);
-        if (ref.len != SHA256_LEN || !same_bytes(crypto_digest, ref.base, SHA256_LEN)) {
-            st = PSA_ERROR_INVALID_SIGNATURE;
-        }
-        se_wipe(crypto_digest, sizeof crypto_digest);
-    }
-    op_release(r, op);
-    return st;
 }
 
 /* ---- random ---- */
@@ -695,17 +667,17 @@ static psa_status_t crypto_dispatch(creq_t *r)
     case SFN_HASH_COMPUTE:          return f_hash_compute(r);
     case SFN_HASH_COMPARE:          return f_hash_compare(r);
     case SFN_HASH_SETUP:            return f_hash_setup(r);
-    case SFN_HASH_UPDATE:           return f_hash_update(r);
-    case SFN_HASH_FINISH:           return f_hash_finish(r);
-    case SFN_HASH_VERIFY:           return f_hash_verify(r);
-    case SFN_HASH_ABORT:            return op_abort(r, OP_HASH);
+    case SFN_HASH_UPDATE:           return f_op_update(r, OP_HASH);
+    case SFN_HASH_FINISH:           return f_op_finish(r, OP_HASH);
+    case SFN_HASH_VERIFY:           return f_op_verify(r, OP_HASH);
+    case SFN_HASH_ABORT:            return f_op_abort(r, OP_HASH);
     case SFN_HASH_CLONE:            return f_hash_clone(r);
     case SFN_MAC_SIGN_SETUP:        return f_mac_setup(r, false);
     case SFN_MAC_VERIFY_SETUP:      return f_mac_setup(r, true);
-    case SFN_MAC_UPDATE:            return f_mac_update(r);
-    case SFN_MAC_SIGN_FINISH:       return f_mac_sign_finish(r);
-    case SFN_MAC_VERIFY_FINISH:     return f_mac_verify_finish(r);
-    case SFN_MAC_ABORT:             return op_abort(r, OP_MAC);
+    case SFN_MAC_UPDATE:            return f_op_update(r, OP_MAC);
+    case SFN_MAC_SIGN_FINISH:       return f_op_finish(r, OP_MAC);
+    case SFN_MAC_VERIFY_FINISH:     return f_op_verify(r, OP_MAC);
+    case SFN_MAC_ABORT:             return f_op_abort(r, OP_MAC);
     case SFN_GENERATE_RANDOM:       return f_generate_random(r);
     case SFN_MAC_COMPUTE:           /* v1.3: the service stubs return NOT_SUPPORTED */
     case SFN_MAC_VERIFY:
@@ -716,6 +688,30 @@ static psa_status_t crypto_dispatch(creq_t *r)
 static uint32_t align4(uint32_t n)
 {
     return (n + 3u) & ~3u;
+}
+
+/* The next 4-byte aligned slice of `size` bytes of the scratch buffer (*used bytes are taken
+ * already), or NULL if it does not fit. */
+static uint8_t *scratch_take(uint32_t *used, uint32_t size)
+{
+    uint8_t *p = (uint8_t *)crypto_scratch + *used;
+
+    if (align4(size) > CRYPTO_SCRATCH_SIZE - *used || size > CRYPTO_SCRATCH_SIZE) {
+        return NULL;
+    }
+    *used += align4(size);
+    return p;
+}
+
+/* The number of vectors once trailing zero-size ones are removed. */
+static uint32_t vec_count(const uint32_t size[4])
+{
+    uint32_t n = 4;
+
+    while (n > 0u && size[n - 1u] == 0u) {
+        n--;
+    }
+    return n;
 }
 
 psa_status_t crypto_call(se_msg_t *m)
@@ -739,14 +735,8 @@ psa_status_t crypto_call(se_msg_t *m)
     }
     r.iov = &crypto_iov;
     r.client = m->client_id;
-    r.in_len = 4;
-    while (r.in_len > 0u && in_sz[r.in_len - 1u] == 0u) {
-        r.in_len--;
-    }
-    r.out_len = 4;
-    while (r.out_len > 0u && out_sz[r.out_len - 1u] == 0u) {
-        r.out_len--;
-    }
+    r.in_len = vec_count(in_sz);
+    r.out_len = vec_count(out_sz);
     if (r.in_len == 0u) {
         return PSA_ERROR_GENERIC_ERROR;
     }
@@ -755,24 +745,24 @@ psa_status_t crypto_call(se_msg_t *m)
     r.in[0].len = sizeof crypto_iov;
     st = PSA_SUCCESS;
     for (i = 1; i < r.in_len && st == PSA_SUCCESS; i++) {
-        if (align4(in_sz[i]) > CRYPTO_SCRATCH_SIZE - used || in_sz[i] > CRYPTO_SCRATCH_SIZE) {
+        uint8_t *p = scratch_take(&used, in_sz[i]);
+        if (p == NULL) {
             st = PSA_ERROR_INSUFFICIENT_MEMORY;
             break;
         }
-        r.in[i].base = scratch + used;
-        r.in[i].len = (uint32_t)se_read(m, i, scratch + used, in_sz[i]);
-        used += align4(in_sz[i]);
+        r.in[i].base = p;
+        r.in[i].len = (uint32_t)se_read(m, i, p, in_sz[i]);
     }
     for (i = 0; i < r.out_len && st == PSA_SUCCESS; i++) {
-        if (align4(out_sz[i]) > CRYPTO_SCRATCH_SIZE - used || out_sz[i] > CRYPTO_SCRATCH_SIZE) {
+        uint8_t *p = scratch_take(&used, out_sz[i]);
+        if (p == NULL) {
             st = PSA_ERROR_INSUFFICIENT_MEMORY;
             break;
         }
-        r.out[i].base = scratch + used;
+        r.out[i].base = p;
         r.out[i].size = out_sz[i];
         r.out[i].len = 0;
-        memset(scratch + used, 0, align4(out_sz[i]));
-        used += align4(out_sz[i]);
+        memset(p, 0, align4(out_sz[i]));
     }
 
     if (st == PSA_SUCCESS) {

@@ -7,146 +7,33 @@
  *   remove   in[0] uid (8)
  *
  * Assets are keyed by (client_id, uid) in the ITS store (storage.c); at most 10 assets of up
- * to 512 bytes. Every mailbox request has client_id -1. */
-#include <stddef.h>
-#include <stdint.h>
-
+ * to 512 bytes. Every mailbox request has client_id -1. The request handling is shared with
+ * PS (storage_service.c); ITS checks the size limit of set after the lookup. */
 #include "spm.h"
-#include "storage.h"
+#include "storage_service.h"
 
-#define ITS_FLAG_WRITE_ONCE     0x1u
-#define ITS_FLAGS_DEFINED       0x7u    /* WRITE_ONCE | NO_CONFIDENTIALITY | NO_REPLAY_PROTECTION */
-#define ITS_INFO_SIZE           12u
-#define ITS_CHUNK               128u
-
-static uint8_t its_chunk[ITS_CHUNK];
-
-static uint64_t its_read_uid(se_msg_t *m)
-{
-    uint64_t uid = 0;
-    (void)se_read(m, 0, &uid, sizeof uid);
-    return uid;
-}
+static const storage_service_t its = {
+    .area = STORAGE_ITS,
+    .max_data = STORAGE_ITS_MAX_DATA,
+    .size_before_lookup = false,
+};
 
 psa_status_t its_set(se_msg_t *m)
 {
-    uint64_t uid;
-    uint32_t flags = 0, len, left;
-    storage_asset_t a;
-    storage_write_t w;
-    psa_status_t st;
-
-    if (m->in_size[0] != 8u || m->in_size[2] != 4u) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    len = m->in_size[1];
-    uid = its_read_uid(m);
-    (void)se_read(m, 2, &flags, sizeof flags);
-
-    if (uid == 0u) {
-        return PSA_ERROR_INVALID_ARGUMENT;
-    }
-    if ((flags & ~ITS_FLAGS_DEFINED) != 0u) {
-        return PSA_ERROR_NOT_SUPPORTED;
-    }
-    st = storage_lookup(STORAGE_ITS, m->client_id, uid, &a);
-    if (st == PSA_SUCCESS) {
-        if ((a.flags & ITS_FLAG_WRITE_ONCE) != 0u) {
-            return PSA_ERROR_NOT_PERMITTED;
-        }
-    } else if (st != PSA_ERROR_DOES_NOT_EXIST) {
-        return st;
-    }
-    if (len > STORAGE_ITS_MAX_DATA) {
-        return PSA_ERROR_INVALID_ARGUMENT;
-    }
-    st = storage_write_begin(&w, STORAGE_ITS, m->client_id, uid, flags & 0xFFFFu, len);
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    for (left = len; left != 0u;) {
-        size_t n = se_read(m, 1, its_chunk, left < ITS_CHUNK ? left : ITS_CHUNK);
-        if (n == 0u) {
-            break;      /* short input: not committed below */
-        }
-        storage_write_data(&w, its_chunk, (uint32_t)n);
-        left -= (uint32_t)n;
-    }
-    return storage_write_commit(&w);
+    return storage_service_set(&its, m);
 }
 
 psa_status_t its_get(se_msg_t *m)
 {
-    uint64_t uid;
-    uint32_t offset = 0, n;
-    storage_asset_t a;
-    psa_status_t st;
-
-    if (m->in_size[0] != 8u || m->in_size[1] != 4u) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    uid = its_read_uid(m);
-    (void)se_read(m, 1, &offset, sizeof offset);
-    if (uid == 0u) {
-        return PSA_ERROR_INVALID_ARGUMENT;
-    }
-    st = storage_lookup(STORAGE_ITS, m->client_id, uid, &a);
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    if (offset > a.size) {
-        return PSA_ERROR_INVALID_ARGUMENT;
-    }
-    n = a.size - offset;
-    if (n > m->out_size[0]) {
-        n = m->out_size[0];
-    }
-    return se_write(m, 0, storage_data(STORAGE_ITS, &a) + offset, n);
+    return storage_service_get(&its, m);
 }
 
 psa_status_t its_get_info(se_msg_t *m)
 {
-    uint64_t uid;
-    uint32_t info[3];
-    storage_asset_t a;
-    psa_status_t st;
-
-    if (m->in_size[0] != 8u || m->out_size[0] != ITS_INFO_SIZE) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    uid = its_read_uid(m);
-    if (uid == 0u) {
-        return PSA_ERROR_INVALID_ARGUMENT;
-    }
-    st = storage_lookup(STORAGE_ITS, m->client_id, uid, &a);
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    info[0] = a.size;               /* capacity: ITS files are exactly their size */
-    info[1] = a.size;
-    info[2] = a.flags & 0xFFFFu;
-    return se_write(m, 0, info, sizeof info);
+    return storage_service_get_info(&its, m);
 }
 
 psa_status_t its_remove(se_msg_t *m)
 {
-    uint64_t uid;
-    storage_asset_t a;
-    psa_status_t st;
-
-    if (m->in_size[0] != 8u) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    uid = its_read_uid(m);
-    if (uid == 0u) {
-        return PSA_ERROR_INVALID_ARGUMENT;
-    }
-    st = storage_lookup(STORAGE_ITS, m->client_id, uid, &a);
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    if ((a.flags & ITS_FLAG_WRITE_ONCE) != 0u) {
-        return PSA_ERROR_NOT_PERMITTED;
-    }
-    return storage_remove(STORAGE_ITS, &a);
+    return storage_service_remove(&its, m);
 }

@@ -54,14 +54,5 @@ void hardfault_report(const uint32_t *frame, uint32_t exc_return)
 
 __attribute__((naked)) void HardFault_Handler(void)
 {
-    __asm__ volatile(
-        "movs r0, #4\n\t"
-        "mov  r1, lr\n\t"
-        "tst  r0, r1\n\t"
-        "beq  1f\n\t"
-        "mrs  r0, psp\n\t"
-        "bl   hardfault_report\n"      /* bl: any distance; it never returns */
-        "1:\n\t"
-        "mrs  r0, msp\n\t"
-        "bl   hardfault_report\n");
+    CPU_EXC_FRAME_TAILCALL(hardfault_report);
 }

@@ -14,39 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef int32_t psa_status_t;
-typedef int32_t psa_handle_t;
-
-/* PSA client/service constants (PSA FF-M 1.0 values). */
-#define PSA_FRAMEWORK_VERSION           0x0101u
-#define PSA_VERSION_NONE                0u
-#define PSA_NULL_HANDLE                 ((psa_handle_t)0)
-#define PSA_MAX_IOVEC                   4u
-#define PSA_IPC_CALL                    ((int32_t)0)
-#define PSA_IPC_CONNECT                 ((int32_t)-1)
-#define PSA_IPC_DISCONNECT              ((int32_t)-2)
-
-#define PSA_SUCCESS                     ((psa_status_t)0)
-#define PSA_ERROR_PROGRAMMER_ERROR      ((psa_status_t)-129)
-#define PSA_ERROR_CONNECTION_REFUSED    ((psa_status_t)-130)
-#define PSA_ERROR_CONNECTION_BUSY       ((psa_status_t)-131)
-#define PSA_ERROR_GENERIC_ERROR         ((psa_status_t)-132)
-#define PSA_ERROR_NOT_PERMITTED         ((psa_status_t)-133)
-#define PSA_ERROR_NOT_SUPPORTED         ((psa_status_t)-134)
-#define PSA_ERROR_INVALID_ARGUMENT      ((psa_status_t)-135)
-#define PSA_ERROR_INVALID_HANDLE        ((psa_status_t)-136)
-#define PSA_ERROR_BAD_STATE             ((psa_status_t)-137)
-#define PSA_ERROR_BUFFER_TOO_SMALL      ((psa_status_t)-138)
-#define PSA_ERROR_ALREADY_EXISTS        ((psa_status_t)-139)
-#define PSA_ERROR_DOES_NOT_EXIST        ((psa_status_t)-140)
-#define PSA_ERROR_INSUFFICIENT_MEMORY   ((psa_status_t)-141)
-#define PSA_ERROR_INSUFFICIENT_STORAGE  ((psa_status_t)-142)
-#define PSA_ERROR_INSUFFICIENT_DATA     ((psa_status_t)-143)
-#define PSA_ERROR_SERVICE_FAILURE       ((psa_status_t)-144)
-#define PSA_ERROR_COMMUNICATION_FAILURE ((psa_status_t)-145)
-#define PSA_ERROR_STORAGE_FAILURE       ((psa_status_t)-146)
-#define PSA_ERROR_HARDWARE_FAILURE      ((psa_status_t)-147)
-#define PSA_ERROR_INVALID_SIGNATURE     ((psa_status_t)-149)
+/* psa_status_t, psa_handle_t, the status codes and the client/IPC constants (PSA FF-M 1.0
+ * values), shared with the Host client library. */
+#include "psa_common.h"
 
 /* client_id of every mailbox request (the Host proxy never forwards the real caller). */
 #define SE_NS_CLIENT_ID                 ((int32_t)-1)

@@ -51,8 +51,8 @@ int main(void)
 {
     const psa_storage_uid_t uid = BENCH_UID;
     const uint32_t offset = 0u;
-    psa_invec in_vec[3];
-    psa_outvec out_vec[1];
+    const psa_invec in_vec[3] = {{&uid, sizeof(uid)}, {&offset, sizeof(offset)}, {pad, BENCH_PAD}};
+    psa_outvec out_vec[1] = {{out_buf, BENCH_LEN}};
     uint32_t n = bench_calls;
 
     ns_board_init();
@@ -71,14 +71,6 @@ int main(void)
     if (!PSA_HANDLE_IS_VALID(h)) {
         return fail("psa_connect(TFM_ITS_GET) handle (any > 0)", 0u, h, 1);
     }
-
-    in_vec[0].base = &uid;
-    in_vec[0].len = sizeof(uid);
-    in_vec[1].base = &offset;
-    in_vec[1].len = sizeof(offset);
-    in_vec[2].base = pad;
-    in_vec[2].len = BENCH_PAD;
-    out_vec[0].base = out_buf;
 
     for (uint32_t i = 0; i < n; i++) {
         for (uint32_t w = 0; w < BENCH_LEN / 4u; w++) {

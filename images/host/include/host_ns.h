@@ -14,11 +14,6 @@
  * The SE<->Host MHUs are left alone: the PSA Proxy owns them. */
 void ns_board_init(void);
 
-/* Lowercase hex, two digits per byte, no separators. */
-void print_hex_bytes(const uint8_t *p, size_t n);
-/* Signed decimal. */
-void print_sdec(int32_t v);
-
 /* The ITS asset that survives across runs with the same SE flash file. */
 #define ITS_PERSIST_UID     ((psa_storage_uid_t)0x5EEDu)
 #define ITS_PERSIST_MAX     64u

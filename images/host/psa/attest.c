@@ -3,46 +3,38 @@
 #include "psa/client.h"
 #include "psa/initial_attestation.h"
 #include "psa_host_sids.h"
+#include "request.h"
+
+/* psa_request() with one input and one output; a failed connect (*h not a valid handle)
+ * gives the connect result as the status */
+static psa_status_t attest_request(uint32_t sid, const psa_invec *in, psa_outvec *out,
+                                   psa_handle_t *h)
+{
+    psa_status_t status = psa_request(sid, PSA_IPC_CALL, in, 1u, out, 1u, h);
+
+    return PSA_HANDLE_IS_VALID(*h) ? status : PSA_HANDLE_TO_ERROR(*h);
+}
 
 psa_status_t psa_initial_attest_get_token(const uint8_t *auth_challenge, size_t challenge_size,
                                           uint8_t *token_buf, size_t token_buf_size,
                                           size_t *token_size)
 {
-    psa_invec in_vec[1];
-    psa_outvec out_vec[1];
+    const psa_invec in = psa_in(auth_challenge, challenge_size);
+    psa_outvec out = psa_out(token_buf, token_buf_size);
+    psa_handle_t h;
+    psa_status_t status = attest_request(SID_ATTEST_GET_TOKEN, &in, &out, &h);
 
-    in_vec[0].base = auth_challenge;
-    in_vec[0].len = challenge_size;
-    out_vec[0].base = token_buf;
-    out_vec[0].len = token_buf_size;
-
-    psa_handle_t h = psa_connect(SID_ATTEST_GET_TOKEN, SID_VERSION);
-    if (!PSA_HANDLE_IS_VALID(h)) {
-        return PSA_HANDLE_TO_ERROR(h);
-    }
-    psa_status_t status = psa_call(h, PSA_IPC_CALL, in_vec, 1u, out_vec, 1u);
-    psa_close(h);
-    if (status == PSA_SUCCESS) {
-        *token_size = out_vec[0].len;
+    if (PSA_HANDLE_IS_VALID(h) && status == PSA_SUCCESS) {
+        *token_size = out.len;
     }
     return status;
 }
 
 psa_status_t psa_initial_attest_get_token_size(size_t challenge_size, size_t *token_size)
 {
-    psa_invec in_vec[1];
-    psa_outvec out_vec[1];
+    const psa_invec in = psa_in(&challenge_size, sizeof(challenge_size));
+    psa_outvec out = psa_out(token_size, sizeof(*token_size));
+    psa_handle_t h;
 
-    in_vec[0].base = &challenge_size;
-    in_vec[0].len = sizeof(challenge_size);
-    out_vec[0].base = token_size;
-    out_vec[0].len = sizeof(*token_size);
-
-    psa_handle_t h = psa_connect(SID_ATTEST_GET_TOKEN_SIZE, SID_VERSION);
-    if (!PSA_HANDLE_IS_VALID(h)) {
-        return PSA_HANDLE_TO_ERROR(h);
-    }
-    psa_status_t status = psa_call(h, PSA_IPC_CALL, in_vec, 1u, out_vec, 1u);
-    psa_close(h);
-    return status;
+    return attest_request(SID_ATTEST_GET_TOKEN_SIZE, &in, &out, &h);
 }

@@ -5,16 +5,18 @@
 #include "psa/crypto.h"
 #include "psa_host_sids.h"
 #include "crypto_pack.h"
+#include "request.h"
 
-/* A request pack with every field zero except the selector. Written field by field so that
+/* A request pack with every field zero except those given. Written field by field so that
  * no memset/memcpy call is generated. */
-static void pack_init(struct tfm_crypto_pack_iovec *iov, uint32_t sfn_id)
+static void pack_init(struct tfm_crypto_pack_iovec *iov, uint32_t sfn_id, psa_key_id_t key_id,
+                      psa_algorithm_t alg, uint32_t op_handle)
 {
     iov->sfn_id = sfn_id;
     iov->step = 0u;
-    iov->key_id = 0u;
-    iov->alg = 0u;
-    iov->op_handle = 0u;
+    iov->key_id = key_id;
+    iov->alg = alg;
+    iov->op_handle = op_handle;
     iov->capacity = 0u;
     for (unsigned i = 0; i < CRYPTO_MAX_NONCE_LENGTH; i++) {
         iov->aead_in.nonce[i] = 0u;
@@ -22,42 +24,62 @@ static void pack_init(struct tfm_crypto_pack_iovec *iov, uint32_t sfn_id)
     iov->aead_in.nonce_length = 0u;
 }
 
-/* connect, call, close. *called (if not NULL) tells whether the call was made: the output
- * lengths are copied back to the caller only then. */
-static psa_status_t crypto_transact_ex(const psa_invec *in_vec, size_t in_len,
-                                       psa_outvec *out_vec, size_t out_len, int *called)
+/* One crypto request (psa_request): in_vec = {the pack, in[0..in_len-1]} (in_len <= 2),
+ * out_vec = out[0..out_len-1]. If length is not NULL and the call was made, *length = the
+ * bytes written to the last output, whatever the status. */
+static psa_status_t crypto_request(const struct tfm_crypto_pack_iovec *iov,
+                                   const psa_invec *in, size_t in_len,
+                                   psa_outvec *out, size_t out_len, size_t *length)
 {
-    psa_handle_t h = psa_connect(SID_CRYPTO, SID_VERSION);
-    if (!PSA_HANDLE_IS_VALID(h)) {
-        if (called != NULL) {
-            *called = 0;
-        }
-        return PSA_ERROR_GENERIC_ERROR;
+    psa_invec in_vec[3];
+    psa_handle_t h;
+
+    in_vec[0] = psa_in(iov, sizeof(*iov));
+    for (size_t i = 0; i < in_len; i++) {
+        in_vec[1u + i] = in[i];
     }
-    psa_status_t status = psa_call(h, PSA_IPC_CALL, in_vec, in_len, out_vec, out_len);
-    psa_close(h);
-    if (called != NULL) {
-        *called = 1;
+    psa_status_t status = psa_request(SID_CRYPTO, PSA_IPC_CALL, in_vec, 1u + in_len, out, out_len,
+                                      &h);
+    if (length != NULL && PSA_HANDLE_IS_VALID(h)) {
+        *length = out[out_len - 1u].len;
     }
     return status;
 }
 
-static psa_status_t crypto_transact(const psa_invec *in_vec, size_t in_len,
-                                    psa_outvec *out_vec, size_t out_len)
+/* A step of a multipart operation (pack: sfn_id, op_handle = *handle): out_vec[0] is *handle
+ * itself, which the service updates (0 once the operation is over). in (if not NULL) is
+ * in_vec[1]; output (if not NULL) is out_vec[1], its written length goes to *output_length. */
+static psa_status_t op_request(uint32_t sfn_id, uint32_t *handle, psa_key_id_t key,
+                               psa_algorithm_t alg, const psa_invec *in, const psa_outvec *output,
+                               size_t *output_length)
 {
-    return crypto_transact_ex(in_vec, in_len, out_vec, out_len, NULL);
+    struct tfm_crypto_pack_iovec iov;
+    psa_outvec out[2] = { psa_out(handle, sizeof(*handle)) };
+
+    pack_init(&iov, sfn_id, key, alg, *handle);
+    if (output != NULL) {
+        out[1] = *output;
+    }
+    return crypto_request(&iov, in, in != NULL ? 1u : 0u, out, output != NULL ? 2u : 1u,
+                          output_length);
 }
 
-static void vin(psa_invec *v, const void *base, size_t len)
+/* An operation step with one input (update, verify). */
+static psa_status_t op_input(uint32_t sfn_id, uint32_t *handle, const uint8_t *input,
+                             size_t input_length)
 {
-    v->base = base;
-    v->len = len;
+    const psa_invec in = psa_in(input, input_length);
+
+    return op_request(sfn_id, handle, 0u, 0u, &in, NULL, NULL);
 }
 
-static void vout(psa_outvec *v, void *base, size_t len)
+/* An operation step with one output (finish). */
+static psa_status_t op_output(uint32_t sfn_id, uint32_t *handle, uint8_t *output,
+                              size_t output_size, size_t *output_length)
 {
-    v->base = base;
-    v->len = len;
+    const psa_outvec out = psa_out(output, output_size);
+
+    return op_request(sfn_id, handle, 0u, 0u, NULL, &out, output_length);
 }
 
 psa_status_t psa_crypto_init(void)
@@ -71,58 +93,38 @@ psa_status_t psa_import_key(const psa_key_attributes_t *attributes, const uint8_
                             size_t data_length, psa_key_id_t *key)
 {
     struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[3];
-    psa_outvec out_vec[1];
+    const psa_invec in[2] = { psa_in(attributes, sizeof(*attributes)), psa_in(data, data_length) };
+    psa_outvec out[1] = { psa_out(key, sizeof(*key)) };
 
-    pack_init(&iov, CRYPTO_SFN_IMPORT_KEY);
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vin(&in_vec[1], attributes, sizeof(*attributes));
-    vin(&in_vec[2], data, data_length);
-    vout(&out_vec[0], key, sizeof(*key));
-    return crypto_transact(in_vec, 3u, out_vec, 1u);
+    pack_init(&iov, CRYPTO_SFN_IMPORT_KEY, 0u, 0u, 0u);
+    return crypto_request(&iov, in, 2u, out, 1u, NULL);
 }
 
 psa_status_t psa_export_key(psa_key_id_t key, uint8_t *data, size_t data_size,
                             size_t *data_length)
 {
     struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[1];
-    psa_outvec out_vec[1];
+    psa_outvec out[1] = { psa_out(data, data_size) };
 
-    pack_init(&iov, CRYPTO_SFN_EXPORT_KEY);
-    iov.key_id = key;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vout(&out_vec[0], data, data_size);
-    int called;
-    psa_status_t status = crypto_transact_ex(in_vec, 1u, out_vec, 1u, &called);
-    if (called) {
-        *data_length = out_vec[0].len;    /* whatever the status */
-    }
-    return status;
+    pack_init(&iov, CRYPTO_SFN_EXPORT_KEY, key, 0u, 0u);
+    return crypto_request(&iov, NULL, 0u, out, 1u, data_length);
 }
 
 psa_status_t psa_destroy_key(psa_key_id_t key)
 {
     struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[1];
 
-    pack_init(&iov, CRYPTO_SFN_DESTROY_KEY);
-    iov.key_id = key;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    return crypto_transact(in_vec, 1u, NULL, 0u);
+    pack_init(&iov, CRYPTO_SFN_DESTROY_KEY, key, 0u, 0u);
+    return crypto_request(&iov, NULL, 0u, NULL, 0u, NULL);
 }
 
 psa_status_t psa_get_key_attributes(psa_key_id_t key, psa_key_attributes_t *attributes)
 {
     struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[1];
-    psa_outvec out_vec[1];
+    psa_outvec out[1] = { psa_out(attributes, sizeof(*attributes)) };
 
-    pack_init(&iov, CRYPTO_SFN_GET_KEY_ATTRIBUTES);
-    iov.key_id = key;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vout(&out_vec[0], attributes, sizeof(*attributes));
-    return crypto_transact(in_vec, 1u, out_vec, 1u);
+    pack_init(&iov, CRYPTO_SFN_GET_KEY_ATTRIBUTES, key, 0u, 0u);
+    return crypto_request(&iov, NULL, 0u, out, 1u, NULL);
 }
 
 /* ---------------------------------------------------------------- hash */
@@ -131,128 +133,62 @@ psa_status_t psa_hash_compute(psa_algorithm_t alg, const uint8_t *input, size_t 
                               uint8_t *hash, size_t hash_size, size_t *hash_length)
 {
     struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[2];
-    psa_outvec out_vec[1];
+    const psa_invec in[1] = { psa_in(input, input_length) };
+    psa_outvec out[1] = { psa_out(hash, hash_size) };
 
-    pack_init(&iov, CRYPTO_SFN_HASH_COMPUTE);
-    iov.alg = alg;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vin(&in_vec[1], input, input_length);
-    vout(&out_vec[0], hash, hash_size);
-    int called;
-    psa_status_t status = crypto_transact_ex(in_vec, 2u, out_vec, 1u, &called);
-    if (called) {
-        *hash_length = out_vec[0].len;    /* whatever the status */
-    }
-    return status;
+    pack_init(&iov, CRYPTO_SFN_HASH_COMPUTE, 0u, alg, 0u);
+    return crypto_request(&iov, in, 1u, out, 1u, hash_length);
 }
 
 psa_status_t psa_hash_compare(psa_algorithm_t alg, const uint8_t *input, size_t input_length,
                               const uint8_t *hash, size_t hash_length)
 {
     struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[3];
+    const psa_invec in[2] = { psa_in(input, input_length), psa_in(hash, hash_length) };
 
-    pack_init(&iov, CRYPTO_SFN_HASH_COMPARE);
-    iov.alg = alg;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vin(&in_vec[1], input, input_length);
-    vin(&in_vec[2], hash, hash_length);
-    return crypto_transact(in_vec, 3u, NULL, 0u);
+    pack_init(&iov, CRYPTO_SFN_HASH_COMPARE, 0u, alg, 0u);
+    return crypto_request(&iov, in, 2u, NULL, 0u, NULL);
 }
 
 psa_status_t psa_hash_setup(psa_hash_operation_t *operation, psa_algorithm_t alg)
 {
-    struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[1];
-    psa_outvec out_vec[1];
-
-    pack_init(&iov, CRYPTO_SFN_HASH_SETUP);
-    iov.alg = alg;
-    iov.op_handle = operation->handle;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vout(&out_vec[0], &operation->handle, sizeof(operation->handle));
-    return crypto_transact(in_vec, 1u, out_vec, 1u);
+    return op_request(CRYPTO_SFN_HASH_SETUP, &operation->handle, 0u, alg, NULL, NULL, NULL);
 }
 
 psa_status_t psa_hash_update(psa_hash_operation_t *operation, const uint8_t *input,
                              size_t input_length)
 {
-    struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[2];
-    psa_outvec out_vec[1];
-
-    pack_init(&iov, CRYPTO_SFN_HASH_UPDATE);
-    iov.op_handle = operation->handle;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vin(&in_vec[1], input, input_length);
-    vout(&out_vec[0], &operation->handle, sizeof(operation->handle));
-    return crypto_transact(in_vec, 2u, out_vec, 1u);
+    return op_input(CRYPTO_SFN_HASH_UPDATE, &operation->handle, input, input_length);
 }
 
 psa_status_t psa_hash_finish(psa_hash_operation_t *operation, uint8_t *hash, size_t hash_size,
                              size_t *hash_length)
 {
-    struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[1];
-    psa_outvec out_vec[2];
-
-    pack_init(&iov, CRYPTO_SFN_HASH_FINISH);
-    iov.op_handle = operation->handle;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vout(&out_vec[0], &operation->handle, sizeof(operation->handle));
-    vout(&out_vec[1], hash, hash_size);
-    int called;
-    psa_status_t status = crypto_transact_ex(in_vec, 1u, out_vec, 2u, &called);
-    if (called) {
-        *hash_length = out_vec[1].len;    /* whatever the status */
-    }
-    return status;
+    return op_output(CRYPTO_SFN_HASH_FINISH, &operation->handle, hash, hash_size, hash_length);
 }
 
 psa_status_t psa_hash_verify(psa_hash_operation_t *operation, const uint8_t *hash,
                              size_t hash_length)
 {
-    struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[2];
-    psa_outvec out_vec[1];
-
-    pack_init(&iov, CRYPTO_SFN_HASH_VERIFY);
-    iov.op_handle = operation->handle;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vin(&in_vec[1], hash, hash_length);
-    vout(&out_vec[0], &operation->handle, sizeof(operation->handle));
-    return crypto_transact(in_vec, 2u, out_vec, 1u);
+    return op_input(CRYPTO_SFN_HASH_VERIFY, &operation->handle, hash, hash_length);
 }
 
 psa_status_t psa_hash_abort(psa_hash_operation_t *operation)
 {
-    struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[1];
-    psa_outvec out_vec[1];
-
-    pack_init(&iov, CRYPTO_SFN_HASH_ABORT);
-    iov.op_handle = operation->handle;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vout(&out_vec[0], &operation->handle, sizeof(operation->handle));
-    return crypto_transact(in_vec, 1u, out_vec, 1u);
+    return op_request(CRYPTO_SFN_HASH_ABORT, &operation->handle, 0u, 0u, NULL, NULL, NULL);
 }
 
 psa_status_t psa_hash_clone(const psa_hash_operation_t *source_operation,
                             psa_hash_operation_t *target_operation)
 {
     struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[1];
-    psa_outvec out_vec[1];
+    psa_outvec out[1] = { psa_out(&target_operation->handle, sizeof(target_operation->handle)) };
 
     if (target_operation->handle != 0u) {
         return PSA_ERROR_BAD_STATE;
     }
-    pack_init(&iov, CRYPTO_SFN_HASH_CLONE);
-    iov.op_handle = source_operation->handle;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vout(&out_vec[0], &target_operation->handle, sizeof(target_operation->handle));
-    return crypto_transact(in_vec, 1u, out_vec, 1u);
+    pack_init(&iov, CRYPTO_SFN_HASH_CLONE, 0u, 0u, source_operation->handle);
+    return crypto_request(&iov, NULL, 0u, out, 1u, NULL);
 }
 
 /* ---------------------------------------------------------------- MAC */
@@ -283,95 +219,40 @@ psa_status_t psa_mac_verify(psa_key_id_t key, psa_algorithm_t alg, const uint8_t
     return PSA_ERROR_NOT_SUPPORTED;
 }
 
-static psa_status_t mac_setup(uint32_t sfn_id, psa_mac_operation_t *operation,
-                              psa_key_id_t key, psa_algorithm_t alg)
-{
-    struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[1];
-    psa_outvec out_vec[1];
-
-    pack_init(&iov, sfn_id);
-    iov.key_id = key;
-    iov.alg = alg;
-    iov.op_handle = operation->handle;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vout(&out_vec[0], &operation->handle, sizeof(operation->handle));
-    return crypto_transact(in_vec, 1u, out_vec, 1u);
-}
-
 psa_status_t psa_mac_sign_setup(psa_mac_operation_t *operation, psa_key_id_t key,
                                 psa_algorithm_t alg)
 {
-    return mac_setup(CRYPTO_SFN_MAC_SIGN_SETUP, operation, key, alg);
+    return op_request(CRYPTO_SFN_MAC_SIGN_SETUP, &operation->handle, key, alg, NULL, NULL, NULL);
 }
 
 psa_status_t psa_mac_verify_setup(psa_mac_operation_t *operation, psa_key_id_t key,
                                   psa_algorithm_t alg)
 {
-    return mac_setup(CRYPTO_SFN_MAC_VERIFY_SETUP, operation, key, alg);
+    return op_request(CRYPTO_SFN_MAC_VERIFY_SETUP, &operation->handle, key, alg, NULL, NULL,
+                      NULL);
 }
 
 psa_status_t psa_mac_update(psa_mac_operation_t *operation, const uint8_t *input,
                             size_t input_length)
 {
-    struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[2];
-    psa_outvec out_vec[1];
-
-    pack_init(&iov, CRYPTO_SFN_MAC_UPDATE);
-    iov.op_handle = operation->handle;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vin(&in_vec[1], input, input_length);
-    vout(&out_vec[0], &operation->handle, sizeof(operation->handle));
-    return crypto_transact(in_vec, 2u, out_vec, 1u);
+    return op_input(CRYPTO_SFN_MAC_UPDATE, &operation->handle, input, input_length);
 }
 
 psa_status_t psa_mac_sign_finish(psa_mac_operation_t *operation, uint8_t *mac, size_t mac_size,
                                  size_t *mac_length)
 {
-    struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[1];
-    psa_outvec out_vec[2];
-
-    pack_init(&iov, CRYPTO_SFN_MAC_SIGN_FINISH);
-    iov.op_handle = operation->handle;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vout(&out_vec[0], &operation->handle, sizeof(operation->handle));
-    vout(&out_vec[1], mac, mac_size);
-    int called;
-    psa_status_t status = crypto_transact_ex(in_vec, 1u, out_vec, 2u, &called);
-    if (called) {
-        *mac_length = out_vec[1].len;    /* whatever the status */
-    }
-    return status;
+    return op_output(CRYPTO_SFN_MAC_SIGN_FINISH, &operation->handle, mac, mac_size, mac_length);
 }
 
 psa_status_t psa_mac_verify_finish(psa_mac_operation_t *operation, const uint8_t *mac,
                                    size_t mac_length)
 {
-    struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[2];
-    psa_outvec out_vec[1];
-
-    pack_init(&iov, CRYPTO_SFN_MAC_VERIFY_FINISH);
-    iov.op_handle = operation->handle;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vin(&in_vec[1], mac, mac_length);
-    vout(&out_vec[0], &operation->handle, sizeof(operation->handle));
-    return crypto_transact(in_vec, 2u, out_vec, 1u);
+    return op_input(CRYPTO_SFN_MAC_VERIFY_FINISH, &operation->handle, mac, mac_length);
 }
 
 psa_status_t psa_mac_abort(psa_mac_operation_t *operation)
 {
-    struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[1];
-    psa_outvec out_vec[1];
-
-    pack_init(&iov, CRYPTO_SFN_MAC_ABORT);
-    iov.op_handle = operation->handle;
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vout(&out_vec[0], &operation->handle, sizeof(operation->handle));
-    return crypto_transact(in_vec, 1u, out_vec, 1u);
+    return op_request(CRYPTO_SFN_MAC_ABORT, &operation->handle, 0u, 0u, NULL, NULL, NULL);
 }
 
 /* ---------------------------------------------------------------- cipher (one-shot) */
@@ -409,14 +290,11 @@ psa_status_t psa_cipher_decrypt(psa_key_id_t key, psa_algorithm_t alg, const uin
 psa_status_t psa_generate_random(uint8_t *output, size_t output_size)
 {
     struct tfm_crypto_pack_iovec iov;
-    psa_invec in_vec[1];
-    psa_outvec out_vec[1];
+    psa_outvec out[1] = { psa_out(output, output_size) };
 
     if (output_size == 0u) {
         return PSA_SUCCESS;
     }
-    pack_init(&iov, CRYPTO_SFN_GENERATE_RANDOM);
-    vin(&in_vec[0], &iov, sizeof(iov));
-    vout(&out_vec[0], output, output_size);
-    return crypto_transact(in_vec, 1u, out_vec, 1u);
+    pack_init(&iov, CRYPTO_SFN_GENERATE_RANDOM, 0u, 0u, 0u);
+    return crypto_request(&iov, NULL, 0u, out, 1u, NULL);
 }

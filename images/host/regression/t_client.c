@@ -25,13 +25,6 @@ static const uint32_t ns_forwarded_sids[] = {
 
 static psa_handle_t conn[N_ITS_CONN];
 
-static void t_framework_version(void)
-{
-    t_begin(S, "framework_version");
-    t_expect_hex("psa_framework_version", psa_framework_version(), PSA_FRAMEWORK_VERSION);
-    t_end();
-}
-
 static void t_version_forwarded(void)
 {
     t_begin(S, "version_forwarded");
@@ -44,61 +37,47 @@ static void t_version_forwarded(void)
     t_end();
 }
 
-static void t_version_nv_counter_ns(void)
+/* psa_connect(0x72), checked: the handle, or 0 (the check failed). */
+static psa_handle_t connect_get_info(void)
 {
-    t_begin(S, "version_nv_counter_ns");
-    t_expect_hex("psa_version(0x42)", psa_version(SID_PLATFORM_NV_COUNTER), PSA_VERSION_NONE);
-    t_end();
+    psa_handle_t h = psa_connect(SID_ITS_GET_INFO, SID_VERSION);
+
+    return t_expect_true("psa_connect(0x72) returned a handle > 0", h > 0) ? h : PSA_NULL_HANDLE;
 }
 
-static void t_version_unknown_sid(void)
+/* One psa_call on a connection of its own to ITS get_info (0x72), expected to give `expected`. */
+static void expect_call(const char *what, const psa_invec *in_vec, size_t in_len,
+                        psa_outvec *out_vec, size_t out_len, psa_status_t expected)
 {
-    t_begin(S, "version_unknown_sid");
-    t_expect_hex("psa_version(0x1234)", psa_version(SID_UNKNOWN), PSA_VERSION_NONE);
-    t_end();
+    psa_handle_t h = connect_get_info();
+
+    if (h > 0) {
+        t_expect_status(what, psa_call(h, PSA_IPC_CALL, in_vec, in_len, out_vec, out_len),
+                        expected);
+        psa_close(h);
+    }
 }
 
 static void t_connect_close(void)
 {
     t_begin(S, "connect_close");
-    psa_handle_t h = psa_connect(SID_ITS_GET_INFO, SID_VERSION);
-    if (t_expect_true("psa_connect(0x72) returned a handle > 0", h > 0)) {
+    psa_handle_t h = connect_get_info();
+    if (h > 0) {
         psa_close(h);
     }
     t_end();
 }
 
-/* connect expected to fail; closes the handle if it unexpectedly succeeded */
-static void expect_connect_fails(const char *what, uint32_t sid, uint32_t version,
-                                 psa_status_t expected)
+/* A test of a connect expected to fail; closes the handle if it unexpectedly succeeded. */
+static void t_connect_fails(const char *name, const char *what, uint32_t sid, uint32_t version,
+                            psa_status_t expected)
 {
+    t_begin(S, name);
     psa_handle_t h = psa_connect(sid, version);
     t_expect_status(what, h, expected);
     if (h > 0) {
         psa_close(h);
     }
-}
-
-static void t_connect_unknown_sid(void)
-{
-    t_begin(S, "connect_unknown_sid");
-    expect_connect_fails("psa_connect(0x1234)", SID_UNKNOWN, 1u, PSA_ERROR_CONNECTION_REFUSED);
-    t_end();
-}
-
-static void t_connect_nv_counter_ns(void)
-{
-    t_begin(S, "connect_nv_counter_ns");
-    expect_connect_fails("psa_connect(0x42)", SID_PLATFORM_NV_COUNTER, SID_VERSION,
-                         PSA_ERROR_CONNECTION_REFUSED);
-    t_end();
-}
-
-static void t_connect_wrong_version(void)
-{
-    t_begin(S, "connect_wrong_version");
-    expect_connect_fails("psa_connect(0x72, version 2)", SID_ITS_GET_INFO, 2u,
-                         PSA_ERROR_CONNECTION_REFUSED);
     t_end();
 }
 
@@ -111,12 +90,7 @@ static void t_call_forwarded(void)
     psa_outvec out_vec[1] = {{&info, sizeof(info)}};
 
     t_begin(S, "call_forwarded");
-    psa_handle_t h = psa_connect(SID_ITS_GET_INFO, SID_VERSION);
-    if (t_expect_true("psa_connect(0x72) returned a handle > 0", h > 0)) {
-        t_expect_status("psa_call", psa_call(h, PSA_IPC_CALL, in_vec, 1u, out_vec, 1u),
-                        PSA_ERROR_DOES_NOT_EXIST);
-        psa_close(h);
-    }
+    expect_call("psa_call", in_vec, 1u, out_vec, 1u, PSA_ERROR_DOES_NOT_EXIST);
     t_end();
 }
 
@@ -130,12 +104,7 @@ static void t_call_in_len_too_big(void)
         in_vec[i].len = sizeof(uid);
     }
     t_begin(S, "call_in_len_too_big");
-    psa_handle_t h = psa_connect(SID_ITS_GET_INFO, SID_VERSION);
-    if (t_expect_true("psa_connect(0x72) returned a handle > 0", h > 0)) {
-        t_expect_status("psa_call(in_len 5)", psa_call(h, PSA_IPC_CALL, in_vec, 5u, NULL, 0u),
-                        PSA_ERROR_PROGRAMMER_ERROR);
-        psa_close(h);
-    }
+    expect_call("psa_call(in_len 5)", in_vec, 5u, NULL, 0u, PSA_ERROR_PROGRAMMER_ERROR);
     t_end();
 }
 
@@ -151,8 +120,8 @@ static void t_call_invalid_handle(void)
                     psa_call(BOGUS_HANDLE, PSA_IPC_CALL, in_vec, 1u, out_vec, 1u),
                     PSA_ERROR_PROGRAMMER_ERROR);
     /* a handle that was valid once */
-    psa_handle_t h = psa_connect(SID_ITS_GET_INFO, SID_VERSION);
-    if (t_expect_true("psa_connect(0x72) returned a handle > 0", h > 0)) {
+    psa_handle_t h = connect_get_info();
+    if (h > 0) {
         psa_close(h);
         t_expect_status("psa_call(closed handle)",
                         psa_call(h, PSA_IPC_CALL, in_vec, 1u, out_vec, 1u),
@@ -168,13 +137,8 @@ static void t_call_invec_secure_mem(void)
     psa_outvec out_vec[1] = {{&info, sizeof(info)}};
 
     t_begin(S, "call_invec_secure_mem");
-    psa_handle_t h = psa_connect(SID_ITS_GET_INFO, SID_VERSION);
-    if (t_expect_true("psa_connect(0x72) returned a handle > 0", h > 0)) {
-        t_expect_status("psa_call(in_vec[0].base 0x30000000)",
-                        psa_call(h, PSA_IPC_CALL, in_vec, 1u, out_vec, 1u),
-                        PSA_ERROR_PROGRAMMER_ERROR);
-        psa_close(h);
-    }
+    expect_call("psa_call(in_vec[0].base 0x30000000)", in_vec, 1u, out_vec, 1u,
+                PSA_ERROR_PROGRAMMER_ERROR);
     t_end();
 }
 
@@ -218,14 +182,20 @@ static void t_connection_limit(void)
 
 void suite_client(void)
 {
-    t_framework_version();
+    t_one_hex(S, "framework_version", "psa_framework_version", psa_framework_version(),
+              PSA_FRAMEWORK_VERSION);
     t_version_forwarded();
-    t_version_nv_counter_ns();
-    t_version_unknown_sid();
+    t_one_hex(S, "version_nv_counter_ns", "psa_version(0x42)",
+              psa_version(SID_PLATFORM_NV_COUNTER), PSA_VERSION_NONE);
+    t_one_hex(S, "version_unknown_sid", "psa_version(0x1234)", psa_version(SID_UNKNOWN),
+              PSA_VERSION_NONE);
     t_connect_close();
-    t_connect_unknown_sid();
-    t_connect_nv_counter_ns();
-    t_connect_wrong_version();
+    t_connect_fails("connect_unknown_sid", "psa_connect(0x1234)", SID_UNKNOWN, 1u,
+                    PSA_ERROR_CONNECTION_REFUSED);
+    t_connect_fails("connect_nv_counter_ns", "psa_connect(0x42)", SID_PLATFORM_NV_COUNTER,
+                    SID_VERSION, PSA_ERROR_CONNECTION_REFUSED);
+    t_connect_fails("connect_wrong_version", "psa_connect(0x72, version 2)", SID_ITS_GET_INFO,
+                    2u, PSA_ERROR_CONNECTION_REFUSED);
     t_call_forwarded();
     t_call_in_len_too_big();
     t_call_invalid_handle();

@@ -5,47 +5,26 @@
 #include "tfm_platform_api.h"
 
 /* The SE's platform HAL supports no ioctl request: TFM_PLATFORM_ERR_NOT_SUPPORTED (3). */
-static void t_ioctl_not_supported(void)
+void suite_platform(void)
 {
     uint8_t in_buf[4] = {1u, 2u, 3u, 4u};
     uint8_t out_buf[4] = {0u, 0u, 0u, 0u};
     psa_invec input = {in_buf, sizeof(in_buf)};
     psa_outvec output = {out_buf, sizeof(out_buf)};
-
-    t_begin("platform", "ioctl_not_supported");
-    t_expect_status("tfm_platform_ioctl(0, 4-byte in, 4-byte out)",
-                    (int32_t)tfm_platform_ioctl(TFM_PLATFORM_IOCTL_PIN_SERVICE, &input, &output),
-                    TFM_PLATFORM_ERR_NOT_SUPPORTED);
-    t_end();
-}
-
-static void t_ioctl_no_buffers(void)
-{
-    t_begin("platform", "ioctl_no_buffers");
-    t_expect_status("tfm_platform_ioctl(0, NULL, NULL)",
-                    (int32_t)tfm_platform_ioctl(TFM_PLATFORM_IOCTL_PIN_SERVICE, NULL, NULL),
-                    TFM_PLATFORM_ERR_NOT_SUPPORTED);
-    t_end();
-}
-
-/* Partition 268 reads NV counter 0 as a secure client. The Host SPM lets it connect to 0x42,
- * but the SE sees every forwarded request as non-secure and refuses the connection (-130);
- * the client library maps a failed connect to TFM_PLATFORM_ERR_SYSTEM_ERROR (1). */
-static void t_nv_counter_read_secure(void)
-{
     struct sp268_result res = {0, 0u, 0u};
 
-    t_begin("platform", "nv_counter_read_secure");
-    t_expect_status("tfm_platform_nv_counter_read(0) from partition 268",
-                    sp268_nv_counter_read0(&res), TFM_PLATFORM_ERR_SYSTEM_ERROR);
-    t_end();
-}
-
-void suite_platform(void)
-{
-    t_ioctl_not_supported();
-    t_ioctl_no_buffers();
-    t_nv_counter_read_secure();
+    t_one_status("platform", "ioctl_not_supported", "tfm_platform_ioctl(0, 4-byte in, 4-byte out)",
+                 (int32_t)tfm_platform_ioctl(TFM_PLATFORM_IOCTL_PIN_SERVICE, &input, &output),
+                 TFM_PLATFORM_ERR_NOT_SUPPORTED);
+    t_one_status("platform", "ioctl_no_buffers", "tfm_platform_ioctl(0, NULL, NULL)",
+                 (int32_t)tfm_platform_ioctl(TFM_PLATFORM_IOCTL_PIN_SERVICE, NULL, NULL),
+                 TFM_PLATFORM_ERR_NOT_SUPPORTED);
+    /* Partition 268 reads NV counter 0 as a secure client. The Host SPM lets it connect to
+     * 0x42, but the SE sees every forwarded request as non-secure and refuses the connection
+     * (-130); the client library maps a failed connect to TFM_PLATFORM_ERR_SYSTEM_ERROR (1). */
+    t_one_status("platform", "nv_counter_read_secure",
+                 "tfm_platform_nv_counter_read(0) from partition 268",
+                 sp268_nv_counter_read0(&res), TFM_PLATFORM_ERR_SYSTEM_ERROR);
 }
 
 /* ---------------------------------------------------------------- secure */

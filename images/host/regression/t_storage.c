@@ -52,20 +52,28 @@ static void clear_rd(void)
     }
 }
 
+/* get(uid, offset 0, size) into rd (cleared first) must give exactly the n bytes at want
+ * ("get", "get length", then data_what); 1 if it all held. */
+static int expect_get(const struct storage_api *a, psa_storage_uid_t uid, size_t size,
+                      const uint8_t *want, size_t n, const char *data_what)
+{
+    size_t len = 0u;
+
+    clear_rd();
+    return t_expect_status("get", a->get(uid, 0u, size, rd, &len), PSA_SUCCESS) &&
+           t_expect_size("get length", (uint32_t)len, (uint32_t)n) &&
+           t_expect_bytes(data_what, rd, want, n);
+}
+
 /* ---------------------------------------------------------------- common tests */
 
 static void t_set_get(const struct storage_api *a)
 {
-    size_t len = 0u;
-
     t_begin(a->suite, "set_get");
     fill_pattern(ref, RT_LEN, 0x11u);
-    clear_rd();
     if (t_expect_status("set", a->set(a->uid_base + U_RT, RT_LEN, ref, PSA_STORAGE_FLAG_NONE),
-                        PSA_SUCCESS) &&
-        t_expect_status("get", a->get(a->uid_base + U_RT, 0u, 64u, rd, &len), PSA_SUCCESS) &&
-        t_expect_size("get length", (uint32_t)len, RT_LEN)) {
-        t_expect_bytes("data", rd, ref, RT_LEN);
+                        PSA_SUCCESS)) {
+        (void)expect_get(a, a->uid_base + U_RT, 64u, ref, RT_LEN, "data");
     }
     t_end();
 }
@@ -92,17 +100,6 @@ static void t_get_offset(const struct storage_api *a)
     t_end();
 }
 
-static void t_get_offset_invalid(const struct storage_api *a)
-{
-    size_t len = 0u;
-
-    t_begin(a->suite, "get_offset_invalid");
-    t_expect_status("get(offset 41 > size 40)",
-                    a->get(a->uid_base + U_RT, RT_LEN + 1u, 8u, rd, &len),
-                    PSA_ERROR_INVALID_ARGUMENT);
-    t_end();
-}
-
 static void t_get_info(const struct storage_api *a)
 {
     struct psa_storage_info_t info = {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu};
@@ -120,17 +117,13 @@ static void t_get_info(const struct storage_api *a)
 
 static void t_overwrite(const struct storage_api *a)
 {
-    size_t len = 0u;
     struct psa_storage_info_t info;
     psa_storage_uid_t uid = a->uid_base + U_RT;
 
     t_begin(a->suite, "overwrite");
     fill_pattern(ref, RT2_LEN, 0x77u);
-    clear_rd();
     if (t_expect_status("set", a->set(uid, RT2_LEN, ref, PSA_STORAGE_FLAG_NONE), PSA_SUCCESS) &&
-        t_expect_status("get", a->get(uid, 0u, 64u, rd, &len), PSA_SUCCESS) &&
-        t_expect_size("get length", (uint32_t)len, RT2_LEN) &&
-        t_expect_bytes("data", rd, ref, RT2_LEN) &&
+        expect_get(a, uid, 64u, ref, RT2_LEN, "data") &&
         t_expect_status("get_info", a->get_info(uid, &info), PSA_SUCCESS)) {
         t_expect_size("get_info size", (uint32_t)info.size, RT2_LEN);
     }
@@ -183,7 +176,6 @@ static void t_uid_zero(const struct storage_api *a)
  * finds it already there; both cases are accepted for the first set. */
 static void t_write_once(const struct storage_api *a)
 {
-    size_t len = 0u;
     struct psa_storage_info_t info = {0u, 0u, 0u};
     psa_storage_uid_t uid = a->uid_base + U_WO;
     uint8_t other[WO_LEN];
@@ -202,11 +194,7 @@ static void t_write_once(const struct storage_api *a)
     t_expect_status("set again", a->set(uid, WO_LEN, other, PSA_STORAGE_FLAG_NONE),
                     PSA_ERROR_NOT_PERMITTED);
     t_expect_status("remove", a->remove(uid), PSA_ERROR_NOT_PERMITTED);
-    clear_rd();
-    if (t_expect_status("get", a->get(uid, 0u, 64u, rd, &len), PSA_SUCCESS) &&
-        t_expect_size("get length", (uint32_t)len, WO_LEN)) {
-        t_expect_bytes("data (unchanged)", rd, ref, WO_LEN);
-    }
+    (void)expect_get(a, uid, 64u, ref, WO_LEN, "data (unchanged)");
     if (t_expect_status("get_info", a->get_info(uid, &info), PSA_SUCCESS)) {
         t_expect_hex("flags", info.flags, PSA_STORAGE_FLAG_WRITE_ONCE);
     }
@@ -227,18 +215,13 @@ static void t_flags_unsupported(const struct storage_api *a)
 
 static void t_set_max_size(const struct storage_api *a)
 {
-    size_t len = 0u;
     psa_storage_uid_t uid = a->uid_base + U_MAX;
 
     t_begin(a->suite, "set_max_size");
     fill_pattern(wr, a->max_size, 0x33u);
-    clear_rd();
     if (t_expect_status(t_label("set(", (uint32_t)a->max_size, " bytes)"),
                         a->set(uid, a->max_size, wr, PSA_STORAGE_FLAG_NONE), PSA_SUCCESS)) {
-        if (t_expect_status("get", a->get(uid, 0u, a->max_size + 16u, rd, &len), PSA_SUCCESS) &&
-            t_expect_size("get length", (uint32_t)len, (uint32_t)a->max_size)) {
-            t_expect_bytes("data", rd, wr, a->max_size);
-        }
+        (void)expect_get(a, uid, a->max_size + 16u, wr, a->max_size, "data");
         t_expect_status("remove", a->remove(uid), PSA_SUCCESS);
     }
     t_end();
@@ -258,14 +241,6 @@ static void t_set_too_large(const struct storage_api *a)
     t_end();
 }
 
-static void t_get_null_len(const struct storage_api *a)
-{
-    t_begin(a->suite, "get_null_len");
-    t_expect_status("get(p_data_length NULL)", a->get(a->uid_base + U_MISSING, 0u, 8u, rd, NULL),
-                    PSA_ERROR_INVALID_ARGUMENT);
-    t_end();
-}
-
 /* Leftovers of an interrupted earlier run would make the "not there" checks fail. */
 static void cleanup(const struct storage_api *a)
 {
@@ -278,10 +253,14 @@ static void cleanup(const struct storage_api *a)
 
 static void run_common(const struct storage_api *a)
 {
+    size_t len = 0u;
+
     cleanup(a);
     t_set_get(a);
     t_get_offset(a);
-    t_get_offset_invalid(a);
+    t_one_status(a->suite, "get_offset_invalid", "get(offset 41 > size 40)",
+                 a->get(a->uid_base + U_RT, RT_LEN + 1u, 8u, rd, &len),
+                 PSA_ERROR_INVALID_ARGUMENT);
     t_get_info(a);
     t_overwrite(a);
     t_remove(a);
@@ -291,7 +270,8 @@ static void run_common(const struct storage_api *a)
     t_flags_unsupported(a);
     t_set_max_size(a);
     t_set_too_large(a);
-    t_get_null_len(a);
+    t_one_status(a->suite, "get_null_len", "get(p_data_length NULL)",
+                 a->get(a->uid_base + U_MISSING, 0u, 8u, rd, NULL), PSA_ERROR_INVALID_ARGUMENT);
 }
 
 /* ---------------------------------------------------------------- ITS only */
@@ -299,19 +279,15 @@ static void run_common(const struct storage_api *a)
 /* Print the asset an earlier run left (DATA its_persist ...), then store 16 known bytes. */
 static void t_its_persist(void)
 {
-    size_t len = 0u;
-
     t_begin("its", "persist");
     psa_status_t st = its_persist_report();
     if (st != PSA_ERROR_DOES_NOT_EXIST) {
         t_expect_status("get before set (0 or -140)", st, PSA_SUCCESS);
     }
-    clear_rd();
     if (t_expect_status("set", psa_its_set(ITS_PERSIST_UID, sizeof(persist_data), persist_data,
-                                           PSA_STORAGE_FLAG_NONE), PSA_SUCCESS) &&
-        t_expect_status("get", psa_its_get(ITS_PERSIST_UID, 0u, 64u, rd, &len), PSA_SUCCESS) &&
-        t_expect_size("get length", (uint32_t)len, sizeof(persist_data))) {
-        t_expect_bytes("data", rd, persist_data, sizeof(persist_data));
+                                           PSA_STORAGE_FLAG_NONE), PSA_SUCCESS)) {
+        (void)expect_get(&its_api, ITS_PERSIST_UID, 64u, persist_data, sizeof(persist_data),
+                         "data");
     }
     t_end();
 }
@@ -323,32 +299,6 @@ void suite_its(void)
 }
 
 /* ---------------------------------------------------------------- PS only */
-
-static void t_ps_get_support(void)
-{
-    t_begin("ps", "get_support");
-    t_expect_hex("psa_ps_get_support", psa_ps_get_support(), 0u);
-    t_end();
-}
-
-static void t_ps_create(void)
-{
-    t_begin("ps", "create_unsupported");
-    t_expect_status("psa_ps_create", psa_ps_create(ps_api.uid_base + U_MISSING, 64u,
-                                                   PSA_STORAGE_FLAG_NONE),
-                    PSA_ERROR_NOT_SUPPORTED);
-    t_end();
-}
-
-static void t_ps_set_extended(void)
-{
-    t_begin("ps", "set_extended_unsupported");
-    fill_pattern(ref, 8u, 0x03u);
-    t_expect_status("psa_ps_set_extended",
-                    psa_ps_set_extended(ps_api.uid_base + U_MISSING, 0u, 8u, ref),
-                    PSA_ERROR_NOT_SUPPORTED);
-    t_end();
-}
 
 /* ITS and PS keep separate stores: a uid set in ITS does not exist in PS. */
 static void t_ps_separate_from_its(void)
@@ -373,8 +323,13 @@ static void t_ps_separate_from_its(void)
 void suite_ps(void)
 {
     run_common(&ps_api);
-    t_ps_get_support();
-    t_ps_create();
-    t_ps_set_extended();
+    t_one_hex("ps", "get_support", "psa_ps_get_support", psa_ps_get_support(), 0u);
+    t_one_status("ps", "create_unsupported", "psa_ps_create",
+                 psa_ps_create(ps_api.uid_base + U_MISSING, 64u, PSA_STORAGE_FLAG_NONE),
+                 PSA_ERROR_NOT_SUPPORTED);
+    fill_pattern(ref, 8u, 0x03u);
+    t_one_status("ps", "set_extended_unsupported", "psa_ps_set_extended",
+                 psa_ps_set_extended(ps_api.uid_base + U_MISSING, 0u, 8u, ref),
+                 PSA_ERROR_NOT_SUPPORTED);
     t_ps_separate_from_its();
 }

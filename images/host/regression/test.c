@@ -1,7 +1,6 @@
 /* regression/test.c - the test harness (see test.h). */
 #include "test.h"
 
-#include "host_ns.h"
 #include "print.h"
 
 #define DETAIL_MAX 200u
@@ -33,51 +32,19 @@ static void d_str(const char *s)
 
 static void d_udec(uint32_t v)
 {
-    char buf[10];
-    unsigned n = 0;
-    do {
-        buf[n++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0u);
-    while (n != 0u) {
-        d_char(buf[--n]);
-    }
+    put_udec(d_char, v);
 }
 
-static void d_sdec(int32_t v)
+/* v is a signed value (a status) passed as uint32_t, like the others */
+static void d_sdec(uint32_t v)
 {
-    if (v < 0) {
-        d_char('-');
-        d_udec(0u - (uint32_t)v);
-    } else {
-        d_udec((uint32_t)v);
-    }
-}
-
-static void d_hexdigit(unsigned v)
-{
-    d_char("0123456789abcdef"[v & 0xFu]);
+    put_sdec(d_char, (int32_t)v);
 }
 
 static void d_hex32(uint32_t v)
 {
     d_str("0x");
-    int started = 0;
-    for (int shift = 28; shift >= 0; shift -= 4) {
-        unsigned nib = (v >> shift) & 0xFu;
-        if (nib != 0u || started || shift == 0) {
-            d_hexdigit(nib);
-            started = 1;
-        }
-    }
-}
-
-static void d_hexbytes(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        d_hexdigit(p[i] >> 4);
-        d_hexdigit(p[i]);
-    }
+    put_hex(d_char, v, 1u);
 }
 
 /* Start recording a failure; returns 0 if one is already recorded (keep the first). */
@@ -138,46 +105,35 @@ int t_ok(void)
     return !cur_failed;
 }
 
-int t_expect_status(const char *what, int32_t got, int32_t expected)
+/* got == expected, else the detail "<what>: expected <x> got <y>" in the format given. */
+static int expect_value(const char *what, uint32_t got, uint32_t expected,
+                        void (*format)(uint32_t v))
 {
     if (got == expected) {
         return 1;
     }
     if (fail_start(what)) {
         d_str(": expected ");
-        d_sdec(expected);
+        format(expected);
         d_str(" got ");
-        d_sdec(got);
+        format(got);
     }
     return 0;
+}
+
+int t_expect_status(const char *what, int32_t got, int32_t expected)
+{
+    return expect_value(what, (uint32_t)got, (uint32_t)expected, d_sdec);
 }
 
 int t_expect_size(const char *what, uint32_t got, uint32_t expected)
 {
-    if (got == expected) {
-        return 1;
-    }
-    if (fail_start(what)) {
-        d_str(": expected ");
-        d_udec(expected);
-        d_str(" got ");
-        d_udec(got);
-    }
-    return 0;
+    return expect_value(what, got, expected, d_udec);
 }
 
 int t_expect_hex(const char *what, uint32_t got, uint32_t expected)
 {
-    if (got == expected) {
-        return 1;
-    }
-    if (fail_start(what)) {
-        d_str(": expected ");
-        d_hex32(expected);
-        d_str(" got ");
-        d_hex32(got);
-    }
-    return 0;
+    return expect_value(what, got, expected, d_hex32);
 }
 
 int t_expect_true(const char *what, int cond)
@@ -197,11 +153,9 @@ int t_expect_bytes(const char *what, const uint8_t *got, const uint8_t *expected
                 d_str(": byte ");
                 d_udec((uint32_t)i);
                 d_str(" expected ");
-                d_hexdigit(expected[i] >> 4);
-                d_hexdigit(expected[i]);
+                put_hex(d_char, expected[i], 2u);
                 d_str(" got ");
-                d_hexdigit(got[i] >> 4);
-                d_hexdigit(got[i]);
+                put_hex(d_char, got[i], 2u);
             }
             return 0;
         }
@@ -216,11 +170,27 @@ int t_expect_digest(const char *what, const uint8_t *got, const uint8_t *expecte
     }
     if (fail_start(what)) {
         d_str(": expected ");
-        d_hexbytes(expected, n);
+        put_hex_bytes(d_char, expected, n);
         d_str(" got ");
-        d_hexbytes(got, n);
+        put_hex_bytes(d_char, got, n);
     }
     return 0;
+}
+
+void t_one_status(const char *suite, const char *name, const char *what, int32_t got,
+                  int32_t expected)
+{
+    t_begin(suite, name);
+    t_expect_status(what, got, expected);
+    t_end();
+}
+
+void t_one_hex(const char *suite, const char *name, const char *what, uint32_t got,
+               uint32_t expected)
+{
+    t_begin(suite, name);
+    t_expect_hex(what, got, expected);
+    t_end();
 }
 
 unsigned t_total(void)
@@ -233,28 +203,29 @@ unsigned t_failures(void)
     return n_fail;
 }
 
+static char label[64];
+static unsigned label_len;
+
+static void l_char(char c)
+{
+    if (label_len < sizeof(label) - 1u) {
+        label[label_len++] = c;
+    }
+}
+
 const char *t_label(const char *prefix, uint32_t value, const char *suffix)
 {
-    static char label[64];
-    unsigned n = 0;
-
-    while (*prefix != '\0' && n < 40u) {
-        label[n++] = *prefix++;
+    label_len = 0u;
+    while (*prefix != '\0' && label_len < 40u) {
+        l_char(*prefix++);
     }
-    label[n++] = '0';
-    label[n++] = 'x';
-    int started = 0;
-    for (int shift = 28; shift >= 0; shift -= 4) {
-        unsigned nib = (value >> shift) & 0xFu;
-        if (nib != 0u || started || shift == 0) {
-            label[n++] = "0123456789abcdef"[nib];
-            started = 1;
-        }
+    l_char('0');
+    l_char('x');
+    put_hex(l_char, value, 1u);
+    while (*suffix != '\0') {
+        l_char(*suffix++);
     }
-    while (*suffix != '\0' && n < sizeof(label) - 1u) {
-        label[n++] = *suffix++;
-    }
-    label[n] = '\0';
+    label[label_len] = '\0';
     return label;
 }
 

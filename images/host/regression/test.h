@@ -31,6 +31,13 @@ int t_expect_bytes(const char *what, const uint8_t *got, const uint8_t *expected
 /* n bytes; the detail shows both buffers in hex (for digests and MACs up to 64 bytes) */
 int t_expect_digest(const char *what, const uint8_t *got, const uint8_t *expected, size_t n);
 
+/* A whole test made of one check: t_begin(suite, name), the check, t_end(). The value is
+ * computed before the test begins (harmless: nothing is printed in between). */
+void t_one_status(const char *suite, const char *name, const char *what, int32_t got,
+                  int32_t expected);
+void t_one_hex(const char *suite, const char *name, const char *what, uint32_t got,
+               uint32_t expected);
+
 unsigned t_total(void);
 unsigned t_failures(void);
 

@@ -10,17 +10,11 @@
 
 #include "psa/error.h"
 
-#define PSA_FRAMEWORK_VERSION   0x0101u
-#define PSA_VERSION_NONE        0u
-
-typedef int32_t psa_handle_t;
-#define PSA_NULL_HANDLE         ((psa_handle_t)0)
+/* PSA_FRAMEWORK_VERSION, PSA_VERSION_NONE, psa_handle_t, PSA_NULL_HANDLE, PSA_MAX_IOVEC and
+ * PSA_IPC_CALL: common/psa_common.h (through psa/error.h). */
 #define PSA_HANDLE_IS_VALID(h)  ((psa_handle_t)(h) > 0)
 /* A connect result that is not a handle is a status (0 or negative). */
 #define PSA_HANDLE_TO_ERROR(h)  ((psa_status_t)(h))
-
-#define PSA_MAX_IOVEC           4u
-#define PSA_IPC_CALL            ((int32_t)0)
 
 typedef struct psa_invec {
     const void *base;
