@@ -45,6 +45,7 @@ PID_VALUES = {"PID4": 0x04, "PID5": 0x00, "PID6": 0x00, "PID7": 0x00,
 CID_VALUES = (0x0D, 0xF0, 0x05, 0xB1)
 
 AccessHook = Callable[[str, str, str, int], None]
+_MSG_OUTPUTS = tuple(f"msg{ch}" for ch in range(MAX_CHANNELS))
 
 # Per-channel registers: (name, offset inside the channel window, access, doc).
 SENDER_CHANNEL_REGS = (
@@ -487,10 +488,15 @@ class MhuV2Receiver(MhuFrame):
         return self._chcomb()[3]
 
     def compute_levels(self) -> dict[str, int]:
-        levels = {f"msg{ch}": int(st & ~msk != 0)
-                  for ch, (st, msk) in enumerate(zip(self.link.status, self.link.mask))}
-        pending = int(any(levels.values()))
-        if self.link.v21:
+        # runs on every link change (each MHU access that changes state): no per-call formatting
+        link = self.link
+        levels: dict[str, int] = {}
+        pending = 0
+        for name, st, msk in zip(_MSG_OUTPUTS, link.status, link.mask):
+            level = 1 if st & ~msk else 0
+            levels[name] = level
+            pending |= level
+        if link.v21:
             pending &= self.regs["INT_EN"] >> 2
         levels["comb"] = pending
         return levels

@@ -13,7 +13,7 @@ from psaemu.platform.images import DEFAULT_IMAGES, image_path
 from psaemu.platform.machine import DEFAULT_QUANTUM, Machine
 from psaemu.platform.numbers import fmt_size, parse_number
 from psaemu.proxy.config import parse_defines
-from psaemu.proxy.system import attach_proxy, wants_proxy
+from psaemu.proxy.system import ProxySystem, attach_proxy, wants_proxy
 
 EXIT_CODES = """exit status:
   0..119  the firmware's own exit status (semihosting SYS_EXIT / SYS_EXIT_EXTENDED)
@@ -51,35 +51,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run firmware on the board and stream each core's console",
                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES)
-    run.add_argument("--board", metavar="FILE", help="board file or built-in board name (default: musca_b1)")
-    run.add_argument("--host", metavar="ELF", help=f"Host image (default: prebuilt {DEFAULT_IMAGES['host']}.elf)")
-    run.add_argument("--se", metavar="ELF", help=f"SE image (default: prebuilt {DEFAULT_IMAGES['se']}.elf)")
-    run.add_argument("--image", action="append", default=[], metavar="CORE=ELF",
-                     help="load ELF on CORE (for boards whose cores are not named host/se); repeatable")
-    run.add_argument("--max-instructions", type=_number, metavar="N",
-                     help="stop after N instructions over all cores (exit 124)")
-    run.add_argument("--timeout", type=float, metavar="S", help="stop after S seconds of wall-clock time (exit 124)")
-    run.add_argument("--quantum", type=_number, default=DEFAULT_QUANTUM, metavar="N",
-                     help=f"instructions per scheduling slice (default {DEFAULT_QUANTUM}); smaller = lower "
-                          f"cross-core interrupt latency, slower")
-    run.add_argument("--fault-policy", choices=("report", "firmware"), default="report",
-                     help="report: stop at the first fault with a report (default); firmware: deliver faults "
-                          "to the firmware's handlers and stop only on lockup or a handler that spins")
-    run.add_argument("--proxy", choices=("auto", "on", "off"), default="auto",
-                     help="model the Host SPM and PSA Proxy: auto = when the Host image carries the proxy's "
-                          "shared-memory reservation (default)")
-    run.add_argument("--define", "-D", action="append", default=[], metavar="NAME=VALUE",
-                     help="override a proxy macro from the board file (SHARED_BUFFER_SIZE, "
-                          "PSA_PROXY_SHARED_MEMORY_BASE, PSA_PROXY_SHARED_MEMORY_SIZE, PSA_PROXY_ADDR_TRANSLATION); "
-                          "NAME= undefines it; repeatable")
-    run.add_argument("--trace-ipc", nargs="?", const="-", metavar="FILE",
-                     help="record every mailbox transaction; print them as they complete, or write FILE "
-                          "(.jsonl for JSON lines)")
-    run.add_argument("--flash", action="append", default=[], metavar="CORE.REGION=FILE",
-                     help="back a memory region with a file so its contents persist (e.g. se.storage=se.bin)")
-    run.add_argument("--trace-events", metavar="FILE", help="write the event trace (interrupts, MHU, SVC...)")
-    run.add_argument("--quiet", "-q", action="store_true", help="do not stream console output")
+    add_machine_options(run)
     run.add_argument("--stats", action="store_true", help="print instruction counts, virtual and wall time")
+
+    gdb = sub.add_parser("gdb", help="serve the machine to GDB (remote protocol): both cores as threads",
+                         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=GDB_EPILOG)
+    where = gdb.add_mutually_exclusive_group()
+    where.add_argument("--port", type=_number, default=3333, metavar="N",
+                       help="TCP port on localhost for one server with every core as a thread (default 3333; "
+                            "0 picks a free port)")
+    where.add_argument("--port-per-core", type=_number, metavar="BASE",
+                       help="one server per core instead: core i on port BASE+i (host, se); 0 picks free ports")
+    gdb.add_argument("--gdb-console", action="store_true",
+                     help="also send the firmware's console lines to gdb while it waits for the machine")
+    add_machine_options(gdb)
+    gdb.set_defaults(func=cmd_gdb)
+
+    from psaemu.platform.debugcli import add_debug_parser      # imports this module: load it here
+    add_debug_parser(sub, add_machine_options, EXIT_CODES)
 
     boards = sub.add_parser("boards", help="list the built-in boards")
     boards.set_defaults(func=cmd_boards)
@@ -88,6 +77,49 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
     run.set_defaults(func=cmd_run)
     return parser
+
+
+GDB_EPILOG = """\
+Connect with:  gdb-multiarch -ex 'target extended-remote :3333' HOST.elf
+(thread 1 = host, thread 2 = se; add-symbol-file SE.elf for the SE's symbols). 'monitor help'
+lists psaemu's monitor commands. With --port-per-core each port sees one core; the machine
+runs only while a gdb is connected to every port and each has resumed it. --max-instructions
+and --timeout count the time the machine runs (not the time it waits for gdb); when one runs
+out gdb sees SIGXCPU.
+"""
+
+
+def add_machine_options(parser: argparse.ArgumentParser) -> None:
+    """The board, image, proxy, budget and trace options of every command that builds a machine."""
+    parser.add_argument("--board", metavar="FILE", help="board file or built-in board name (default: musca_b1)")
+    parser.add_argument("--host", metavar="ELF", help=f"Host image (default: prebuilt {DEFAULT_IMAGES['host']}.elf)")
+    parser.add_argument("--se", metavar="ELF", help=f"SE image (default: prebuilt {DEFAULT_IMAGES['se']}.elf)")
+    parser.add_argument("--image", action="append", default=[], metavar="CORE=ELF",
+                        help="load ELF on CORE (for boards whose cores are not named host/se); repeatable")
+    parser.add_argument("--max-instructions", type=_number, metavar="N",
+                        help="stop after N instructions over all cores (exit 124)")
+    parser.add_argument("--timeout", type=float, metavar="S",
+                        help="stop after S seconds of wall-clock time (exit 124)")
+    parser.add_argument("--quantum", type=_number, default=DEFAULT_QUANTUM, metavar="N",
+                        help=f"instructions per scheduling slice (default {DEFAULT_QUANTUM}); smaller = lower "
+                             f"cross-core interrupt latency, slower")
+    parser.add_argument("--fault-policy", choices=("report", "firmware"), default="report",
+                        help="report: stop at the first fault with a report (default); firmware: deliver faults "
+                             "to the firmware's handlers and stop only on lockup or a handler that spins")
+    parser.add_argument("--proxy", choices=("auto", "on", "off"), default="auto",
+                        help="model the Host SPM and PSA Proxy: auto = when the Host image carries the proxy's "
+                             "shared-memory reservation (default)")
+    parser.add_argument("--define", "-D", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a proxy macro from the board file (SHARED_BUFFER_SIZE, "
+                             "PSA_PROXY_SHARED_MEMORY_BASE, PSA_PROXY_SHARED_MEMORY_SIZE, PSA_PROXY_ADDR_TRANSLATION); "
+                             "NAME= undefines it; repeatable")
+    parser.add_argument("--trace-ipc", nargs="?", const="-", metavar="FILE",
+                        help="record every mailbox transaction; print them as they complete, or write FILE "
+                             "(.jsonl for JSON lines)")
+    parser.add_argument("--flash", action="append", default=[], metavar="CORE.REGION=FILE",
+                        help="back a memory region with a file so its contents persist (e.g. se.storage=se.bin)")
+    parser.add_argument("--trace-events", metavar="FILE", help="write the event trace (interrupts, MHU, SVC...)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="do not stream console output")
 
 
 def _stream(core: str, line: str) -> None:
@@ -102,7 +134,8 @@ def _handshake(t_ps: int, direction: str, word: int) -> None:
     print(f"[proxy] handshake {direction} {word:#010x} {name}", flush=True)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def build_machine(args: argparse.Namespace) -> tuple[Machine, ProxySystem | None]:
+    """The machine the options describe: board, images loaded, the PSA Proxy attached if wanted."""
     board = load_board(args.board)
     images: dict[str, str] = {}
     explicit = {"host": args.host, "se": args.se}
@@ -139,11 +172,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         system = attach_proxy(machine, defines, on_record=sink, on_handshake=None if args.quiet else _handshake)
     elif defines:
         raise PsaEmuError("--define only applies with the PSA Proxy; add --proxy on")
-    result = machine.run(max_instructions=args.max_instructions, timeout=args.timeout)
+    return machine, system
+
+
+def write_traces(args: argparse.Namespace, machine: Machine, system: ProxySystem | None) -> None:
+    """The --trace-events and --trace-ipc FILE outputs, at the end of a command."""
     if args.trace_events:
         machine.events.write(args.trace_events)
     if system is not None and args.trace_ipc not in (None, "-"):
         system.monitor.write(args.trace_ipc)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    machine, system = build_machine(args)
+    result = machine.run(max_instructions=args.max_instructions, timeout=args.timeout)
+    write_traces(args, machine, system)
     if args.stats or result.reason != "exit":
         counts = ", ".join(f"{n} {v:,}" for n, v in result.instructions.items())
         print(f"psaemu: {counts} instructions; virtual {result.virtual_seconds * 1e3:.3f} ms; "
@@ -152,6 +195,37 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise result.error
     print(f"psaemu: {result.message}", file=sys.stderr)
     return result.exit_code
+
+
+def cmd_gdb(args: argparse.Namespace) -> int:
+    from psaemu.platform.gdbserver import GdbServer, connect_hint
+
+    machine, system = build_machine(args)
+    per_core = args.port_per_core is not None
+    server = GdbServer(machine, system, port=args.port_per_core if per_core else args.port, per_core=per_core,
+                       max_instructions=args.max_instructions, timeout=args.timeout,
+                       console_to_gdb=args.gdb_console)
+    elves = {name: c.image.path for name, c in machine.cores.items() if c.image is not None}
+    for label, port in server.port_numbers.items():
+        what = "every core as a thread (1 = host, 2 = se)" if label == "all" else f"core {label}"
+        print(f"psaemu gdb: listening on localhost:{port} for {what}", flush=True)
+        elf = elves.get("host") if label == "all" else elves.get(label)
+        print(f"psaemu gdb: connect with: {connect_hint(port, elf)}", flush=True)
+    if not per_core and elves.get("se"):
+        print(f"psaemu gdb: SE symbols: (gdb) add-symbol-file {elves['se']}", flush=True)
+    how = server.serve()
+    write_traces(args, machine, system)
+    ctl = server.controller
+    if how == "killed":
+        return 0
+    if ctl.finished:
+        print(f"psaemu: {ctl.result.message}", file=sys.stderr)
+        return ctl.result.exit_code
+    last = ctl.last_stop
+    codes = {"fault": 122, "panic": 123, "budget": 124, "timeout": 124, "deadlock": 124}
+    if how == "detached" and last is not None and last.kind in codes:
+        return codes[last.kind]
+    return 0
 
 
 def cmd_boards(_args: argparse.Namespace) -> int:

@@ -19,7 +19,9 @@ from unicorn import (UC_ARCH_ARM, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID, UC
 
 from psaemu.platform import semihosting
 from psaemu.platform.board import CoreSpec
-from psaemu.platform.exceptions import ExceptionEngine, ExcReturnError
+from psaemu.platform.coredebug import CoreDebugMixin
+from psaemu.platform.exceptions import RETURN_STATE_REGS, ExceptionEngine, ExcReturnError
+from psaemu.platform.fastuc import FastUc
 from psaemu.platform.faults import Fault
 from psaemu.platform.loader import Image
 from psaemu.platform.nvic import (BUSFAULT, HARDFAULT, IRQ0, MEMMANAGE, SVCALL, SYSTICK, USAGEFAULT, Nvic,
@@ -77,6 +79,7 @@ REG_NAMES = [f"r{i}" for i in range(13)] + ["sp", "lr", "pc", "xpsr", "msp", "ps
 _REG_IDS = GPRS + [A.UC_ARM_REG_SP, A.UC_ARM_REG_LR, A.UC_ARM_REG_PC, A.UC_ARM_REG_XPSR, A.UC_ARM_REG_MSP,
                    A.UC_ARM_REG_PSP, A.UC_ARM_REG_PRIMASK, A.UC_ARM_REG_CONTROL]
 V8M_EXTRA = {"basepri": A.UC_ARM_REG_BASEPRI, "faultmask": A.UC_ARM_REG_FAULTMASK}
+_NZCV = 0xF0000000
 
 
 class CoreState(Enum):
@@ -106,7 +109,7 @@ class Block:
 SvcHandler = Callable[["Core", int], "bool | Block"]
 
 
-class Core:
+class Core(CoreDebugMixin):
     """A Cortex-M core of the machine."""
 
     def __init__(self, machine: "Machine", spec: CoreSpec) -> None:
@@ -119,12 +122,15 @@ class Core:
         self.uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)          # no UC_MODE_MCLASS: it forces the M33
         self.uc.ctl_set_cpu_model(CPU_MODELS[spec.cpu])
         self.uc.ctl_set_tcg_buffer_size(64 << 20)
+        #: Raw ctypes register/memory access for the hot paths (falls back to the binding).
+        self.fast = FastUc(self.uc)
+        self._bind_fast()
         self.nvic = Nvic(spec.num_irqs, spec.priority_bits, self.v8m)
         self.systick = SysTick()
         self.scs = SystemControlSpace(f"{self.name}.scs", self.arch, self.nvic, self.systick,
-                                      lambda: self.cycles, lambda: self.uc.reg_read(A.UC_ARM_REG_IPSR))
+                                      lambda: self.cycles, lambda: self.fast.reg_read(A.UC_ARM_REG_IPSR))
         self.scs.connect("sysresetreq", lambda _v: self.machine.request_core_reset(self, "AIRCR.SYSRESETREQ"))
-        self.engine = ExceptionEngine(self.uc, self.nvic, self.v8m, self.v8m, lambda: self.scs.vtor)
+        self.engine = ExceptionEngine(self.uc, self.nvic, self.v8m, self.v8m, lambda: self.scs.vtor, self.fast)
         self.image: Image | None = None
         self.cycles = 0
         self.instructions = 0
@@ -144,19 +150,35 @@ class Core:
         self.uc.hook_add(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED,
                          self._on_unmapped)
 
+    def _bind_fast(self) -> None:
+        """Batch accessors of the hot paths (one libunicorn call each, registers in list order)."""
+        f = self.fast
+        IPSR, CONTROL, XPSR = A.UC_ARM_REG_IPSR, A.UC_ARM_REG_CONTROL, A.UC_ARM_REG_XPSR
+        masks = (A.UC_ARM_REG_PRIMASK, A.UC_ARM_REG_FAULTMASK, A.UC_ARM_REG_BASEPRI)
+        self._rd_pc = lambda: f.reg_read(A.UC_ARM_REG_PC)
+        self._wr_pc = lambda value: f.reg_write(A.UC_ARM_REG_PC, value)
+        self._rd_priv_state = f.reader((IPSR, CONTROL, XPSR))
+        self._rd_mask_state = f.reader((IPSR, CONTROL, XPSR) + masks)
+        self._rd_masks = f.reader(masks)
+        self._rd_primask = lambda: f.reg_read(A.UC_ARM_REG_PRIMASK)
+        self._wr_borrow = lambda xpsr: f.reg_write(A.UC_ARM_REG_XPSR_NZCVQG, xpsr)
+        # give Handler mode back, then the hflags refresh (APSR_NZCV rewritten with its value)
+        self._wr_unborrow = f.writer((A.UC_ARM_REG_XPSR_NZCVQG, A.UC_ARM_REG_APSR_NZCV))
+        self._rd_excret = f.reader((A.UC_ARM_REG_PC,) + RETURN_STATE_REGS)
+
     # -- helpers --------------------------------------------------------------------------
     def __repr__(self) -> str:
         return f"<Core {self.name} {self.spec.cpu} {self.state.value} pc={self.pc:#010x}>"
 
     def trace(self, kind: str, **data: Any) -> None:
-        self.machine.events.record(self, kind, **data)
+        self.machine.events.record_fields(self, kind, data)
 
     def console_write(self, data: bytes) -> None:
         self.machine.console.write(self.name, data)
 
     @property
     def pc(self) -> int:
-        return self.uc.reg_read(A.UC_ARM_REG_PC)
+        return self._rd_pc()
 
     def reg(self, name: str) -> int:
         """Read a register by name (r0..r12, sp, lr, pc, xpsr, msp, psp, primask, control...)."""
@@ -189,19 +211,20 @@ class Core:
 
     def _privileged(self, fn: Callable[[], Any]) -> Any:
         """Unicorn checks privilege on MSP/PSP/PRIMASK/CONTROL access; borrow Handler mode."""
-        uc = self.uc
-        if not self.v8m or uc.reg_read(A.UC_ARM_REG_IPSR) or not uc.reg_read(A.UC_ARM_REG_CONTROL) & 1:
+        if not self.v8m:
             return fn()
-        xpsr = uc.reg_read(A.UC_ARM_REG_XPSR)
-        uc.reg_write(A.UC_ARM_REG_XPSR_NZCVQG, xpsr | 3)
+        ipsr, control, xpsr = self._rd_priv_state()
+        if ipsr or not control & 1:
+            return fn()
+        self._wr_borrow(xpsr | 3)
         try:
             return fn()
         finally:
-            uc.reg_write(A.UC_ARM_REG_XPSR_NZCVQG, xpsr)
-            self.engine.refresh_hflags()
+            # XPSR_NZCVQG restores NZCV too, so the refresh rewrites xpsr's flags
+            self._wr_unborrow(xpsr, xpsr & _NZCV)
 
     def read_word(self, addr: int) -> int:
-        return struct.unpack("<I", self.uc.mem_read(addr, 4))[0]
+        return self.fast.read_u32(addr)
 
     def symbolize(self, addr: int) -> str | None:
         return self.image.symbolize(addr & ~1) if self.image else None
@@ -309,13 +332,13 @@ class Core:
         self.stop_requested = False
         self._last_unmapped = None
         self._resume_pc = None
-        pc = self.uc.reg_read(A.UC_ARM_REG_PC)
+        pc = self._rd_pc()
         try:
             self.uc.emu_start(pc | 1, NEVER, count=count)
         except UcError as exc:
             self._on_uc_error(exc)
         if self._resume_pc is not None:
-            self.uc.reg_write(A.UC_ARM_REG_PC, self._resume_pc | 1)
+            self._wr_pc(self._resume_pc | 1)
         self.cycles += count
         self.instructions += count
         return count
@@ -389,8 +412,8 @@ class Core:
     # -- SVC ------------------------------------------------------------------------------
     def _svc(self) -> None:
         uc = self.uc
-        pc = uc.reg_read(A.UC_ARM_REG_PC)
-        number = uc.mem_read(pc - 2, 1)[0]
+        pc = self._rd_pc()
+        number = self.fast.mem_read(pc - 2, 1)[0]
         handler = self.svc_handlers.get(number)
         if handler is not None:
             result = handler(self, number)
@@ -406,20 +429,29 @@ class Core:
                 self.trace("svc", number=number, handler="python")
                 return
         self.trace("svc", number=number, handler="firmware")
-        if not self.nvic.can_preempt(SVCALL, self.execution_priority()):
+        exec_prio = self.execution_priority()
+        if not self.nvic.can_preempt(SVCALL, exec_prio):
             self.raise_fault(HARDFAULT, 0, f"SVC #{number} while SVCall cannot preempt "
-                                           f"(execution priority {self.execution_priority()})", pc=pc - 2,
+                                           f"(execution priority {exec_prio})", pc=pc - 2,
                              hfsr=1 << 30)
             return
         self.engine.enter(SVCALL, return_pc=pc)
 
     # -- interrupts -----------------------------------------------------------------------
     def _masks(self) -> tuple[int, int, int]:
-        uc = self.uc
-        return self._privileged(
-            lambda: (uc.reg_read(A.UC_ARM_REG_PRIMASK),
-                     uc.reg_read(A.UC_ARM_REG_FAULTMASK) if self.v8m else 0,
-                     uc.reg_read(A.UC_ARM_REG_BASEPRI) if self.v8m else 0))
+        """(PRIMASK, FAULTMASK, BASEPRI), read with privilege (as :meth:`_privileged`, in one batch)."""
+        if not self.v8m:
+            return self._rd_primask(), 0, 0
+        ipsr, control, xpsr, primask, faultmask, basepri = self._rd_mask_state()
+        if ipsr or not control & 1:
+            return primask, faultmask, basepri
+        # unprivileged Thread mode: those reads gave 0; borrow Handler mode for them
+        self._wr_borrow(xpsr | 3)
+        try:
+            primask, faultmask, basepri = self._rd_masks()
+        finally:
+            self._wr_unborrow(xpsr, xpsr & _NZCV)
+        return primask, faultmask, basepri
 
     def execution_priority(self) -> int:
         return self.nvic.execution_priority(*self._masks())
@@ -462,8 +494,9 @@ class Core:
 
     def _exception_return(self) -> None:
         uc = self.uc
-        excret = uc.reg_read(A.UC_ARM_REG_PC) | 1
-        leaving = uc.reg_read(A.UC_ARM_REG_IPSR)
+        pc, *state = self._rd_excret()               # PC, then the engine's RETURN_STATE_REGS
+        excret = pc | 1
+        leaving = state[0]
 
         def chain(_excret: int) -> int | None:
             exc = self.nvic.best_pending()
@@ -472,16 +505,16 @@ class Core:
             return None
 
         try:
-            chained = self.engine.exception_return(excret, chain)
+            chained = self.engine.exception_return(excret, chain, state)
         except ExcReturnError as err:
-            self.raise_fault(USAGEFAULT, 1 << 18, str(err), pc=uc.reg_read(A.UC_ARM_REG_PC))
+            self.raise_fault(USAGEFAULT, 1 << 18, str(err), pc=self._rd_pc())
             return
         if chained is not None:
             self.trace("tail_chain", exc=chained, name=exception_name(chained), after=leaving)
             return
-        self.trace("exception_return", exc=leaving, name=exception_name(leaving), pc=self.pc)
+        self.trace("exception_return", exc=leaving, name=exception_name(leaving), pc=self.engine.return_pc)
         self.event_register = True
-        if self.scs.regs["SCR"] & SLEEPONEXIT and uc.reg_read(A.UC_ARM_REG_IPSR) == 0:
+        if self.scs.regs["SCR"] & SLEEPONEXIT and self.fast.reg_read(A.UC_ARM_REG_IPSR) == 0:
             self.sleep(CoreState.SLEEPING, "sleep_on_exit", self.pc)
             self.stop_requested = True
             uc.emu_stop()

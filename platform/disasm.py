@@ -16,8 +16,17 @@ def _engine(v8m: bool) -> capstone.Cs:
     return capstone.Cs(capstone.CS_ARCH_ARM, mode)
 
 
-def disassemble(core: "Core", pc: int, before: int = 0, after: int = 4) -> list[tuple[int, str]]:
-    """Instructions around ``pc``: decoding starts a little earlier and keeps the run that hits ``pc``."""
+def engine(core: "Core") -> capstone.Cs:
+    """The capstone decoder for a core (Thumb, M-profile)."""
+    return _engine(core.v8m)
+
+
+def decode(core: "Core", pc: int, before: int = 0, after: int = 4) -> list[capstone.CsInsn]:
+    """Capstone instructions around ``pc``: ``before`` instructions before it, ``pc`` itself and
+    ``after`` after it. Decoding starts a little earlier and keeps the run that hits ``pc`` (Thumb
+    has 2- and 4-byte instructions, so going backwards is a guess that must land on ``pc``).
+    Empty when nothing at ``pc`` decodes (unreadable memory or not an instruction).
+    """
     pc &= ~1
     cs = _engine(core.v8m)
     for back in range(before * 4, -1, -2):
@@ -26,14 +35,26 @@ def disassemble(core: "Core", pc: int, before: int = 0, after: int = 4) -> list[
             code = bytes(core.uc.mem_read(start, pc - start + 4 * (after + 1)))
         except Exception:
             continue
-        insns = [(i.address, f"{i.mnemonic} {i.op_str}".strip()) for i in cs.disasm(code, start)]
-        addrs = [a for a, _ in insns]
+        insns = list(cs.disasm(code, start))
+        addrs = [i.address for i in insns]
         if pc in addrs:
             i = addrs.index(pc)
             return insns[max(0, i - before):i + after + 1]
     try:
         code = bytes(core.uc.mem_read(pc, 4))
     except Exception:
+        return []
+    return list(cs.disasm(code, pc, count=1))
+
+
+def disassemble(core: "Core", pc: int, before: int = 0, after: int = 4) -> list[tuple[int, str]]:
+    """(address, text) of the instructions around ``pc`` (see :func:`decode`)."""
+    insns = decode(core, pc, before, after)
+    if insns:
+        return [(i.address, f"{i.mnemonic} {i.op_str}".strip()) for i in insns]
+    pc &= ~1
+    try:
+        code = bytes(core.uc.mem_read(pc, 4))
+    except Exception:
         return [(pc, "<unreadable>")]
-    decoded = [(i.address, f"{i.mnemonic} {i.op_str}".strip()) for i in cs.disasm(code, pc, count=1)]
-    return decoded or [(pc, f".inst {code[:2].hex()} (not a valid instruction)")]
+    return [(pc, f".inst {code[:2].hex()} (not a valid instruction)")]

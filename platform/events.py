@@ -27,10 +27,23 @@ class EventLog:
     def record(self, core: "Core", kind: str, **data: Any) -> None:
         if not self.enabled:
             return
-        if len(self.records) >= self.limit:
+        records = self.records
+        if len(records) >= self.limit:
             self.dropped += 1
             return
-        self.records.append((core.machine.time_ps(core), core.name, kind, tuple(sorted(data.items()))))
+        records.append((core.machine.time_ps(core), core.name, kind,
+                        tuple(sorted(data.items())) if len(data) > 1 else tuple(data.items())))
+
+    def record_fields(self, core: "Core", kind: str, data: dict[str, Any]) -> None:
+        """:meth:`record` with the fields already in a dict (no second keyword packing)."""
+        if not self.enabled:
+            return
+        records = self.records
+        if len(records) >= self.limit:
+            self.dropped += 1
+            return
+        records.append((core.machine.time_ps(core), core.name, kind,
+                        tuple(sorted(data.items())) if len(data) > 1 else tuple(data.items())))
 
     def __iter__(self) -> Iterator[Event]:
         return iter(self.records)

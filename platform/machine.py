@@ -33,7 +33,9 @@ LOADABLE_KINDS = ("flash", "ram", "rom", "window")
 
 @dataclass
 class RunResult:
-    """How a run ended. ``reason``: exit, fault, panic, budget, timeout or deadlock."""
+    """How a run ended. ``reason``: exit, fault, panic, budget, timeout or deadlock; with the
+    debugger also breakpoint, watchpoint, step or until, and ``stop`` says where (a
+    :class:`psaemu.platform.debug.Stop`)."""
 
     reason: str
     exit_code: int
@@ -43,6 +45,7 @@ class RunResult:
     wall_seconds: float = 0.0
     virtual_seconds: float = 0.0
     error: PsaEmuError | None = None
+    stop: Any = None
 
     @property
     def ok(self) -> bool:
@@ -86,6 +89,7 @@ class Machine:
         self._pending_resets: set[str] = set()
         #: Python models that act between slices (e.g. the PSA Proxy), called in order.
         self.agents: list[Callable[[], None]] = []
+        self._debugger: Any = None          # psaemu.platform.debug.Debugger, created on first use
 
     # -- construction ---------------------------------------------------------------------
     def _map_memory(self) -> None:
@@ -272,10 +276,11 @@ class Machine:
         return min(times) if times else None
 
     def _deliver(self) -> None:
-        for name in sorted(self._pending_resets):
-            core = self.cores[name]
-            core.reset()
-        self._pending_resets = set()
+        if self._pending_resets:
+            for name in sorted(self._pending_resets):
+                core = self.cores[name]
+                core.reset()
+            self._pending_resets = set()
         for agent in self.agents:
             agent()
         for c in self.cores.values():
@@ -289,6 +294,9 @@ class Machine:
         executed = 0
         self.stopping = False
         self._pending_resets = set()
+        dbg = self._debugger
+        if dbg is not None and dbg.before_run():
+            return self._debug_finish(start)
         self._deliver()
         while self.exit is None and self.faulted is None and self.panic is None:
             live = self._live()
@@ -310,7 +318,7 @@ class Machine:
                     return self._finish(start, "timeout", EmuTimeoutError(
                         f"wall-clock timeout of {timeout} s reached; the cores were:\n" + self.describe_cores()))
                 continue
-            core = min(runnable, key=lambda c: self.time_ps(c))
+            core = runnable[0] if len(runnable) == 1 else min(runnable, key=self.time_ps)
             quantum = self.quantum
             if max_instructions is not None:
                 quantum = min(quantum, max_instructions - executed)
@@ -318,12 +326,17 @@ class Machine:
                     return self._finish(start, "budget", EmuTimeoutError(
                         f"instruction budget of {max_instructions} used up; raise --max-instructions or look "
                         f"at where the cores are:\n" + self.describe_cores()))
-            events = [t for t in (self._next_timer_ps([core]), self._next_timer_ps(
-                [c for c in live if c is not core])) if t is not None]
-            if events:
-                horizon = (min(events) * core.clock_hz + PS_PER_S - 1) // PS_PER_S - core.cycles
+            event = self._next_timer_ps(live)       # the next timer event of any live core, this one included
+            if event is not None:
+                horizon = (event * core.clock_hz + PS_PER_S - 1) // PS_PER_S - core.cycles
                 quantum = max(1, min(quantum, horizon))
+            if dbg is not None:
+                quantum = dbg.before_slice(core, quantum)
+                if not quantum:                   # the core is on a breakpoint
+                    return self._debug_finish(start)
             executed += core.run_slice(quantum)
+            if dbg is not None and dbg.after_slice(core):
+                return self._debug_finish(start)
             if any(c.state is CoreState.BLOCKED for c in live):
                 stuck = self._blocked_over_budget(live)
                 if stuck:
@@ -334,13 +347,23 @@ class Machine:
             if deadline is not None and time.monotonic() > deadline:
                 return self._finish(start, "timeout", EmuTimeoutError(
                     f"wall-clock timeout of {timeout} s reached; the cores were:\n" + self.describe_cores()))
+        return self._end_result(start)
+
+    def _end_result(self, start: float) -> RunResult | None:
+        """The result of a machine that has ended (panic, fault, exit), or None if it has not."""
         if self.panic is not None:
             return self._finish(start, "panic", self.panic)
         if self.faulted is not None:
             report = fault_report(self.faulted)
             return self._finish(start, "fault", FaultError(self.faulted.fault.summary(), report))
+        if self.exit is None:
+            return None
         core, code, why = self.exit
         return self._finish(start, "exit", None, code, f"{core.name} exited with status {code} ({why})", core.name)
+
+    def _debug_finish(self, start: float) -> RunResult:
+        stop = self._debugger.take_stop()
+        return self._finish(start, stop.reason, None, 0, stop.format(), stop.core, stop)
 
     def _blocked_over_budget(self, live: list[Core]) -> EmuTimeoutError | None:
         for c in live:
@@ -352,15 +375,17 @@ class Machine:
         return None
 
     def _finish(self, start: float, reason: str, error: PsaEmuError | None, code: int | None = None,
-                message: str = "", core: str | None = None) -> RunResult:
+                message: str = "", core: str | None = None, stop: Any = None) -> RunResult:
         self.console.flush()
         self.flush()
+        if self._debugger is not None:
+            self._debugger.after_run()
         if error is not None and code is None:
             code = error.exit_code
             message = str(error)
         return RunResult(reason, code if code is not None else 0, message, core,
                          {n: c.instructions for n, c in self.cores.items()}, time.monotonic() - start,
-                         self.now_ps / PS_PER_S, error)
+                         self.now_ps / PS_PER_S, error, stop)
 
     def describe_cores(self) -> str:
         """One line per core: state, PC with symbol, what it waits for."""
@@ -375,3 +400,69 @@ class Machine:
             where = c.where(c.pc) if c.state is not CoreState.OFF else "-"
             lines.append(f"  {c.name:<6} {c.state.value:<9} pc={where} t={self.time_ps(c) / 1e6:.1f}us{detail}")
         return "\n".join(lines)
+
+    # -- debugging (psaemu.platform.debug) ------------------------------------------------
+    @property
+    def debugger(self) -> Any:
+        """The machine's :class:`~psaemu.platform.debug.Debugger`, created on first use (a machine
+        that never debugs has no hooks and no checks for it)."""
+        if self._debugger is None:
+            from psaemu.platform.debug import Debugger
+            self._debugger = Debugger(self)
+        return self._debugger
+
+    @property
+    def breakpoints(self) -> Any:
+        """``add(core, addr_or_symbol) -> id``, ``remove(id)``, ``clear()``, ``list()``."""
+        return self.debugger.breakpoints
+
+    @property
+    def watchpoints(self) -> Any:
+        """``add(core, addr_or_symbol, size=4, kind="w"|"r"|"rw") -> id``, ``remove``, ``clear``, ``list``.
+        Alias-aware: the watch covers every view of the bytes (other cores, Non-secure aliases)."""
+        return self.debugger.watchpoints
+
+    def step(self, core: str | Core, n: int = 1, others: str = "frozen", *, max_instructions: int | None = None,
+             timeout: float | None = None) -> Any:
+        """Execute ``n`` instructions on ``core`` and return a ``Stop`` (reason ``step``, or what
+        stopped it first: breakpoint, watchpoint, exit, fault, idle...; ``count`` = instructions
+        executed, more than ``n`` when an IT block is stepped as a whole).
+
+        ``others="frozen"``: the other cores execute nothing and their virtual time stands still;
+        pending interrupts of the stepped core are taken between its instructions, as the
+        scheduler does between slices. The stepped core gets ahead in virtual time, and the next
+        ``run()`` lets the others catch up first. ``others="run"``: the scheduler keeps the other
+        cores in step by virtual time (never past the stepped core); a sleeping stepped core
+        waits for them to wake it (bounded by ``max_instructions``/``timeout``).
+        """
+        return self.debugger.step(core, n, others, max_instructions=max_instructions, timeout=timeout)
+
+    def run_until(self, where: int | str | Callable[["Machine"], bool], core: str | Core | None = None,
+                  max_instructions: int | None = None, timeout: float | None = None,
+                  quantum: int | None = None) -> RunResult:
+        """Run until ``core`` reaches an address or symbol (a temporary breakpoint; ``core`` may be
+        left out for a symbol only one image has), or until ``where(machine)`` is true. The callable
+        is evaluated after every slice, so it sees the machine at most one quantum late; pass
+        ``quantum=`` (instructions) for a finer check. Reason ``until`` when reached."""
+        return self.debugger.run_until(where, core, max_instructions, timeout, quantum)
+
+    def translate(self, addr: int | str, from_core: str, to_core: str) -> int:
+        """The address at which ``to_core`` sees what ``from_core`` sees at ``addr``; PsaEmuError
+        naming the shared windows when ``to_core`` cannot see it."""
+        from psaemu.platform.debug import translate
+        return translate(self, addr, from_core, to_core)
+
+    def trace_instructions(self, core: str | Core, path: Any) -> None:
+        """Write one line per instruction ``core`` executes to ``path`` (a file name or a text file)."""
+        self.debugger.trace_instructions(core, path)
+
+    def stop_tracing(self, core: str | Core | None = None) -> None:
+        """Stop the instruction trace of ``core`` (every core when None) and close its file."""
+        if self._debugger is not None:
+            self._debugger.stop_tracing(core)
+
+    def explain_fault(self, core: str | Core) -> str:
+        """Decoded fault status, the faulting instruction and a symbolized backtrace of a core that
+        faulted or is running a fault handler."""
+        from psaemu.platform.faults import explain_fault
+        return explain_fault(self.debugger.core(core))

@@ -90,14 +90,22 @@ class AddressMap:
     def __init__(self, core: str) -> None:
         self.core = core
         self.mappings: list[Mapping] = []
+        self._spans: list[tuple[int, int, Mapping]] = []     # (base, end, mapping) in map order
 
     def add(self, m: Mapping) -> None:
         self.mappings.append(m)
         self.mappings.sort(key=lambda x: x.base)
+        self._spans = [(x.base, x.base + x.size, x) for x in self.mappings]
 
     def find(self, addr: int, size: int = 1) -> Mapping | None:
-        for m in self.mappings:
-            if m.contains(addr, size):
+        """The first mapping (in address order) holding ``[addr, addr + size)`` (the SPM's checks
+        call this several times per PSA call, hence the precomputed bounds)."""
+        spans = self._spans
+        if len(spans) != len(self.mappings):                # the list was changed without add()
+            spans = self._spans = [(x.base, x.base + x.size, x) for x in self.mappings]
+        end = addr + size
+        for base, limit, m in spans:
+            if base <= addr and end <= limit:
                 return m
         return None
 

@@ -88,17 +88,24 @@ class SystemControlSpace(Peripheral):
 
     # -- NVIC banks -----------------------------------------------------------------------
     def _irq_bits(self, bank_no: int, members: set[int], offset: int = 0) -> int:
+        """Bit n set when exception ``32 * bank_no + n + offset`` is in ``members``."""
         word = 0
-        for bit in range(32):
-            if bank_no * 32 + bit + offset in members:
+        first = bank_no * 32 + offset
+        for member in members:                  # a few members; no 32-bit scan per NVIC access
+            bit = member - first
+            if 0 <= bit < 32:
                 word |= 1 << bit
         return word
 
     def _each_irq(self, bank_no: int, value: int):
-        for bit in range(32):
-            irq = bank_no * 32 + bit
-            if value & (1 << bit) and irq < self.nvic.num_irqs:
+        """The IRQs of bank ``bank_no`` whose bit is set in ``value`` (32 bits), lowest first."""
+        first, limit = bank_no * 32, self.nvic.num_irqs
+        while value:
+            low = value & -value
+            irq = first + low.bit_length() - 1
+            if irq < limit:
                 yield irq
+            value ^= low
 
     def read(self, offset: int, size: int) -> int:
         word = offset & ~3

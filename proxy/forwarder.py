@@ -28,6 +28,8 @@ Wait = Callable[[], bool]
 Op = Generator[Wait, None, object]
 # MHUv2 frame offsets used by the TF-M driver (tfm-facts §5.2)
 CH_ST0, CH_SET0, CH_CLR0, ACCESS_REQUEST, ACCESS_READY = 0x000, 0x00C, 0x008, 0xF88, 0xF8C
+_U32 = struct.Struct("<I")
+_TABLES = struct.Struct("<16I")          # in_vec[4] and out_vec[4]: {base, len} pairs, adjacent
 
 
 @dataclass
@@ -91,6 +93,7 @@ class Proxy:
         self.reply_irq = 16 + spec.params["irqs"].get("comb", spec.params["irqs"].get("msg0", 0))
         self.pool: list[int | None] = [None] * SE_CONN_MAX_NUM      # SE handles, one per Host connection
         self.handshake = Handshake(self)
+        self._bind_memory()
         self.reset_shared_memory()
 
     def _frame(self, kind: str, core: str) -> Peripheral:
@@ -101,18 +104,49 @@ class Proxy:
                             f"an MHUv2 pair between the Host and the SE")
 
     # -- memory helpers -------------------------------------------------------------------
+    def _bind_memory(self) -> None:
+        """Access the shared region through the Host store's mmap: the same bytes both cores map
+        (``mem_map_ptr``), at a fraction of a Unicorn call. No translated code is invalidated, which
+        is right because no core executes from the shared region. Caller buffers elsewhere in the
+        Host's memory go through the core's raw Unicorn accessors."""
+        p = self.placement
+        self._fast = self.host.fast
+        self._shm_lo, self._shm_hi = p.host_base, p.host_base + p.region_size
+        m = self.machine.memory.maps[self.host.name].find(p.host_base, p.region_size)
+        if m is not None and m.store is not None:
+            self._shm = m.store.buf
+            self._shm_base = m.offset + p.host_base - m.base       # store offset of host_base
+        else:                                                      # not store-backed: use Unicorn
+            self._shm = None
+            self._shm_base = 0
+
     def _read(self, addr: int, size: int) -> bytes:
-        return bytes(self.host.uc.mem_read(addr, size)) if size else b""
+        if not size:
+            return b""
+        if self._shm is not None and self._shm_lo <= addr and addr + size <= self._shm_hi:
+            off = self._shm_base + addr - self._shm_lo
+            return self._shm[off:off + size]
+        return self._fast.mem_read(addr, size)
 
     def _write(self, addr: int, data: bytes) -> None:
-        if data:
-            self.host.uc.mem_write(addr, data)
+        if not data:
+            return
+        if self._shm is not None and self._shm_lo <= addr and addr + len(data) <= self._shm_hi:
+            off = self._shm_base + addr - self._shm_lo
+            self._shm[off:off + len(data)] = data
+        else:
+            self._fast.mem_write(addr, data)
 
     def _word(self, offset: int) -> int:
-        return struct.unpack("<I", self._read(self.placement.host_base + offset, 4))[0]
+        if self._shm is not None:
+            return _U32.unpack_from(self._shm, self._shm_base + offset)[0]
+        return _U32.unpack(self._read(self.placement.host_base + offset, 4))[0]
 
     def _set_word(self, offset: int, value: int) -> None:
-        self._write(self.placement.host_base + offset, struct.pack("<I", value & 0xFFFFFFFF))
+        if self._shm is not None:
+            _U32.pack_into(self._shm, self._shm_base + offset, value & 0xFFFFFFFF)
+        else:
+            self._write(self.placement.host_base + offset, _U32.pack(value & 0xFFFFFFFF))
 
     def reset_shared_memory(self) -> None:
         """Boot: zero the whole region (the linker's .zero.table), then tfm_ns_mailbox_init's queue init."""
@@ -223,13 +257,15 @@ class Proxy:
     def _pack(self, in_vecs: list[Vec], out_vecs: list[Vec], record: IpcRecord) -> tuple[int, int] | None:
         p, lay = self.placement, self.layout
         base = p.host_base
-        self._write(base + lay.in_vec, bytes(64))                  # in_vec[4] and out_vec[4] = {NULL, 0}
+        assert lay.out_vec == lay.in_vec + 32
+        table = [0] * 16                                           # in_vec[4] and out_vec[4] = {NULL, 0}
         cursor, in_len, out_len = 0, 0, 0
         plan: list[tuple[str, int, Vec, int]] = []
         for kind, vecs in (("in", in_vecs), ("out", out_vecs)):
             for i, v in enumerate(vecs):
                 if v.len > 0:
                     if cursor + v.len > p.buffer_size:
+                        self._write(base + lay.in_vec, bytes(64))   # the tables were cleared first
                         return None
                     plan.append((kind, i, v, cursor))
                     cursor += v.len
@@ -241,25 +277,26 @@ class Proxy:
             shared = base + lay.buffer + off
             if kind == "in":
                 self._write(shared, self._read(v.base, v.len))   # psa_read into the buffer
-            table = lay.in_vec if kind == "in" else lay.out_vec
-            self._write(base + table + 8 * i, struct.pack("<II", shared, v.len))
+            j = 2 * i if kind == "in" else 8 + 2 * i
+            table[j], table[j + 1] = shared, v.len
             (record.in_vecs if kind == "in" else record.out_vecs).append(
                 IoVec(i, v.len, v.base, shared, p.to_se(shared)))
         if p.translation:                                         # all 8 bases, NULL included (O3)
-            for j in range(8):
-                off = lay.in_vec + 8 * j
-                self._set_word(off, p.to_se(self._word(off)))
+            for j in range(0, 16, 2):
+                table[j] = p.to_se(table[j])
+        self._write(base + lay.in_vec, _TABLES.pack(*table))      # both tables in one write
         return in_len, out_len
 
     def _write_back(self, out_vecs: list[Vec], record: IpcRecord) -> list[int]:
         p, lay = self.placement, self.layout
+        table = list(_TABLES.unpack(self._read(p.host_base + lay.in_vec, 64)))   # as the SE left them
         if p.translation:
-            for j in range(8):
-                off = lay.in_vec + 8 * j
-                self._set_word(off, p.to_host(self._word(off)))
+            for j in range(0, 16, 2):
+                table[j] = p.to_host(table[j])
+            self._write(p.host_base + lay.in_vec, _TABLES.pack(*table))
         written = []
         for i, v in enumerate(out_vecs):
-            addr, length = self._word(lay.out_vec + 8 * i), self._word(lay.out_vec + 8 * i + 4)
+            addr, length = table[8 + 2 * i], table[9 + 2 * i]
             if v.len > 0 and length > 0:
                 length = min(length, v.len)
                 self._write(v.base, self._read(addr, length))       # psa_write with the SE's actual length

@@ -71,6 +71,8 @@ class HostSpm:
 
     def __post_init__(self) -> None:
         self.core: Core = self.machine.cores[self.host]
+        self._fast = self.core.fast                   # raw Unicorn accessors of the Host core
+        self._rd_args = self._fast.reader((A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3))
         self.connections: dict[int, Connection] = {}
         self._next_handle = 1
         if not self.partitions and self.core.image is not None:
@@ -93,8 +95,13 @@ class HostSpm:
         if isinstance(result, Generator):
             return self._drive(core, result, number)
         if result is not None:
-            core.set_reg("r0", int(result) & 0xFFFFFFFF)
+            self._set_r0(core, result)
         return True
+
+    @staticmethod
+    def _set_r0(core: Core, value: int) -> None:
+        """The status for the caller: r0 is not privilege-checked, so no Handler-mode borrow is needed."""
+        core.fast.reg_write(A.UC_ARM_REG_R0, int(value) & 0xFFFFFFFF)
 
     def _drive(self, core: Core, op: Generator, number: int) -> bool | Block:
         """Run a blocking operation: each yielded condition blocks the caller until it holds."""
@@ -108,7 +115,7 @@ class HostSpm:
                         return Block(cond, pump, what, self.reply_budget_cycles)
             except StopIteration as stop:
                 if stop.value is not None:
-                    core.set_reg("r0", int(stop.value) & 0xFFFFFFFF)
+                    self._set_r0(core, stop.value)
                 return None
 
         pending = pump()
@@ -124,7 +131,7 @@ class HostSpm:
         return Caller(0, True, pc, "secure code outside every partition")
 
     def reg(self, n: int) -> int:
-        return self.core.uc.reg_read(A.UC_ARM_REG_R0 + n)
+        return self._fast.reg_read(A.UC_ARM_REG_R0 + n)
 
     def panic(self, caller: Caller, why: str) -> None:
         self.machine.request_panic(self.core, ProtocolError(
@@ -152,7 +159,7 @@ class HostSpm:
         return caller.secure or m.secure is False
 
     def read_caller(self, addr: int, size: int) -> bytes:
-        return bytes(self.core.uc.mem_read(addr, size)) if size else b""
+        return self._fast.mem_read(addr, size) if size else b""
 
     # -- the five client calls ------------------------------------------------------------
     def framework_version(self, caller: Caller) -> int:
@@ -210,7 +217,7 @@ class HostSpm:
         return conn if conn is not None and conn.client_id == caller.client_id else None
 
     def call(self, caller: Caller) -> Generator | int | None:
-        handle, ctrl_addr, in_addr, out_addr = (self.reg(i) for i in range(4))
+        handle, ctrl_addr, in_addr, out_addr = self._rd_args()
         if not self.accessible(caller, ctrl_addr, 12, write=True):
             return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR,
                               f"psa_call control block at {ctrl_addr:#010x} is not accessible to the caller")
@@ -230,8 +237,10 @@ class HostSpm:
                 not self.accessible(caller, out_addr, 8 * out_len, write=True):
             return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR,
                               "psa_call in_vec/out_vec array is not accessible to the caller")
-        in_vecs = [Vec(*struct.unpack("<II", self.read_caller(in_addr + 8 * i, 8))) for i in range(in_len)]
-        out_vecs = [Vec(*struct.unpack("<II", self.read_caller(out_addr + 8 * i, 8))) for i in range(out_len)]
+        words = struct.unpack(f"<{2 * in_len}I", self.read_caller(in_addr, 8 * in_len))     # one read per array
+        in_vecs = [Vec(words[2 * i], words[2 * i + 1]) for i in range(in_len)]
+        words = struct.unpack(f"<{2 * out_len}I", self.read_caller(out_addr, 8 * out_len))
+        out_vecs = [Vec(words[2 * i], words[2 * i + 1]) for i in range(out_len)]
         for i, v in enumerate(in_vecs):
             if not self.accessible(caller, v.base, v.len, write=False):
                 return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR,
@@ -256,7 +265,7 @@ class HostSpm:
         status, written = yield from self.proxy.call(conn.chunk, in_vecs, out_vecs, caller.client_id, conn.handle)
         for i, v in enumerate(out_vecs):                         # update_caller_outvec_len
             if v.len:
-                self.core.uc.mem_write(out_addr + 8 * i + 4, struct.pack("<I", written[i]))
+                self._fast.mem_write(out_addr + 8 * i + 4, struct.pack("<I", written[i]))
         if status == PsaStatus.PSA_ERROR_PROGRAMMER_ERROR:
             if caller.secure:
                 self.panic(caller, f"the service replied PSA_ERROR_PROGRAMMER_ERROR on handle {conn.handle}")
