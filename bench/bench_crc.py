@@ -177,10 +177,12 @@ def raw_setup(target: RawTarget, image: Image) -> Raw:
 
 
 def add_wfi_stop(run: Raw) -> None:
-    """Stop when the SE reaches its WFI (hooks on those addresses only: no per-instruction cost).
+    """Stop when the SE reaches its WFI (for the untimed counting runs: hooks on those addresses,
+    which fire after the counting hook, so the WFI is counted).
 
     scan_hints() lists every halfword that encodes WFI; a code hook fires only at an
-    instruction start, so a candidate that is really data never triggers.
+    instruction start, so a candidate that is really data never triggers. (With count= slices
+    Unicorn checks every code hook at every instruction: the timed runs use exits instead.)
     """
     def on_wfi(uc: Uc, address: int, size: int, _ud: object) -> None:
         run.sleeping = True
@@ -190,6 +192,16 @@ def add_wfi_stop(run: Raw) -> None:
         for addr, kind in scan_hints(seg.data, seg.paddr):
             if kind == WFI16:
                 run.uc.hook_add(UC_HOOK_CODE, on_wfi, None, addr, addr)
+
+
+def wfi_exits(run: Raw) -> frozenset[int]:
+    """Stop when the SE reaches its WFI, with Unicorn exits at those addresses (decided when code
+    is translated: no per-instruction cost, as psaemu's hint exits). The WFI is not executed."""
+    addrs = frozenset(addr for seg in run.image.segments for addr, kind in scan_hints(seg.data, seg.paddr)
+                      if kind == WFI16)
+    run.uc.ctl_exits_enabled(True)
+    run.uc.ctl_set_exits(sorted(addrs))
+    return addrs
 
 
 def raw_finished(run: Raw, target: RawTarget) -> bool:
@@ -262,19 +274,20 @@ def run_raw(target: RawTarget, image: Image, slice_count: int = 0) -> Sample:
     """Raw Unicorn, one ``emu_start`` with no count (or, with ``slice_count``, a loop of count slices)."""
     t0 = time.perf_counter()
     run = raw_setup(target, image)
-    if target is SE:
-        add_wfi_stop(run)
+    wfi = wfi_exits(run) if target is SE else frozenset()
     setup = time.perf_counter() - t0
     uc = run.uc
 
     def go() -> None:
         if not slice_count:
             uc.emu_start(run.entry, NEVER)
+            run.sleeping = uc.reg_read(A.UC_ARM_REG_PC) in wfi
             return
         pc = run.entry
         while not raw_finished(run, target) and run.error is None:
             uc.emu_start(pc | 1, NEVER, count=slice_count)
             pc = uc.reg_read(A.UC_ARM_REG_PC)
+            run.sleeping = pc in wfi
 
     wall = timed(go)
     if run.error or not raw_finished(run, target) or (target is HOST and run.exit_code != 0):

@@ -1,12 +1,15 @@
 """One emulated CPU: a Unicorn instance, its System Control Space and exception engine, its hooks.
 
 The core runs in slices of ``count`` instructions chosen by the scheduler. Synchronous events
-(SVC, BKPT, EXC_RETURN, faults, WFI/WFE/SEV) are handled in hooks; interrupts raised by other
+(SVC, BKPT, EXC_RETURN, faults) are handled in hooks; WFI/WFE/SEV and the points where a pending
+interrupt must be recognised (after CPSIE, MSR to a mask register, DSB, ISB) are Unicorn exits
+(:mod:`psaemu.platform.exits`) handled by :meth:`Core.run_slice`; interrupts raised by other
 models are taken between slices.
 """
 from __future__ import annotations
 
 import struct
+from ctypes import c_size_t
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable
@@ -21,6 +24,7 @@ from psaemu.platform import semihosting
 from psaemu.platform.board import CoreSpec
 from psaemu.platform.coredebug import CoreDebugMixin
 from psaemu.platform.exceptions import RETURN_STATE_REGS, ExceptionEngine, ExcReturnError
+from psaemu.platform.exits import HINT, ExitRegistry, emu_counter
 from psaemu.platform.fastuc import FastUc
 from psaemu.platform.faults import Fault
 from psaemu.platform.loader import Image
@@ -38,16 +42,23 @@ INTR_NOCP, INTR_INVSTATE = 17, 18
 NEVER = 0xFFFFFFF0
 WFI16, WFE16, SEV16, YIELD16 = 0xBF30, 0xBF20, 0xBF40, 0xBF10
 WFI32, WFE32, SEV32 = (0xF3AF, 0x8003), (0xF3AF, 0x8002), (0xF3AF, 0x8004)
-#: Hook kind for "a pending interrupt must be recognised here": the instruction after CPSIE / MSR
+#: Hint kind for "a pending interrupt must be recognised here": the instruction after CPSIE / MSR
 #: to a mask register (masking was lowered), or after DSB / ISB (an NVIC/SCB write that pended
 #: an interrupt, e.g. STIR, ISPR or ICSR.PENDSVSET, has taken effect).
 UNMASK = 0x10000
+#: ITSTATE bits of xPSR (IT[7:2] at 15:10, IT[1:0] at 26:25).
+_XPSR_IT = 0x0600FC00
+#: What a hint exit does to the slice (:meth:`Core._apply_hints`).
+_GO_ON, _SKIPPED, _END = 0, 1, 2
+#: A hint exit passed at least HOT_PASSES times, on average more often than once per
+#: HOT_INTERVAL instructions the core executed, becomes a UC_HOOK_CODE hook (:meth:`Core._promote`).
+HOT_PASSES, HOT_INTERVAL = 8, 8192
 _MSR_MASK_REGS = {0x8810, 0x8811, 0x8812, 0x8813}        # MSR PRIMASK/BASEPRI/BASEPRI_MAX/FAULTMASK
 _DSB_ISB = {0x8F40, 0x8F60}                              # second halfword of DSB / ISB (any option)
 
 
 def scan_hints(data: bytes, base: int) -> list[tuple[int, int]]:
-    """(address, kind) of every place a hint hook is needed in a code image.
+    """(address, kind) of every place a hint exit is needed in a code image.
 
     Kinds: WFI16/WFE16/SEV16 at the instruction itself (16- or 32-bit encodings), UNMASK at
     the instruction following CPSIE i/f, MSR to a mask register, DSB or ISB.
@@ -142,8 +153,23 @@ class Core(CoreDebugMixin):
         self.svc_handlers: dict[int, SvcHandler] = {}
         self.stop_requested = False
         self._last_unmapped: tuple[int, int, int, int] | None = None
-        self._resume_pc: int | None = None
+        #: Unicorn's exit list of this core, shared with the debugger's breakpoints.
+        self.exits = ExitRegistry(self.uc)
+        #: address -> ((kind, size), ...) of the hint exits, in scan order (UNMASK before the
+        #: WFI/WFE/SEV at the same address).
+        self._hints: dict[int, tuple[tuple[int, int], ...]] = {}
+        #: Unicorn's instruction counter of this instance. None (not found): the hints are
+        #: UC_HOOK_CODE hooks instead of exits (same results, slower), ``_hint_hooks``/``_resume_pc``.
+        self._counter: c_size_t | None = emu_counter(self.uc)
         self._hint_hooks: list[int] = []
+        self._resume_pc: int | None = None
+        #: hint exit address -> times the core went on past it (see HOT_PASSES)
+        self._hint_passes: dict[int, int] = {}
+        #: instructions Unicorn counted in this core's emu_start runs (exit mode; see _hot)
+        self._ran = 0
+        #: Called with (address, size) for an instruction Python completes in Unicorn's place
+        #: (WFI/WFE/SEV are skipped, never executed): the instruction trace uses it.
+        self.on_skip: Callable[[int, int], None] | None = None
         self.uc.mmio_map(SCS_BASE, 0x1000, self._scs_read, None, self._scs_write, None)
         self.uc.hook_add(UC_HOOK_INTR, self._on_intr)
         self.uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
@@ -244,7 +270,7 @@ class Core(CoreDebugMixin):
     def load(self, image: Image) -> None:
         """Remember the image; the machine writes its segments and calls :meth:`reset`."""
         self.image = image
-        self._install_hint_hooks(image)
+        self._install_hints(image)
 
     def reset(self) -> None:
         """Cold reset: SCS to reset values, VTOR at the image's vector table, MSP and PC from it."""
@@ -277,25 +303,104 @@ class Core(CoreDebugMixin):
         self.trace("reset", vtor=vt, msp=msp, pc=reset_pc & ~1)
 
     # -- hint instructions ----------------------------------------------------------------
-    def _install_hint_hooks(self, image: Image) -> None:
-        """Hook every halfword of loaded code that encodes WFI/WFE/SEV or unmasks interrupts.
+    def _install_hints(self, image: Image) -> None:
+        """Make every halfword of loaded code that encodes WFI/WFE/SEV, or follows an instruction
+        that lets a pending interrupt in, an exit of the core.
 
-        A hook fires only at an instruction start, so candidates inside other instructions or
-        data cost nothing; this gives exact WFI/WFE/SEV handling, and interrupts taken right
-        after CPSIE/MSR PRIMASK, without a per-instruction hook.
+        An exit acts only where an instruction starts, so candidates inside other instructions or
+        data do nothing (but the block before them is translated again after each slice that ran
+        it); this gives exact WFI/WFE/SEV handling, and interrupts taken right after CPSIE/MSR
+        PRIMASK and barriers, without any per-instruction hook. A slice that stops at a hint
+        exit with nothing to do goes on (:meth:`run_slice`), which needs Unicorn's instruction
+        counter; without it the hints are bounded ``UC_HOOK_CODE`` hooks, as before exits
+        (:meth:`_on_unmask`, :meth:`_on_hint`): the same results, but Unicorn then checks every
+        hook at every instruction of a ``count=`` slice. Hot hint exits become such hooks too
+        (:meth:`_promote`).
         """
+        hints: dict[int, list[tuple[int, int]]] = {}
+        for seg in image.segments:
+            for base in sorted({seg.vaddr, seg.paddr}):
+                data = seg.data
+                for addr, kind in scan_hints(data, base):
+                    off = addr - base
+                    size = 4 if kind != UNMASK and data[off] | data[off + 1] << 8 == 0xF3AF else 2
+                    entry = (kind, size)
+                    if entry not in hints.setdefault(addr, []):
+                        hints[addr].append(entry)
+        ordered = {a: tuple(sorted(k, key=lambda e: e[0] != UNMASK)) for a, k in hints.items()}
         for h in self._hint_hooks:
             self.uc.hook_del(h)
         self._hint_hooks = []
-        for seg in image.segments:
-            for base in {seg.vaddr, seg.paddr}:
-                for addr, kind in scan_hints(seg.data, base):
-                    cb = self._on_unmask if kind == UNMASK else self._on_hint
-                    self._hint_hooks.append(self.uc.hook_add(UC_HOOK_CODE, cb, kind, addr, addr))
+        self._hint_passes = {}
+        if self._counter is None:
+            self._hints = {}
+            for addr, entries in ordered.items():
+                self._hook_hint(addr, entries)
+        else:
+            self._hints = ordered
+        self.exits.set(HINT, self._hints)
+
+    def _hook_hint(self, address: int, entries: tuple[tuple[int, int], ...]) -> None:
+        for kind, _size in entries:
+            cb = self._on_unmask if kind == UNMASK else self._on_hint
+            self._hint_hooks.append(self.uc.hook_add(UC_HOOK_CODE, cb, kind, address, address))
+
+    def _hot(self, address: int) -> bool:
+        """Count a passage of the core past hint exit ``address``; True when it is passed often
+        enough, for the instructions the core executed, that a hook costs less."""
+        n = self._hint_passes.get(address, 0) + 1
+        self._hint_passes[address] = n
+        return n >= HOT_PASSES and n * HOT_INTERVAL > self._ran
+
+    def _promote(self, address: int) -> None:
+        """Make a hot hint exit a UC_HOOK_CODE hook, for good. Going on past an exit costs
+        20-80 us: two more emu_start calls, the exit lifted and put back, and two blocks
+        translated again, the one that ends at the exit (Unicorn drops every block that ends at
+        an exit when emu_start returns) and the one from it (translated with the exit lifted).
+        A bounded code hook costs ~0.4 us when its instruction runs, but taxes every instruction
+        the core executes (count= mode makes Unicorn walk its code-hook list at each one: ~5 ns
+        for the first hook, ~1 ns for each other): an exit passed less often than once every few
+        thousand instructions is cheaper. Both have the same effects, so this changes speed
+        only, never results, and the rule counts executed instructions, so it is deterministic."""
+        entries = self._hints.pop(address, None)
+        if entries is not None:
+            self._hook_hint(address, entries)
+            self.exits.discard(HINT, address)
+
+    def _apply_hints(self, address: int) -> int:
+        """The core is at hint exit ``address``, its instruction not executed. What the hint
+        hooks did (same order, same effects): _END (the slice ends: WFI/WFE, or an interrupt to
+        take), _SKIPPED (SEV done, PC after it) or _GO_ON (the instruction is to execute)."""
+        for kind, size in self._hints[address]:
+            if kind == UNMASK:
+                if self.nvic.pending:
+                    exc = self.nvic.best_pending()
+                    if exc is not None and self.nvic.can_preempt(exc, self.execution_priority()):
+                        self.stop_requested = True          # the scheduler takes it, before this instruction
+                        return _END
+                continue
+            if self.fast.reg_read(A.UC_ARM_REG_XPSR) & _XPSR_IT:
+                return _GO_ON            # conditional, inside an IT block: Unicorn executes it (see run_slice)
+            self._wr_pc((address + size) | 1)
+            if self.on_skip is not None:
+                self.on_skip(address, size)
+            if kind == SEV16:
+                self.machine.signal_event(self)
+                return _SKIPPED
+            self.stop_requested = True
+            if kind == WFI16:
+                if not self.wfi_wakes():
+                    self.sleep(CoreState.SLEEPING, "wfi", address)
+            elif self.event_register:
+                self.event_register = False
+            elif not self.wfe_wakes():
+                self.sleep(CoreState.WAITING, "wfe", address)
+            return _END
+        return _GO_ON
 
     def _on_unmask(self, uc: Uc, address: int, size: int, _kind: int) -> None:
-        """Just after CPSIE/MSR to a mask register or a DSB/ISB: stop so an interrupt that is now
-        unmasked, or that the code just pended through the NVIC/SCB, is taken here.
+        """(Hook mode) Just after CPSIE/MSR to a mask register or a DSB/ISB: stop so an interrupt
+        that is now unmasked, or that the code just pended through the NVIC/SCB, is taken here.
 
         (Stopping from the SCS write itself is not possible: ``emu_stop`` inside a memory
         callback abandons the rest of the instruction and leaves PC on it, so it would run again.)
@@ -307,6 +412,7 @@ class Core(CoreDebugMixin):
                 uc.emu_stop()
 
     def _on_hint(self, uc: Uc, address: int, size: int, kind: int) -> None:
+        """(Hook mode) WFI/WFE/SEV about to execute."""
         next_pc = address + size
         if kind == SEV16:
             self.machine.signal_event(self)
@@ -314,6 +420,8 @@ class Core(CoreDebugMixin):
         uc.emu_stop()
         self._resume_pc = next_pc           # applied after emu_start returns (PC is reset to the hint)
         self.stop_requested = True
+        if self.on_skip is not None:
+            self.on_skip(address, size)
         if kind == WFI16:
             if not self.wfi_wakes():
                 self.sleep(CoreState.SLEEPING, "wfi", address)
@@ -328,20 +436,102 @@ class Core(CoreDebugMixin):
 
     # -- running --------------------------------------------------------------------------
     def run_slice(self, count: int) -> int:
-        """Run up to ``count`` instructions; returns the cycles the slice accounts for."""
+        """Run up to ``count`` instructions; returns the cycles the slice accounts for (``count``:
+        a slice that ends early, at WFI/WFE, an interrupt to take or a hook's stop, is charged in
+        full).
+
+        Exits: ``emu_start`` returns *at* an exit address, its instruction not executed. At a
+        hint exit the hints apply (as :meth:`_apply_hints` says); an exit of another owner (a
+        breakpoint) ends the slice for that owner, unless it is where the slice started: a slice
+        always executes the instruction it starts on (the debugger checks before it runs one).
+        The instruction at an exit executes as one ``count=1`` run with the exit lifted. Then
+        the slice goes on with what is left of ``count``, from Unicorn's instruction counter, so
+        it ends where the hint hooks ended it (a count that runs out *at* an exit leaves its
+        hints to the start of the next slice, as a count-stopped hook did). Without the counter
+        the hints are hooks and only breakpoints are exits: reaching one ends the slice.
+        """
         self.stop_requested = False
         self._last_unmapped = None
         self._resume_pc = None
+        exits = self.exits
+        counter = self._counter
         pc = self._rd_pc()
+        left = count
+        first = True
+        while True:
+            if pc in exits.addresses:
+                if not first and exits.others(pc, HINT):
+                    break                                  # a breakpoint: the debugger reports it
+                hot = False
+                if pc in self._hints:
+                    act = self._apply_hints(pc)
+                    if act == _END:
+                        break
+                    hot = self._hot(pc)
+                    if act == _SKIPPED:                    # SEV: one instruction done
+                        if hot:
+                            self._promote(pc)
+                        left -= 1
+                        pc = self._rd_pc()
+                        first = False
+                        if left <= 0:
+                            break
+                        continue
+                exits.lift(pc)
+                try:
+                    n = self._emu(pc, 1)
+                finally:
+                    exits.unlift()
+                if hot:
+                    self._promote(pc)
+                if self.stop_requested or self.state is not CoreState.RUNNING or self.machine.stopping:
+                    break
+                after = self._rd_pc()
+                if counter is None:
+                    left -= 1
+                else:                  # stopped by an exit: all counted instructions ran; by count: one less
+                    ran = n if after in exits.addresses and after != pc else n - 1
+                    if ran <= 0:
+                        break          # nothing ran (not expected): end the slice rather than spin
+                    left -= ran
+                pc = after
+                first = False
+                if left <= 0:
+                    break
+                if pc in exits.addresses:
+                    continue
+            n = self._emu(pc, left)
+            if counter is None or n > left:
+                break                  # hook mode; or the count ran out (the run stops at the one after)
+            if self.stop_requested or self.state is not CoreState.RUNNING or self.machine.stopping:
+                break
+            pc = self._rd_pc()
+            if pc not in exits.addresses:
+                break                  # Unicorn's own WFI halt (code the scan did not see)
+            left -= n
+            if left <= 0:
+                break                  # the count ran out at the exit: its hints apply next slice
+            first = False
+        self.cycles += count
+        self.instructions += count
+        return count
+
+    def _emu(self, pc: int, count: int) -> int:
+        """One emu_start; the instructions Unicorn counted (0 without the counter)."""
         try:
             self.uc.emu_start(pc | 1, NEVER, count=count)
         except UcError as exc:
             self._on_uc_error(exc)
-        if self._resume_pc is not None:
+        if self._resume_pc is not None:                    # hook mode: past the WFI/WFE
             self._wr_pc(self._resume_pc | 1)
-        self.cycles += count
-        self.instructions += count
-        return count
+            self._resume_pc = None
+            return 0
+        counter = self._counter
+        if counter is None:
+            return 0
+        n = counter.value
+        self._ran += n
+        return n
 
     def _on_uc_error(self, exc: UcError) -> None:
         pc = self.uc.reg_read(A.UC_ARM_REG_PC)

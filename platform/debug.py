@@ -11,10 +11,16 @@ Unicorn exists only while it is needed.
   when code is translated, so they cost nothing at run time, and they stop inside IT blocks with
   ITSTATE intact. (A ``UC_HOOK_CODE`` bounded to the address, the obvious way, is checked by
   Unicorn at *every* instruction once ``count=`` slicing is on: measured 1.5 ns per instruction
-  per breakpoint, ten breakpoints halving the speed; see bench/bench_debug.py.)
+  per breakpoint, ten breakpoints halving the speed; see bench/bench_debug.py.) The exit list is
+  the core's :class:`~psaemu.platform.exits.ExitRegistry`, shared with the core's hint exits
+  (WFI/WFE/SEV, interrupt-recognition points): at an address that is both, the breakpoint stops
+  first and the hint applies when the core resumes.
 * **Resuming** (``run``, ``step``, ``run_until``) from a stop first executes the instruction the
-  stopped core is on, as one ``count=1`` slice with its breakpoint lifted (and, after a
-  watchpoint stop, that core's watchpoints off), then carries on normally.
+  stopped core is on, as one ``count=1`` slice (a slice always executes the instruction it
+  starts on, exit or not; after a watchpoint stop, with that core's watchpoints off), then
+  carries on normally. A hint there applies first: if it makes the core take an interrupt
+  (an unmasking point with one pending), the core takes it before that instruction, and the
+  breakpoint is not reported again until the core comes back to it.
 * **Watchpoints** are ``UC_HOOK_MEM_READ``/``WRITE`` hooks on every view of the watched bytes:
   each core that sees them (shared windows) at its own address, and the Non-secure aliases. A hit
   stops the machine from the memory hook, which Unicorn leaves with the PC *on* the accessing
@@ -52,6 +58,7 @@ from unicorn import UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MEM_WR
 from psaemu.platform.core import GPRS, Core, CoreState
 from psaemu.platform.disasm import engine
 from psaemu.platform.errors import PsaEmuError
+from psaemu.platform.exits import BREAKPOINT
 
 if TYPE_CHECKING:
     from psaemu.platform.machine import Machine, RunResult
@@ -376,11 +383,9 @@ class InstructionTracer:
         self._us_per_cycle = 1e6 / core.clock_hz
         self._label = f"{core.name:<5}"
         self.handle = core.uc.hook_add(UC_HOOK_CODE, self._on_code)
-        # Hooks at one address run in the order they were added, and a hint hook that stops the
-        # slice (WFI) hides the instruction from later ones: put the core's hint hooks after this.
-        install = getattr(core, "_install_hint_hooks", None)
-        if install is not None and core.image is not None:
-            install(core.image)
+        # WFI/WFE/SEV are completed by Python (hint exits), never executed by Unicorn: the core
+        # reports them here so they have their line
+        core.on_skip = lambda address, size: self._on_code(core.uc, address, size, None)
         core.uc.ctl_flush_tb()
 
     def _on_code(self, uc: Any, address: int, size: int, _ud: Any) -> None:
@@ -451,6 +456,7 @@ class InstructionTracer:
 
     def close(self) -> None:
         self.core.uc.hook_del(self.handle)
+        self.core.on_skip = None
         self.core.uc.ctl_flush_tb()
         self.flush()
         if self.owned:
@@ -502,8 +508,7 @@ class Debugger:
         #: Cores stopped on an instruction they have not executed: core -> that stop.
         self._resume: dict[str, Stop] = {}
         self._bps: dict[str, dict[int, list[Breakpoint]]] = {}     # core -> address -> breakpoints
-        self._exits_on: set[str] = set()                            # cores with Unicorn exits enabled
-        self._lifted: tuple[str, int] | None = None                  # (core, address) exit lifted for a step
+        self._exits_on: set[str] = set()                            # cores with breakpoint exits registered
         self._quiet_watch: str | None = None                         # core whose watchpoints are off for a step
         self._deferred: dict[str, Stop] = {}                         # IT-block hits waiting for the block end
         self._step: _StepState | None = None
@@ -535,12 +540,13 @@ class Debugger:
     # there and emu_start returns with the PC on it, the instruction not executed. It is checked
     # when code is translated, so it costs nothing while running (a UC_HOOK_CODE per address
     # would be checked at every instruction, because count= slices make Unicorn call its code
-    # hooks for every instruction). Exits also stop inside IT blocks with ITSTATE intact.
+    # hooks for every instruction). Exits also stop inside IT blocks with ITSTATE intact. The
+    # list is the core's ExitRegistry (owner "breakpoint"), which also holds the core's hints.
     def install_breakpoint(self, bp: Breakpoint) -> None:
         sites = self._bps.setdefault(bp.core, {})
         sites.setdefault(bp.address, []).append(bp)
         if len(sites[bp.address]) == 1:
-            self._sync_exits(bp.core, bp.address)
+            self._sync_exits(bp.core)
 
     def uninstall_breakpoint(self, bp: Breakpoint) -> None:
         sites = self._bps.get(bp.core, {})
@@ -551,39 +557,17 @@ class Debugger:
         sites.pop(bp.address, None)
         if not sites:
             self._bps.pop(bp.core, None)
-        self._sync_exits(bp.core, bp.address)
+        self._sync_exits(bp.core)
 
-    def _sync_exits(self, name: str, *changed: int) -> None:
-        """Give Unicorn the core's breakpoint addresses (minus one lifted for a step) and drop the
-        translated code at ``changed`` addresses, where blocks were cut (or not) by the old list."""
-        core = self.machine.cores[name]
-        uc = core.uc
+    def _sync_exits(self, name: str) -> None:
+        """Give the core's exit registry its breakpoint addresses (it drops the translated code
+        where the list changed)."""
         addrs = set(self._bps.get(name, ()))
-        if self._lifted is not None and self._lifted[0] == name:
-            addrs.discard(self._lifted[1])
+        self.machine.cores[name].exits.set(BREAKPOINT, addrs)
         if addrs:
-            if name not in self._exits_on:
-                uc.ctl_exits_enabled(True)
-                self._exits_on.add(name)
-            uc.ctl_set_exits(sorted(addrs))
-        elif name in self._exits_on:
-            uc.ctl_set_exits([])
-            uc.ctl_exits_enabled(False)
+            self._exits_on.add(name)
+        else:
             self._exits_on.discard(name)
-        for a in changed:
-            uc.ctl_remove_cache(a, a + 2)
-
-    def _lift(self, core: Core, addr: int) -> None:
-        """Let ``core`` execute the instruction at ``addr`` once although a breakpoint is there."""
-        if addr in self._bps.get(core.name, ()):
-            self._lifted = (core.name, addr)
-            self._sync_exits(core.name, addr)
-
-    def _unlift(self) -> None:
-        if self._lifted is not None:
-            name, addr = self._lifted
-            self._lifted = None
-            self._sync_exits(name, addr)
 
     def _check_breakpoint(self, core: Core) -> bool:
         """After a slice: is ``core`` on a breakpoint (an exit ended its slice, or it got there by an
@@ -746,27 +730,31 @@ class Debugger:
         self.last_stop = None
         m = self.machine
         resume, self._resume = self._resume, {}
+        held: set[str] = set()
         for name, stop in resume.items():
             core = m.cores[name]
             if core.state is CoreState.RUNNING and core.pc == stop.pc:
                 self._step_over(core, stop.reason == "watchpoint" and not stop.completed)
                 if m.exit is not None or m.faulted is not None or m.panic is not None:
                     return False
+                if core.pc == stop.pc and core.stop_requested and core.fault is None:
+                    held.add(name)          # a hint there has an interrupt to take first: the run takes it
+                    continue
                 if self._pending_to_stop(core) or self._check_breakpoint(core):
                     return True
         for core in m.cores.values():
-            if self._check_breakpoint(core):
+            if core.name not in held and self._check_breakpoint(core):
                 return True
         return False
 
     def _step_over(self, core: Core, quiet_watch: bool) -> None:
-        self._lift(core, core.pc)
+        """Execute the instruction ``core`` is stopped on (a slice executes the instruction it
+        starts on even if an exit is there; a hint there applies first)."""
         self._quiet_watch = core.name if quiet_watch else None
         try:
             core.run_slice(1)
         finally:
             self._quiet_watch = None
-            self._unlift()
         self.machine._tick(core)
 
     def before_slice(self, core: Core, quantum: int) -> int:
@@ -945,18 +933,17 @@ class Debugger:
                 return
             self._prepare_step(core, st)
             if st.first:
-                self._lift(core, st.pc)
                 self._quiet_watch = core.name if st.suppress_watch else None
             try:
                 core.run_slice(1)
             finally:
                 self._quiet_watch = None
-                self._unlift()
             m._tick(core)
+            held = core.stop_requested and core.pc == st.pc      # a hint ended it first: an interrupt to take
             self._account_step(core, st)
             if self.stop is not None or m.exit is not None or m.faulted is not None or m.panic is not None:
                 return
-            if st.done < st.n and self._check_breakpoint(core):
+            if st.done < st.n and not held and self._check_breakpoint(core):
                 return
             if first_only:
                 return

@@ -87,8 +87,11 @@ class Machine:
         self.panic: PsaEmuError | None = None
         self.stopping = False
         self._pending_resets: set[str] = set()
-        #: Python models that act between slices (e.g. the PSA Proxy), called in order.
-        self.agents: list[Callable[[], None]] = []
+        #: Python models that act between slices (e.g. the PSA Proxy), called in order. An agent
+        #: returns True when it acted (sent or consumed something): while no core can run, the
+        #: agents are called again until they are quiet, so Python models can answer each other.
+        self.agents: list[Callable[[], bool | None]] = []
+        self._agents_acted = False
         self._debugger: Any = None          # psaemu.platform.debug.Debugger, created on first use
 
     # -- construction ---------------------------------------------------------------------
@@ -281,8 +284,10 @@ class Machine:
                 core = self.cores[name]
                 core.reset()
             self._pending_resets = set()
+        acted = False
         for agent in self.agents:
-            agent()
+            acted = bool(agent()) or acted
+        self._agents_acted = acted
         for c in self.cores.values():
             c.check_blocked()
             c.take_interrupts()
@@ -298,10 +303,15 @@ class Machine:
         if dbg is not None and dbg.before_run():
             return self._debug_finish(start)
         self._deliver()
+        quiet_rounds = 0
         while self.exit is None and self.faulted is None and self.panic is None:
             live = self._live()
             runnable = [c for c in live if c.state is CoreState.RUNNING]
             if not runnable:
+                if self._agents_acted and quiet_rounds < 1000:     # zero-time exchanges between agents
+                    quiet_rounds += 1
+                    self._deliver()
+                    continue
                 if not live:
                     return self._finish(start, "deadlock", EmuTimeoutError(
                         "no core can run: every core is held in reset, halted or has no image"))
@@ -335,6 +345,7 @@ class Machine:
                 if not quantum:                   # the core is on a breakpoint
                     return self._debug_finish(start)
             executed += core.run_slice(quantum)
+            quiet_rounds = 0
             if dbg is not None and dbg.after_slice(core):
                 return self._debug_finish(start)
             if any(c.state is CoreState.BLOCKED for c in live):
@@ -466,3 +477,22 @@ class Machine:
         faulted or is running a fault handler."""
         from psaemu.platform.faults import explain_fault
         return explain_fault(self.debugger.core(core))
+
+    # -- snapshots (psaemu.platform.snapshot) ---------------------------------------------
+    def snapshot(self) -> Any:
+        """Capture the whole machine (a :class:`~psaemu.platform.snapshot.Snapshot`); refused
+        while a core waits in a Python SVC handler (see ``snapshot.quiescent``)."""
+        from psaemu.platform.snapshot import take
+        return take(self)
+
+    def restore(self, snap: Any) -> None:
+        """Put the machine back to ``snap``; it then runs bit-identically to the original."""
+        from psaemu.platform.snapshot import restore
+        restore(self, snap)
+
+    @classmethod
+    def from_snapshot(cls, source: Any, **kwargs: Any) -> "Machine":
+        """A new machine built from the board and images a snapshot (or snapshot file) names, with
+        the PSA Proxy attached if it had it, restored to the snapshot."""
+        from psaemu.platform.snapshot import machine_from_snapshot
+        return machine_from_snapshot(source, **kwargs)

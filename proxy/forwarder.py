@@ -50,14 +50,14 @@ class Handshake:
         self.state = self.WAIT_BOOT_VECTOR
         self.boot_vector: int | None = None
 
-    def poll(self) -> None:
-        """Consume one word from the SE->Host channel if there is one and answer it."""
+    def poll(self) -> bool:
+        """Consume one word from the SE->Host channel if there is one and answer it (True if so)."""
         if self.state == self.READY:
-            return
+            return False
         p = self.proxy
         word = p.receiver.read(CH_ST0, 4)
         if not word:
-            return
+            return False
         p.receiver.write(CH_CLR0, 4, 0xFFFFFFFF)
         p.host.nvic.clear_pending(p.reply_irq)
         p.log_handshake("se->host", word)
@@ -73,6 +73,7 @@ class Handshake:
             p.machine.events.record(p.host, "proxy_ready", queue=p.placement.se_base)
         else:
             p.machine.events.record(p.host, "proxy_unexpected", state=self.state, value=word)
+        return True
 
 
 class Proxy:
@@ -157,9 +158,9 @@ class Proxy:
     def ready(self) -> bool:
         return self.handshake.state == Handshake.READY
 
-    def poll(self) -> None:
-        """Machine agent: advance the boot handshake between slices."""
-        self.handshake.poll()
+    def poll(self) -> bool:
+        """Machine agent: advance the boot handshake between slices (True when it acted)."""
+        return self.handshake.poll()
 
     def log_handshake(self, direction: str, word: int) -> None:
         self.monitor.handshake_word(self.machine.now_ps, direction, word)

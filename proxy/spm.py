@@ -37,8 +37,11 @@ class Caller:
     secure: bool
     pc: int
     partition: str
+    scripted: bool = False         # a Python client (psaemu.proxy.client), not an SVC
 
     def __str__(self) -> str:
+        if self.scripted:
+            return f"{self.partition} (client id {self.client_id}, scripted from Python)"
         return f"{self.partition} (client id {self.client_id}) at {self.pc:#010x}"
 
 
@@ -49,6 +52,13 @@ class Connection:
     sid: int
     chunk: int                     # the proxy's forward-handle pool index
     state: str = "idle"            # idle | connect_error
+
+
+@dataclass(eq=False)
+class Forwarding:
+    """The caller whose forwarded operation holds the proxy (``HostSpm.forwarding``)."""
+
+    caller: Caller
 
 
 @dataclass
@@ -75,6 +85,8 @@ class HostSpm:
         self._rd_args = self._fast.reader((A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3))
         self.connections: dict[int, Connection] = {}
         self._next_handle = 1
+        self.forwarding: Forwarding | None = None    # the forwarded operation holding the proxy
+        self.forward_queue: list[Forwarding] = []     # operations waiting for it, first come first served
         if not self.partitions and self.core.image is not None:
             self.partitions = partitions_from_image(self.core)
         handlers: dict[int, Callable[[Caller], object]] = {
@@ -179,12 +191,43 @@ class HostSpm:
             return None
         return svc
 
+    # SVC entry points: the arguments come from r0-r3 of the calling context. The client_*
+    # methods below are the one validation/forwarding path; scripted clients call them too.
     def version(self, caller: Caller) -> int:
-        svc = self._service(caller, self.reg(0))
-        return svc.version if svc else PSA_VERSION_NONE
+        return self.client_version(caller, self.reg(0))
 
     def connect(self, caller: Caller) -> Generator | int | None:
-        sid, version = self.reg(0), self.reg(1)
+        return self.client_connect(caller, self.reg(0), self.reg(1))
+
+    def call(self, caller: Caller) -> Generator | int | None:
+        return self.client_call(caller, *self._rd_args())
+
+    def close(self, caller: Caller) -> Generator | int | None:
+        return self.client_close(caller, self.reg(0))
+
+    def _forward(self, caller: Caller, op: Generator) -> Generator:
+        """Forwarded operations hold the proxy one at a time (TF-M's proxy is one partition
+        thread): a Host SVC and a scripted call never share the mailbox slot or the buffer."""
+        token = Forwarding(caller)
+        queue = self.forward_queue
+        queue.append(token)
+        try:
+            while self.forwarding is not None or queue[0] is not token:
+                yield lambda: self.forwarding is None and queue[0] is token
+            queue.pop(0)
+            self.forwarding = token
+            return (yield from op)
+        finally:
+            if token in queue:
+                queue.remove(token)
+            if self.forwarding is token:
+                self.forwarding = None
+
+    def client_version(self, caller: Caller, sid: int) -> int:
+        svc = self._service(caller, sid)
+        return svc.version if svc else PSA_VERSION_NONE
+
+    def client_connect(self, caller: Caller, sid: int, version: int) -> Generator | int | None:
         svc = self.forwarded(sid)
         if svc is None:
             return self.error(caller, PsaStatus.PSA_ERROR_CONNECTION_REFUSED, f"connect to unknown SID {sid:#x}")
@@ -199,7 +242,7 @@ class HostSpm:
         return self._connect_op(caller, sid, version)
 
     def _connect_op(self, caller: Caller, sid: int, version: int) -> Generator:
-        status, chunk = yield from self.proxy.connect(sid, version, caller.client_id)
+        status, chunk = yield from self._forward(caller, self.proxy.connect(sid, version, caller.client_id))
         if status == PsaStatus.PSA_SUCCESS:
             handle = self._next_handle
             self._next_handle += 1
@@ -216,8 +259,8 @@ class HostSpm:
         conn = self.connections.get(to_int32(handle))
         return conn if conn is not None and conn.client_id == caller.client_id else None
 
-    def call(self, caller: Caller) -> Generator | int | None:
-        handle, ctrl_addr, in_addr, out_addr = self._rd_args()
+    def client_call(self, caller: Caller, handle: int, ctrl_addr: int, in_addr: int,
+                    out_addr: int) -> Generator | int | None:
         if not self.accessible(caller, ctrl_addr, 12, write=True):
             return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR,
                               f"psa_call control block at {ctrl_addr:#010x} is not accessible to the caller")
@@ -262,7 +305,8 @@ class HostSpm:
 
     def _call_op(self, caller: Caller, conn: Connection, in_vecs: list[Vec], out_vecs: list[Vec],
                  out_addr: int) -> Generator:
-        status, written = yield from self.proxy.call(conn.chunk, in_vecs, out_vecs, caller.client_id, conn.handle)
+        status, written = yield from self._forward(
+            caller, self.proxy.call(conn.chunk, in_vecs, out_vecs, caller.client_id, conn.handle))
         for i, v in enumerate(out_vecs):                         # update_caller_outvec_len
             if v.len:
                 self._fast.mem_write(out_addr + 8 * i + 4, struct.pack("<I", written[i]))
@@ -273,8 +317,8 @@ class HostSpm:
             conn.state = "connect_error"
         return status
 
-    def close(self, caller: Caller) -> Generator | int | None:
-        handle = to_int32(self.reg(0))
+    def client_close(self, caller: Caller, handle: int) -> Generator | int | None:
+        handle = to_int32(handle)
         if handle == 0:
             return 0
         conn = self._connection(caller, handle)
@@ -286,7 +330,7 @@ class HostSpm:
         return self._close_op(caller, conn)
 
     def _close_op(self, caller: Caller, conn: Connection) -> Generator:
-        yield from self.proxy.close(conn.chunk, caller.client_id, conn.handle)
+        yield from self._forward(caller, self.proxy.close(conn.chunk, caller.client_id, conn.handle))
         del self.connections[conn.handle]
         return 0
 

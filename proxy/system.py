@@ -6,11 +6,12 @@ and the SE's platform configuration block is filled in from the resolved placeme
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from psaemu.platform.errors import ConfigError
 from psaemu.platform.machine import Machine
+from psaemu.proxy.client import PsaClient
 from psaemu.proxy.config import SECTION, SYMBOL, Placement, ProxyConfig, resolve_placement
 from psaemu.proxy.forwarder import Proxy
 from psaemu.proxy.monitor import IpcMonitor, IpcRecord
@@ -32,6 +33,8 @@ class ProxySystem:
     placement: Placement
     proxy: Proxy
     spm: HostSpm
+    #: Scripted PSA client (``psaemu.proxy.client``), also ``machine.psa``.
+    psa: PsaClient | None = field(default=None, repr=False)
 
     @property
     def monitor(self) -> IpcMonitor:
@@ -67,7 +70,9 @@ def attach_proxy(machine: Machine, defines: Mapping[str, int | None] | None = No
     _configure_se(machine, placement, host, se)
     machine.events.record(host_core, "proxy_attach", base=placement.host_base, se_base=placement.se_base,
                           size=placement.region_size, mode=placement.mode, translation=int(placement.translation))
-    return ProxySystem(machine, config, placement, proxy, spm)
+    system = ProxySystem(machine, config, placement, proxy, spm)
+    system.psa = machine.psa = PsaClient(system)
+    return system
 
 
 def _configure_se(machine: Machine, placement: Placement, host: str, se: str) -> None:

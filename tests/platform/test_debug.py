@@ -81,10 +81,12 @@ def test_breakpoint_table_add_list_remove_clear_and_errors():
     assert m.breakpoints.get(c).address == m.se.lookup("IRQ24_Handler") + 2
     w = m.watchpoints.add("host", "pp_shared")
     assert w == c + 1                                                 # one numbering for both tables
-    assert sorted(m.se.uc.ctl_get_exits()) == [0x38000294, 0x38000296]   # Unicorn exits, not code hooks
+    hints = m.se.exits.of("hint")                                     # the core's WFI/unmask exits
+    assert m.se.exits.of("breakpoint") == {0x38000294, 0x38000296}
+    assert sorted(m.se.uc.ctl_get_exits()) == sorted(hints | {0x38000294, 0x38000296})   # exits, not code hooks
     m.breakpoints.remove(b)
     assert b not in m.breakpoints and len(m.breakpoints) == 2
-    assert list(m.se.uc.ctl_get_exits()) == [0x38000296]
+    assert sorted(m.se.uc.ctl_get_exits()) == sorted(hints | {0x38000296})
     with pytest.raises(PsaEmuError, match="no breakpoint 99"):
         m.breakpoints.remove(99)
     with pytest.raises(PsaEmuError, match="no symbol 'mian'"):
@@ -94,6 +96,7 @@ def test_breakpoint_table_add_list_remove_clear_and_errors():
     m.breakpoints.clear()
     m.watchpoints.clear()
     assert m.breakpoints.list() == [] and not m.debugger._bps and not m.debugger._exits_on
+    assert m.se.exits.addresses == hints and not m.se.exits.of("breakpoint")
     finish(m)
 
 

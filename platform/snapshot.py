@@ -1,0 +1,1228 @@
+"""Whole-machine snapshots: save the state of a machine and put it back, in memory or through a file.
+
+``snap = m.snapshot()`` captures everything a run depends on; ``m.restore(snap)`` puts it back, and
+the restored machine then runs bit-identically to the original from that point (same event trace,
+consoles, IPC records, exit status and cycle counts). ``snap.save(path)`` / ``Snapshot.load(path)``
+keep a snapshot in a file; ``Machine.from_snapshot(path)`` builds a fresh machine from the board and
+images a snapshot names (checked by SHA-256), attaches the PSA Proxy if the snapshot had it, and
+restores it. ``m.restore(Snapshot.load(path))`` works as well on a machine you built yourself from
+the same board and images (with ``attach_proxy`` done if the snapshot had the proxy).
+
+What a snapshot holds
+---------------------
+* **Each core**: the Unicorn CPU context (``context_save``: every register, FP and banked state,
+  hflags) and what Python keeps: run state, cycles, instructions, event register, fault record,
+  fault policy, the exception engine's counters, and the System Control Space (NVIC, SCB
+  registers, SysTick). Python SVC handlers are configuration: they stay as they are.
+* **Memory**: the contents of every store (regions and shared windows; file-backed flash
+  included: a restore writes the snapshot's bytes back into the file).
+* **Peripherals**: each model's ``snapshot()`` (MHU frames with their links, UARTs, SCC).
+* **Scheduler / machine**: quantum, exit, fault, panic, pending resets.
+* **Console** contents and the **event log** (the snapshot keeps its own copy of the records up
+  to the snapshot point; a restore truncates the live log back to that point, or replaces it
+  when it no longer shares that prefix).
+* **PSA Proxy** (when attached): handshake state, forward-handle pool, the IPC monitor's records
+  and handshake words (restored to the snapshot's list), the **Host SPM**'s connections, next
+  handle and reply budget.
+* **Debugger**: the "resume" state of cores stopped at a breakpoint/``run_until`` point (so the
+  next run steps over the instruction exactly as the original would). Breakpoints and
+  watchpoints are *not* part of a snapshot: whatever is installed when you restore stays
+  installed (and their hit counts go on counting). Instruction traces keep writing.
+* **Other components** can add their own state with :func:`register_state`.
+
+When a snapshot can be taken
+----------------------------
+A Python SVC handler that waits (``Block``, e.g. every forwarded PSA call waiting for the SE's
+reply) keeps its progress in a Python generator, which cannot be copied. ``snapshot()`` therefore
+refuses (:class:`SnapshotError`) while any core is ``BLOCKED``; take snapshots between runs at
+points where no Python wait is pending, e.g.::
+
+    m.run_until(lambda m: system.proxy.ready and quiescent(m))
+    snap = m.snapshot()
+
+Memory: how restores stay cheap and exact
+-----------------------------------------
+Unicorn 2.1's own copy-on-write memory contexts (``UC_CTL_CONTEXT_MEMORY``) cannot be used: a
+write after the snapshot goes to a private Unicorn copy of the page, so the other core (which
+maps the same store) and the Python models (which use the store's mmap) stop seeing the
+emulated core's writes, and it sees none of theirs.
+
+On Linux the machine's anonymous stores use the kernel's copy-on-write instead. The first
+snapshot copies each store into a sealed ``memfd`` (the store's *base*) and maps that file
+``MAP_PRIVATE | MAP_FIXED`` over the store, at the same address, so Unicorn's ``mem_map_ptr``
+pointers, both cores' views and the Python mmap objects are unchanged. From then on the kernel
+knows which pages anyone has written (they are private anonymous pages; ``/proc/self/pagemap``
+says which): a snapshot copies only those pages (its *overlay*), and a restore drops the pages
+written since (``madvise(MADV_DONTNEED)``: they read the base again) and writes the overlay
+back. No byte is compared or copied that nobody wrote, whatever wrote it (either core, the
+proxy, the loader, a debugger). Stores backed by a flash file (``flash_files``), and every store
+where this is unavailable (not Linux, or ``PSAEMU_SNAPSHOT_MEMORY=copy``), are kept as full
+copies and restored by comparing 64 KiB chunks (``memcmp``) and writing back the ones that differ.
+
+After memory is put back, translated code of exactly the pages that changed is dropped
+(``ctl_remove_cache`` in every core's view of them, aliases included); when a store is switched
+to another base (a snapshot from a file or another machine) the cores' translation caches are
+flushed (``ctl_flush_tb``). Set :data:`FLUSH_ALL_ON_RESTORE` to flush every core's cache on
+every restore instead. (Dropping by address needs the address to be executable in Unicorn's
+current state; it always is here, as psaemu never enables Unicorn's MPU: the System Control Space
+is modelled in Python.)
+
+Unicorn contexts: a snapshot restored into the machine it came from uses ``context_restore``
+as it is. Into another machine (or from a file, another process) the context's bytes are copied
+except for the words that belong to the Unicorn instance: host pointers (the M33's MPU/SAU
+region arrays), found once per CPU model by comparing the contexts of three live fresh
+instances and by checking every word against this process's mappings; those keep the target's
+values. A file is refused by another Unicorn version.
+
+Event log and IPC records hold immutable records (IPC records are complete: no transaction is
+in flight at a snapshot), so a snapshot shares them with the live machine instead of copying.
+"""
+from __future__ import annotations
+
+import copy
+import ctypes
+import dataclasses
+import fcntl
+import hashlib
+import json
+import marshal
+import mmap
+import os
+import struct
+import weakref
+import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from psaemu.platform import errors as _errors
+from psaemu.platform.errors import PsaEmuError
+
+if TYPE_CHECKING:
+    from psaemu.platform.core import Core
+    from psaemu.platform.machine import Machine
+    from psaemu.platform.memory import Store
+
+MAGIC = b"PSAEMU-SNAPSHOT\n"
+FORMAT = "psaemu-snapshot"
+FORMAT_VERSION = 1
+#: Drop every core's whole translation cache on each restore (instead of the pages that changed).
+FLUSH_ALL_ON_RESTORE = False
+#: Chunk size of the compare-and-copy path (file-backed stores, no copy-on-write).
+CHUNK = 64 * 1024
+PAGE = mmap.PAGESIZE
+
+#: Core attributes a snapshot saves and restores (run state), and the ones that are configuration
+#: or wiring set up when the machine is built (left alone). Every attribute of a Core must be in
+#: one of the two lists (tests/platform/test_snapshot.py checks it), so a new one is classified.
+#: (Names in the lists that a Core does not have are skipped: ``_resume_pc`` and ``_hint_hooks``
+#: belong to the UC_HOOK_CODE hint hooks, ``exits``/``_hints``/``_counter``/``on_skip`` to hint exits;
+#: ``_hint_passes``/``_ran`` decide which hint exits become hooks, which changes speed, never results.)
+CORE_DYNAMIC = ("state", "cycles", "instructions", "event_register", "block", "fault", "fault_policy",
+                "stop_requested", "_last_unmapped", "_resume_pc")
+CORE_STATIC = ("machine", "spec", "name", "arch", "v8m", "clock_hz", "uc", "fast", "nvic", "systick", "scs",
+               "engine", "image", "svc_handlers", "_hint_hooks", "exits", "_hints", "_counter", "on_skip",
+               "_hint_passes", "_ran")
+#: Prefixes of static core attributes: the batched register accessors bound by ``Core._bind_fast``.
+CORE_STATIC_PREFIXES = ("_rd_", "_wr_")
+#: Dynamic core attributes holding plain values, saved and restored as they are.
+_CORE_PLAIN = ("cycles", "instructions", "event_register", "fault_policy", "stop_requested", "_last_unmapped",
+               "_resume_pc")
+#: The same for Machine (``scs``/``nvic``/``systick`` are saved through ``scs``).
+MACHINE_DYNAMIC = ("quantum", "exit", "faulted", "panic", "stopping", "_pending_resets", "_agents_acted", "events",
+                   "console", "memory", "cores", "peripherals", "_debugger", "proxy_system", "_snapshot_slot")
+MACHINE_STATIC = ("board", "_links", "_written", "agents", "psa")
+
+
+class SnapshotError(PsaEmuError):
+    """A snapshot cannot be taken, saved, loaded or restored; the message says why and what to do."""
+
+
+# =============================================================================================
+# Helpers: identities, extension registry
+# =============================================================================================
+
+def _sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+_file_digests: dict[tuple[str, int, int], str] = {}
+
+
+def _file_digest(path: str | Path) -> str:
+    """SHA-256 of a file, cached by (path, mtime, size)."""
+    p = str(Path(path).resolve())
+    st = os.stat(p)
+    key = (p, st.st_mtime_ns, st.st_size)
+    digest = _file_digests.get(key)
+    if digest is None:
+        digest = _file_digests[key] = _sha256_file(p)
+    return digest
+
+
+def _image_digest(image: Any) -> str:
+    """SHA-256 of an image's ELF file, computed once per loaded Image."""
+    digest = getattr(image, "_psaemu_sha256", None)
+    if digest is None:
+        digest = _file_digest(image.path)
+        image._psaemu_sha256 = digest
+    return digest
+
+
+def _machine_slot(m: "Machine") -> dict[str, Any]:
+    """Per-machine bookkeeping of this module (memory trackers, registered components)."""
+    slot = m.__dict__.get("_snapshot_slot")
+    if slot is None:
+        slot = m.__dict__["_snapshot_slot"] = {"memory": None, "parts": {}}
+    return slot
+
+
+def register_state(machine: "Machine", key: str, save: Callable[[], Any], restore: Callable[[Any], None],
+                   check: Callable[[], str | None] | None = None, agents: tuple[Callable[..., Any], ...] = ()) -> None:
+    """Make a component's state part of the machine's snapshots.
+
+    ``save()`` returns the state (it must not share mutable objects with the live component;
+    for ``Snapshot.save`` it must be made of ints, floats, strings, bytes, None, bools, tuples,
+    lists, dicts and sets); ``restore(state)`` puts it back (it may be called several times with
+    the same state); ``check()`` returns a reason why no snapshot may be taken now, or None.
+    A snapshot only restores into a machine that has the same keys registered. ``agents``: the
+    machine agents (``Machine.agents``) whose state this covers; a machine with an agent that no
+    registration covers cannot be snapshotted.
+    """
+    _machine_slot(machine)["parts"][key] = (save, restore, check, tuple(agents))
+
+
+def unregister_state(machine: "Machine", key: str) -> None:
+    _machine_slot(machine)["parts"].pop(key, None)
+
+
+def blockers(m: "Machine") -> list[str]:
+    """Why a snapshot cannot be taken now (empty when it can)."""
+    from psaemu.platform.core import CoreState
+
+    reasons = []
+    for core in m.cores.values():
+        if core.state is CoreState.BLOCKED or core.block is not None:
+            what = core.block.what if core.block is not None else "a Python condition"
+            reasons.append(f"core {core.name!r} is blocked in a Python SVC handler waiting for {what}")
+    dbg = m.__dict__.get("_debugger")
+    if dbg is not None and getattr(dbg, "_step", None) is not None:
+        reasons.append("the debugger is in the middle of a step")
+    system = _proxy_system(m)
+    if system is not None and getattr(system.spm, "forwarding", None) is not None:
+        reasons.append("the Host SPM is forwarding an operation to the SE (a scripted PSA call in progress)")
+    for agent in _uncovered_agents(m):
+        reasons.append(f"the machine agent {agent!r} keeps state no snapshot covers; register it with "
+                       f"psaemu.platform.snapshot.register_state(m, key, save, restore, agents=(agent,))")
+    for key, (_save, _restore, check, _agents) in _machine_slot(m)["parts"].items():
+        why = check() if check is not None else None
+        if why:
+            reasons.append(f"{key}: {why}")
+    return reasons
+
+
+def quiescent(m: "Machine") -> bool:
+    """True when a snapshot can be taken now: no Python wait pending. Use it with ``run_until``:
+    ``m.run_until(lambda m: proxy.ready and quiescent(m))``."""
+    return not blockers(m)
+
+
+def _proxy_system(m: "Machine") -> Any:
+    """The attached ProxySystem (``attach_proxy`` sets ``machine.psa``, whose ``system`` it is)."""
+    system = m.__dict__.get("proxy_system")
+    if system is None:
+        system = getattr(m.__dict__.get("psa"), "system", None)
+    return system
+
+
+def _uncovered_agents(m: "Machine") -> list[Any]:
+    """Machine agents whose state no snapshot covers (not the proxy's, not declared in register_state)."""
+    covered: list[Any] = []
+    system = _proxy_system(m)
+    if system is not None:
+        covered.append(system.proxy.poll)
+    for entry in _machine_slot(m)["parts"].values():
+        covered.extend(entry[3])
+    return [a for a in m.agents if not any(a == c for c in covered)]
+
+
+# =============================================================================================
+# Memory: kernel copy-on-write bases (Linux) or compare-and-copy
+# =============================================================================================
+
+class _Os:
+    """The Linux facilities of the copy-on-write path, probed once per process."""
+
+    def __init__(self) -> None:
+        self.ok = False
+        self.reason = ""
+        self.memcmp: Any = None
+        self.mmap: Any = None
+        self.pagemap: int | None = None
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            self.memcmp = libc.memcmp
+            self.memcmp.restype = ctypes.c_int
+            self.memcmp.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+        except (OSError, AttributeError):
+            self.memcmp = None
+        try:
+            self._probe(libc)
+            self.ok = True
+        except Exception as exc:           # anything missing: use the compare-and-copy path
+            self.reason = str(exc) or type(exc).__name__
+
+    def _probe(self, libc: Any) -> None:
+        if not hasattr(os, "memfd_create") or not hasattr(mmap, "MADV_DONTNEED"):
+            raise OSError("no memfd_create/MADV_DONTNEED")
+        self.mmap = libc.mmap
+        self.mmap.restype = ctypes.c_void_p
+        self.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                              ctypes.c_long]
+        self.pagemap = os.open("/proc/self/pagemap", os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        # A private mapping of a sealed memfd: a written page must read as dirty, a read one as clean,
+        # MADV_DONTNEED must bring the file's contents back.
+        probe = mmap.mmap(-1, 2 * PAGE)
+        try:
+            base = _Base.from_bytes(b"\x5a" * (2 * PAGE), 2 * PAGE, self)
+            addr = ctypes.addressof(ctypes.c_char.from_buffer(probe))
+            _map_private(self, addr, base)
+            probe[PAGE] = 1
+            if probe[0] != 0x5A or _dirty_mask(self, addr, 2) != b"\x00\x01":
+                raise OSError("pagemap does not report private pages")
+            probe.madvise(mmap.MADV_DONTNEED, 0, 2 * PAGE)
+            if probe[PAGE] != 0x5A or _dirty_mask(self, addr, 2) != b"\x00\x00":
+                raise OSError("MADV_DONTNEED does not restore a private file mapping")
+        finally:
+            probe.close()
+
+
+_os_state: _Os | None = None
+
+
+def _os() -> _Os:
+    global _os_state
+    if _os_state is None:
+        _os_state = _Os()
+    return _os_state
+
+
+def memory_mode() -> str:
+    """``cow`` (kernel copy-on-write bases) or ``copy`` for new machines, from the platform and
+    ``PSAEMU_SNAPSHOT_MEMORY`` (auto, cow, copy)."""
+    want = os.environ.get("PSAEMU_SNAPSHOT_MEMORY", "auto").strip().lower()
+    if want == "copy":
+        return "copy"
+    if _os().ok:
+        return "cow"
+    if want == "cow":
+        raise SnapshotError(f"PSAEMU_SNAPSHOT_MEMORY=cow: copy-on-write memory is not available here "
+                            f"({_os().reason}); unset it to use the copying path")
+    return "copy"
+
+
+# pagemap entry, byte 7 (bits 56..63): 0x80 present, 0x40 swapped, 0x20 file page / shared anon.
+# A page of a private file mapping that anyone wrote is an anonymous page (present, not file) or
+# swapped out; a page never written is a file page or not present.
+_DIRTY = bytes(1 if (b & 0x80 and not b & 0x20) or b & 0x40 else 0 for b in range(256))
+_PROT_RW = 0x1 | 0x2
+_MAP_PRIVATE_FIXED = 0x02 | 0x10
+
+
+def _dirty_mask(o: _Os, addr: int, npages: int) -> bytes:
+    """One byte per page, 1 where the page is private (written since the base was mapped)."""
+    raw = os.pread(o.pagemap, 8 * npages, (addr // PAGE) * 8)
+    if len(raw) != 8 * npages:
+        raise SnapshotError(f"short read of /proc/self/pagemap ({len(raw)} of {8 * npages} bytes)")
+    return raw[7::8].translate(_DIRTY)
+
+
+def _runs(mask: bytes) -> list[tuple[int, int]]:
+    """[start, end) page runs where ``mask`` is 1."""
+    out = []
+    i = mask.find(1)
+    while i >= 0:
+        j = mask.find(0, i)
+        if j < 0:
+            j = len(mask)
+        out.append((i, j))
+        i = mask.find(1, j)
+    return out
+
+
+def _or(a: bytes, b: bytes) -> bytes:
+    return (int.from_bytes(a, "little") | int.from_bytes(b, "little")).to_bytes(len(a), "little")
+
+
+def _and_not(a: bytes, b: bytes) -> bytes:
+    return (int.from_bytes(a, "little") & ~int.from_bytes(b, "little")).to_bytes(len(a), "little")
+
+
+class _Base:
+    """An immutable image of one store: a sealed memfd, mapped privately under the live store."""
+
+    def __init__(self, fd: int, length: int) -> None:
+        self.fd = fd
+        self.length = length
+        self._fin = weakref.finalize(self, os.close, fd)
+
+    @classmethod
+    def _new(cls, length: int) -> "_Base":
+        flags = os.MFD_CLOEXEC | getattr(os, "MFD_ALLOW_SEALING", 0)
+        fd = os.memfd_create("psaemu-snapshot", flags)
+        try:
+            os.ftruncate(fd, length)
+        except OSError:
+            os.close(fd)
+            raise
+        return cls(fd, length)
+
+    def _seal(self) -> None:
+        seals = sum(getattr(fcntl, n, 0) for n in ("F_SEAL_WRITE", "F_SEAL_GROW", "F_SEAL_SHRINK", "F_SEAL_SEAL"))
+        if hasattr(fcntl, "F_ADD_SEALS") and seals:
+            try:
+                fcntl.fcntl(self.fd, fcntl.F_ADD_SEALS, seals)
+            except OSError:
+                pass                        # unsealed still works: nothing writes the file
+
+    @classmethod
+    def from_buffer(cls, buf: mmap.mmap, ptr: int, size: int, o: _Os) -> "_Base":
+        """Copy a live store (its non-zero 64 KiB chunks; the rest stays a hole)."""
+        base = cls._new(_page_round(size))
+        zero = bytes(CHUNK)
+        zp = ctypes.cast(ctypes.c_char_p(zero), ctypes.c_void_p).value
+        with memoryview(buf) as mv:
+            for off in range(0, size, CHUNK):
+                n = min(CHUNK, size - off)
+                if o.memcmp is not None and o.memcmp(ptr + off, zp, n) == 0:
+                    continue
+                os.pwrite(base.fd, mv[off:off + n], off)
+        base._seal()
+        return base
+
+    @classmethod
+    def from_bytes(cls, data: bytes, size: int, o: _Os | None = None) -> "_Base":
+        base = cls._new(_page_round(size))
+        zero = bytes(CHUNK)
+        with memoryview(data) as mv:
+            for off in range(0, min(size, len(data)), CHUNK):
+                piece = mv[off:off + CHUNK]
+                if piece != zero[:len(piece)]:
+                    os.pwrite(base.fd, piece, off)
+        base._seal()
+        return base
+
+    def read(self, size: int) -> bytes:
+        data = os.pread(self.fd, size, 0)
+        return data + bytes(size - len(data))
+
+
+def _page_round(n: int) -> int:
+    return -(-n // PAGE) * PAGE
+
+
+def _map_private(o: _Os, addr: int, base: _Base) -> None:
+    got = o.mmap(addr, base.length, _PROT_RW, _MAP_PRIVATE_FIXED, base.fd, 0)
+    if got != addr:
+        err = ctypes.get_errno()
+        raise SnapshotError(f"mmap(MAP_FIXED) of a snapshot base at {addr:#x} failed: {os.strerror(err)}")
+
+
+class _StoreImage:
+    """One store in a snapshot: ``base`` + ``overlay`` (copy-on-write) or ``data`` (a full copy)."""
+
+    __slots__ = ("name", "size", "base", "overlay", "mask", "data")
+
+    def __init__(self, name: str, size: int, base: _Base | None = None,
+                 overlay: list[tuple[int, bytes]] | None = None, mask: bytes | None = None,
+                 data: bytes | None = None) -> None:
+        self.name, self.size, self.base, self.overlay, self.mask, self.data = name, size, base, overlay or [], mask, data
+
+    def contents(self, keep: bool = True) -> bytes:
+        """The store's bytes (from base and overlay; with ``keep`` they are kept for next time)."""
+        if self.data is not None:
+            return self.data
+        buf = bytearray(self.base.read(self.size))
+        for off, chunk in self.overlay:
+            buf[off:off + len(chunk)] = chunk
+        data = bytes(buf)
+        if keep:
+            self.data = data
+        return data
+
+    def ensure_base(self) -> None:
+        """Give a full-copy image a base (to restore it into a copy-on-write store)."""
+        if self.base is None:
+            self.base = _Base.from_bytes(self.data, self.size, _os())
+            self.overlay, self.mask = [], None
+
+
+class _Track:
+    """How one live store is kept: ``cow`` (privately mapped over ``base``) or ``copy``."""
+
+    __slots__ = ("store", "mode", "base", "npages")
+
+    def __init__(self, store: "Store", mode: str) -> None:
+        self.store = store
+        self.mode = mode
+        self.base: _Base | None = None
+        self.npages = -(-store.size // PAGE)
+
+
+def _tracks(m: "Machine") -> dict[str, _Track]:
+    slot = _machine_slot(m)
+    tracks = slot["memory"]
+    if tracks is None:
+        mode = memory_mode()
+        tracks = slot["memory"] = {}
+        for name, store in m.memory.stores.items():
+            tracks[name] = _Track(store, "copy" if store.path is not None or mode == "copy" else "cow")
+    return tracks
+
+
+def _take_memory(m: "Machine") -> dict[str, _StoreImage]:
+    o = _os()
+    images = {}
+    for name, t in _tracks(m).items():
+        store = t.store
+        if t.mode == "copy":
+            images[name] = _StoreImage(name, store.size, data=store.buf[:store.size])
+            continue
+        if t.base is None:
+            t.base = _Base.from_buffer(store.buf, store.ptr, store.size, o)
+            _map_private(o, store.ptr, t.base)
+            images[name] = _StoreImage(name, store.size, t.base)
+            continue
+        mask = _dirty_mask(o, store.ptr, t.npages)
+        overlay = []
+        for a, b in _runs(mask):
+            lo, hi = a * PAGE, min(b * PAGE, store.size)
+            overlay.append((lo, store.buf[lo:hi]))
+        images[name] = _StoreImage(name, store.size, t.base, overlay, mask if overlay else None)
+    return images
+
+
+def _restore_memory(m: "Machine", images: dict[str, _StoreImage]) -> dict["Store", list[tuple[int, int]] | None]:
+    """Put every store back; returns the byte ranges that changed per store (None: all of it)."""
+    changed: dict[Store, list[tuple[int, int]] | None] = {}
+    for name, t in _tracks(m).items():
+        img = images[name]
+        store = t.store
+        if t.mode == "copy":
+            ranges = _copy_back(store, img.contents())
+            if ranges:
+                changed[store] = ranges
+                store.flush()
+            continue
+        img.ensure_base()
+        o = _os()
+        if t.base is not img.base:
+            _map_private(o, store.ptr, img.base)
+            t.base = img.base
+            for off, chunk in img.overlay:
+                store.buf[off:off + len(chunk)] = chunk
+            changed[store] = None
+            continue
+        cur = _dirty_mask(o, store.ptr, t.npages)
+        ov = img.mask
+        drop = _and_not(cur, ov) if ov is not None else cur
+        for a, b in _runs(drop):
+            store.buf.madvise(mmap.MADV_DONTNEED, a * PAGE, (b - a) * PAGE)
+        for off, chunk in img.overlay:
+            store.buf[off:off + len(chunk)] = chunk
+        touched = _or(cur, ov) if ov is not None else cur
+        ranges = [(a * PAGE, min(b * PAGE, store.size)) for a, b in _runs(touched)]
+        if ranges:
+            changed[store] = ranges
+    return changed
+
+
+def _copy_back(store: "Store", data: bytes) -> list[tuple[int, int]]:
+    """Write back the 64 KiB chunks of ``store`` that differ from ``data``; their ranges."""
+    size = store.size
+    memcmp = _os().memcmp
+    ranges: list[tuple[int, int]] = []
+    dp = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value
+    with memoryview(data) as dv:
+        for off in range(0, size, CHUNK):
+            n = min(CHUNK, size - off)
+            if memcmp is not None:
+                same = memcmp(store.ptr + off, dp + off, n) == 0
+            else:
+                same = store.buf[off:off + n] == dv[off:off + n]
+            if same:
+                continue
+            store.buf[off:off + n] = dv[off:off + n]
+            if ranges and ranges[-1][1] == off:
+                ranges[-1] = (ranges[-1][0], off + n)
+            else:
+                ranges.append((off, off + n))
+    return ranges
+
+
+def _invalidate(m: "Machine", changed: dict["Store", list[tuple[int, int]] | None]) -> None:
+    """Drop translated code of what changed, in every core's view of it (aliases included)."""
+    if not changed:
+        return
+    if FLUSH_ALL_ON_RESTORE:
+        for core in m.cores.values():
+            core.uc.ctl_flush_tb()
+        return
+    for cname, amap in m.memory.maps.items():
+        uc = m.cores[cname].uc
+        flushed = False
+        for mp in amap.mappings:
+            if mp.store is None or mp.store not in changed:
+                continue
+            ranges = changed[mp.store]
+            if ranges is None:
+                if not flushed:
+                    uc.ctl_flush_tb()
+                    flushed = True
+                continue
+            lo_view, hi_view = mp.offset, mp.offset + mp.size
+            for lo, hi in ranges:
+                a, b = max(lo, lo_view), min(hi, hi_view)
+                if a < b:
+                    uc.ctl_remove_cache(mp.base + a - lo_view, mp.base + b - lo_view)
+
+
+# =============================================================================================
+# Unicorn contexts
+# =============================================================================================
+
+_ctx_masks: dict[int, tuple[int, list[tuple[int, int]]]] = {}
+
+
+def _ctx_mask(model: int) -> tuple[int, list[tuple[int, int]]]:
+    """(header length, [start, end) ranges) of a context that belong to the Unicorn instance, not to
+    the CPU state: host pointers (MPU/SAU region arrays) that differ between two fresh instances.
+    A context restored into another instance keeps that instance's values there."""
+    got = _ctx_masks.get(model)
+    if got is None:
+        from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc
+
+        # All instances stay alive until every context is taken: a freed instance's arrays would be
+        # reused by the next one, at the same addresses, and hide their pointers from the diff.
+        ucs = [Uc(UC_ARCH_ARM, UC_MODE_THUMB) for _ in range(3)]
+        for uc in ucs:
+            uc.ctl_set_cpu_model(model)
+        raws = [bytes(uc.context_save()) for uc in ucs]
+        a = raws[0]
+        header = len(a) - struct.unpack_from("<Q", a, 0)[0]
+        spans = _process_mappings()
+        words = [i for i in range(header, len(a) - 7, 8) if any(r[i:i + 8] != a[i:i + 8] for r in raws[1:])
+                 # and any address of this process (static data would be elsewhere in another process)
+                 or any(lo <= struct.unpack_from("<Q", a, i)[0] < hi for lo, hi in spans)]
+        del ucs
+        got = _ctx_masks[model] = (header, [(i, i + 8) for i in words])
+    return got
+
+
+def _process_mappings() -> list[tuple[int, int]]:
+    """Address ranges mapped in this process (/proc/self/maps; empty where there is none)."""
+    try:
+        with open("/proc/self/maps") as f:
+            return [tuple(int(x, 16) for x in line.split()[0].split("-")) for line in f]   # type: ignore[misc]
+    except (OSError, ValueError):
+        return []
+
+
+def _restore_foreign_context(core: "Core", raw: bytes) -> None:
+    """Restore context bytes saved from another Unicorn instance (another machine or process)."""
+    from psaemu.platform.core import CPU_MODELS
+
+    live = core.uc.context_save()
+    cur = bytes(live)
+    if len(cur) != len(raw):
+        raise SnapshotError(f"core {core.name!r}: the snapshot's CPU context has {len(raw)} bytes, this Unicorn's "
+                            f"{len(cur)}; restore with the Unicorn version that took it")
+    header, mask = _ctx_mask(CPU_MODELS[core.spec.cpu])
+    out = bytearray(raw)
+    out[:header] = cur[:header]
+    for a, b in mask:
+        out[a:b] = cur[a:b]
+    ctypes.memmove(live.context, bytes(out), len(out))
+    core.uc.context_restore(live)
+
+
+# =============================================================================================
+# The snapshot
+# =============================================================================================
+
+def _capture_core(core: "Core") -> dict[str, Any]:
+    e = core.engine
+    d = core.__dict__
+    return {
+        "ctx": core.uc.context_save(), "state": core.state.value, "fault": core.fault,
+        "plain": {name: d[name] for name in _CORE_PLAIN if name in d},
+        "scs": core.scs.snapshot(), "scs_bus_errors": list(core.scs.bus_errors),
+        "engine": (e.entries, e.returns, e.tail_chains, e.fp_frames, e.return_pc),
+    }
+
+
+def _restore_core(core: "Core", s: dict[str, Any], same_uc: bool) -> None:
+    from psaemu.platform.core import CoreState
+
+    ctx = s["ctx"]
+    if same_uc and not isinstance(ctx, (bytes, bytearray)):
+        core.uc.context_restore(ctx)
+    else:
+        _restore_foreign_context(core, ctx if isinstance(ctx, (bytes, bytearray)) else bytes(ctx))
+    core.state = CoreState(s["state"])
+    core.block = None
+    core.fault = s["fault"]
+    d = core.__dict__
+    for name, value in s["plain"].items():
+        if name in d:
+            d[name] = value
+    core.scs.restore(s["scs"])
+    core.scs.bus_errors = list(s["scs_bus_errors"])
+    e = core.engine
+    e.entries, e.returns, e.tail_chains, e.fp_frames, e.return_pc = s["engine"]
+
+
+class Snapshot:
+    """The state of a machine at one point; restore it with ``Machine.restore``.
+
+    ``identity`` names the board, the images (path and SHA-256 of each ELF), the memory layout
+    and the Unicorn version; a snapshot restores only into a machine that matches it.
+    """
+
+    def __init__(self) -> None:
+        self.identity: dict[str, Any] = {}
+        self._owner: Any = None                 # weakref to the machine it was taken from
+        self._images: dict[str, Any] = {}       # core -> Image object (same-process fast checks)
+        self._memory: dict[str, _StoreImage] = {}
+        self._state: dict[str, Any] = {}
+
+    # -- information ----------------------------------------------------------------------
+    @property
+    def cycles(self) -> dict[str, int]:
+        return {n: c["plain"]["cycles"] for n, c in self._state["cores"].items()}
+
+    @property
+    def instructions(self) -> dict[str, int]:
+        return {n: c["plain"]["instructions"] for n, c in self._state["cores"].items()}
+
+    @property
+    def events(self) -> int:
+        """Length of the event log at the snapshot."""
+        return len(self._state["events"]["records"])
+
+    @property
+    def has_proxy(self) -> bool:
+        return self._state.get("proxy") is not None
+
+    def __repr__(self) -> str:
+        cores = ", ".join(f"{n}={c}" for n, c in self.instructions.items())
+        return f"<Snapshot {self.identity.get('board', {}).get('name')} instructions {cores} events {self.events}>"
+
+    # -- files ----------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Write the snapshot to ``path``: a JSON header (format version, board, images with
+        SHA-256, layout, Unicorn version) and the state, compressed."""
+        state = _portable(self._state)
+        memory = {}
+        for name, img in self._memory.items():
+            data = img.contents(keep=False)
+            chunks = []
+            with memoryview(data) as mv:
+                zero = bytes(CHUNK)
+                for off in range(0, len(data), CHUNK):
+                    piece = mv[off:off + CHUNK]
+                    if piece != zero[:len(piece)]:
+                        chunks.append((off, bytes(piece)))
+            memory[name] = (img.size, chunks)
+        payload = zlib.compress(marshal.dumps({"state": _encode(state), "memory": memory}, 4), 1)
+        header = dict(self.identity, format=FORMAT, version=FORMAT_VERSION,
+                      payload={"length": len(payload), "sha256": hashlib.sha256(payload).hexdigest(),
+                               "encoding": "zlib+marshal4"})
+        head = json.dumps(header, indent=1, sort_keys=True).encode()
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as f:
+            f.write(MAGIC)
+            f.write(struct.pack("<I", len(head)))
+            f.write(head)
+            f.write(payload)
+        os.replace(tmp, path)
+
+    @staticmethod
+    def read_header(path: str | Path) -> dict[str, Any]:
+        """The JSON header of a snapshot file (format, version, board, images...)."""
+        return _read(path, header_only=True)[0]
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Snapshot":
+        """Read a snapshot file written by :meth:`save`."""
+        header, payload = _read(path)
+        try:
+            blob = marshal.loads(zlib.decompress(payload))
+            state, memory = blob["state"], blob["memory"]
+        except Exception as exc:
+            raise SnapshotError(f"{path}: the snapshot's state cannot be decoded ({exc}); the file is damaged") from None
+        snap = cls()
+        snap.identity = {k: v for k, v in header.items() if k not in ("format", "version", "payload")}
+        try:
+            snap._state = _live(_decode(state))
+        except SnapshotError:
+            raise
+        except Exception as exc:
+            raise SnapshotError(f"{path}: the snapshot's state does not match this psaemu ({type(exc).__name__}: "
+                                f"{exc}); take the snapshot again") from None
+        cow = memory_mode() == "cow"
+        for name, (size, chunks) in memory.items():
+            if cow:
+                base = _Base._new(_page_round(size))
+                for off, piece in chunks:
+                    os.pwrite(base.fd, piece, off)
+                base._seal()
+                snap._memory[name] = _StoreImage(name, size, base)
+            else:
+                buf = bytearray(size)
+                for off, piece in chunks:
+                    buf[off:off + len(piece)] = piece
+                snap._memory[name] = _StoreImage(name, size, data=bytes(buf))
+        return snap
+
+
+def _read(path: str | Path, header_only: bool = False) -> tuple[dict[str, Any], bytes]:
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(len(MAGIC))
+            if magic != MAGIC:
+                raise SnapshotError(f"{path}: not a psaemu snapshot file (no {MAGIC!r} signature)")
+            (n,) = struct.unpack("<I", f.read(4))
+            try:
+                header = json.loads(f.read(n))
+            except ValueError:
+                raise SnapshotError(f"{path}: the snapshot header is damaged") from None
+            if header.get("format") != FORMAT:
+                raise SnapshotError(f"{path}: not a psaemu snapshot (format {header.get('format')!r})")
+            if header.get("version") != FORMAT_VERSION:
+                raise SnapshotError(f"{path}: snapshot format version {header.get('version')}, this psaemu reads "
+                                    f"version {FORMAT_VERSION}; take the snapshot again with this psaemu")
+            if header_only:
+                return header, b""
+            payload = f.read()
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot read the snapshot: {exc.strerror or exc}") from None
+    except struct.error:
+        raise SnapshotError(f"{path}: the snapshot file is truncated") from None
+    info = header.get("payload", {})
+    if len(payload) != info.get("length") or hashlib.sha256(payload).hexdigest() != info.get("sha256"):
+        raise SnapshotError(f"{path}: the snapshot file is truncated or damaged (payload checksum mismatch)")
+    return header, payload
+
+
+# -- conversions between the live state and plain data (files) ---------------------------------
+
+_TAG = "\0psaemu:"
+_NATIVE = (int, float, str, bytes, bool, type(None))
+
+
+def _encode(obj: Any) -> Any:
+    """Make ``obj`` marshal-able: int/str/float subclasses (IntEnum statuses, handles) become
+    tagged tuples naming their class (psaemu classes only), containers are walked."""
+    t = type(obj)
+    if t in _NATIVE:
+        return obj
+    if t is tuple:
+        return tuple(_encode(x) for x in obj)
+    if t is list:
+        return [_encode(x) for x in obj]
+    if t is dict:
+        return {_encode(k): _encode(v) for k, v in obj.items()}
+    if t in (set, frozenset):
+        return t(_encode(x) for x in obj)
+    for base in (bool, int, float, str, bytes):
+        if isinstance(obj, base):
+            return (_TAG + t.__module__ + ":" + t.__qualname__, base(obj.value if hasattr(obj, "value") and
+                                                                     isinstance(obj.value, base) else obj))
+    raise SnapshotError(f"cannot save the snapshot: a {t.__module__}.{t.__qualname__} is in its state; state "
+                        f"added with register_state() must be plain data (ints, strings, bytes, tuples, lists, dicts)")
+
+
+def _decode(obj: Any) -> Any:
+    t = type(obj)
+    if t is tuple:
+        if len(obj) == 2 and type(obj[0]) is str and obj[0].startswith(_TAG):
+            module, _, qualname = obj[0][len(_TAG):].partition(":")
+            if not module.startswith("psaemu."):
+                raise SnapshotError(f"the snapshot names a class outside psaemu ({module}.{qualname})")
+            import importlib
+
+            cls: Any = importlib.import_module(module)
+            for part in qualname.split("."):
+                cls = getattr(cls, part)
+            return cls(obj[1])
+        return tuple(_decode(x) for x in obj)
+    if t is list:
+        return [_decode(x) for x in obj]
+    if t is dict:
+        return {_decode(k): _decode(v) for k, v in obj.items()}
+    if t in (set, frozenset):
+        return t(_decode(x) for x in obj)
+    return obj
+
+
+def _plain_dataclass(obj: Any) -> dict[str, Any] | None:
+    if obj is None:
+        return None
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+
+
+def _portable(state: dict[str, Any]) -> dict[str, Any]:
+    """The live state (Unicorn contexts, dataclasses, exceptions) as plain data for marshal."""
+    s = dict(state)
+    s["cores"] = {}
+    for name, c in state["cores"].items():
+        c = dict(c)
+        c["ctx"] = bytes(c["ctx"])
+        c["fault"] = _plain_dataclass(c["fault"])
+        s["cores"][name] = c
+    mach = dict(state["machine"])
+    panic = mach["panic"]
+    if panic is not None:
+        mach["panic"] = (type(panic).__name__, str(panic), getattr(panic, "report", ""))
+    s["machine"] = mach
+    ev = dict(state["events"])
+    ev["records"] = list(ev["records"])
+    s["events"] = ev
+    if state.get("proxy") is not None:
+        p = dict(state["proxy"])
+        p["records"] = [dataclasses.asdict(r) for r in p["records"]]
+        p["placement"] = _plain_dataclass(p["placement"])
+        p["config"] = _plain_dataclass(p["config"])
+        p["connections"] = [_plain_dataclass(c) for c in p["connections"]]
+        s["proxy"] = p
+    if state.get("debugger") is not None:
+        d = dict(state["debugger"])
+        d["resume"] = {k: _stop_plain(v) for k, v in d["resume"].items()}
+        d["last_stop"] = _stop_plain(d["last_stop"])
+        s["debugger"] = d
+    return s
+
+
+def _stop_plain(stop: Any) -> dict[str, Any] | None:
+    if stop is None:
+        return None
+    d = _plain_dataclass(stop)
+    d["result"] = None
+    return d
+
+
+def _live(s: dict[str, Any]) -> dict[str, Any]:
+    """Plain data read from a file back to the objects the live state holds."""
+    from psaemu.platform.faults import Fault
+
+    for c in s["cores"].values():
+        if c["fault"] is not None:
+            c["fault"] = Fault(**c["fault"])
+    mach = s["machine"]
+    if mach["panic"] is not None:
+        kind, message, report = mach["panic"]
+        cls = getattr(_errors, kind, PsaEmuError)
+        if not (isinstance(cls, type) and issubclass(cls, PsaEmuError)):
+            cls = PsaEmuError
+        err = cls(message, report) if cls is _errors.FaultError else cls(message)
+        mach["panic"] = err
+    if s.get("proxy") is not None:
+        from psaemu.proxy.config import Placement, ProxyConfig
+        from psaemu.proxy.monitor import IoVec, IpcRecord
+        from psaemu.proxy.spm import Connection
+
+        p = s["proxy"]
+        recs = []
+        for d in p["records"]:
+            d = dict(d)
+            d["in_vecs"] = [IoVec(**v) for v in d["in_vecs"]]
+            d["out_vecs"] = [IoVec(**v) for v in d["out_vecs"]]
+            recs.append(IpcRecord(**d))
+        p["records"] = recs
+        p["placement"] = Placement(**p["placement"])
+        p["config"] = ProxyConfig(**p["config"])
+        p["connections"] = [Connection(**c) for c in p["connections"]]
+    if s.get("debugger") is not None:
+        from psaemu.platform.debug import Stop
+
+        d = s["debugger"]
+        d["resume"] = {k: Stop(**v) for k, v in d["resume"].items()}
+        d["last_stop"] = Stop(**d["last_stop"]) if d["last_stop"] is not None else None
+    return s
+
+
+# -- identity ----------------------------------------------------------------------------------
+
+def _identity(m: "Machine") -> dict[str, Any]:
+    import unicorn
+
+    board = m.board
+    ident: dict[str, Any] = {
+        "board": {"name": board.name, "path": str(Path(board.path).resolve()),
+                  "sha256": _file_digest(board.path) if Path(board.path).is_file() else None},
+        "images": {},
+        "cores": {n: {"cpu": c.spec.cpu} for n, c in m.cores.items()},
+        "stores": [[s.name, s.size, str(s.path) if s.path is not None else None] for s in m.memory.stores.values()],
+        "peripherals": [[name, type(p).__name__] for name, p in m.peripherals.items()],
+        "unicorn": unicorn.__version__,
+    }
+    for name, core in m.cores.items():
+        if core.image is not None:
+            ident["images"][name] = {"path": str(Path(core.image.path).resolve()), "sha256": _image_digest(core.image)}
+    return ident
+
+
+def _cached_identity(m: "Machine") -> dict[str, Any]:
+    """``_identity`` once per machine and set of loaded images (paths resolve and files hash once)."""
+    slot = _machine_slot(m)
+    objects = [m.board] + [c.image for c in m.cores.values()]
+    cached = slot.get("identity")
+    if cached is None or len(cached[0]) != len(objects) or any(a is not b for a, b in zip(cached[0], objects)):
+        cached = slot["identity"] = (objects, _identity(m))
+    return cached[1]                     # shared by the machine's snapshots; never modified
+
+
+def _check_compatible(m: "Machine", snap: Snapshot) -> None:
+    """Raise SnapshotError naming every way ``m`` is built differently from ``snap``'s machine."""
+    ident = snap.identity
+    problems = []
+    if ident["board"]["name"] != m.board.name:
+        problems.append(f"board {m.board.name!r} ({m.board.path}), the snapshot's is {ident['board']['name']!r} "
+                        f"({ident['board']['path']})")
+    stores = [[s.name, s.size] for s in m.memory.stores.values()]
+    if stores != [s[:2] for s in ident["stores"]]:
+        problems.append(f"memory layout {stores} differs from the snapshot's {[s[:2] for s in ident['stores']]}")
+    if [[n, type(p).__name__] for n, p in m.peripherals.items()] != ident["peripherals"]:
+        problems.append("the board's peripherals differ from the snapshot's")
+    if list(m.cores) != list(ident["cores"]) or any(m.cores[n].spec.cpu != c["cpu"]
+                                                    for n, c in ident["cores"].items() if n in m.cores):
+        problems.append(f"cores {[(n, c.spec.cpu) for n, c in m.cores.items()]} differ from the snapshot's")
+    for name in sorted(set(ident["images"]) | {n for n, c in m.cores.items() if c.image is not None}):
+        want = ident["images"].get(name)
+        core = m.cores.get(name)
+        image = core.image if core is not None else None
+        if want is None:
+            problems.append(f"core {name!r} has {image.path} loaded; the snapshot's machine had no image there")
+        elif image is None:
+            problems.append(f"core {name!r} has no image; the snapshot needs {want['path']} (sha256 "
+                            f"{want['sha256'][:16]}...) loaded there")
+        elif snap._images.get(name) is not image and _image_digest(image) != want["sha256"]:
+            problems.append(f"core {name!r} runs {image.path} (sha256 {_image_digest(image)[:16]}...), the "
+                            f"snapshot was taken with {want['path']} (sha256 {want['sha256'][:16]}...)")
+    import unicorn
+
+    if ident["unicorn"] != unicorn.__version__ and not _same_machine(m, snap):
+        problems.append(f"Unicorn {unicorn.__version__} here, the snapshot was taken with {ident['unicorn']}")
+    proxy = _proxy_system(m)
+    if snap.has_proxy and proxy is None:
+        problems.append("the snapshot has the PSA Proxy attached and this machine has not: call "
+                        "attach_proxy(m) after loading the images, or use Machine.from_snapshot()")
+    elif proxy is not None and not snap.has_proxy:
+        problems.append("this machine has the PSA Proxy attached; the snapshot's machine had not")
+    elif proxy is not None:
+        want = snap._state["proxy"]
+        if proxy.placement != want["placement"]:
+            problems.append(f"the proxy's shared memory is placed at {proxy.placement}, the snapshot's at "
+                            f"{want['placement']} (other proxy macros)")
+    parts = set(_machine_slot(m)["parts"])
+    have = set(snap._state["parts"])
+    if parts != have:
+        problems.append(f"registered components {sorted(parts)} differ from the snapshot's {sorted(have)}")
+    if problems:
+        raise SnapshotError("cannot restore the snapshot into this machine, which is built differently:\n  " +
+                            "\n  ".join(problems))
+
+
+def _same_machine(m: "Machine", snap: Snapshot) -> bool:
+    return snap._owner is not None and snap._owner() is m
+
+
+# -- take / restore ----------------------------------------------------------------------------
+
+def take(m: "Machine") -> Snapshot:
+    """``Machine.snapshot()``: capture the machine (SnapshotError while a Python wait is pending)."""
+    why = blockers(m)
+    if why:
+        raise SnapshotError("cannot snapshot the machine now: " + "; ".join(why) + ". A waiting Python SVC "
+                            "handler keeps its progress in a generator, which cannot be copied; take snapshots "
+                            "where no Python wait is pending, e.g. m.run_until(lambda m: quiescent(m)) with "
+                            "quiescent from psaemu.platform.snapshot")
+    snap = Snapshot()
+    snap._owner = weakref.ref(m)
+    snap._images = {n: c.image for n, c in m.cores.items()}
+    snap.identity = _cached_identity(m)
+    state: dict[str, Any] = {}
+    state["cores"] = {n: _capture_core(c) for n, c in m.cores.items()}
+    state["peripherals"] = {n: (p.snapshot(), list(p.bus_errors)) for n, p in m.peripherals.items()}
+    ex = m.exit
+    state["machine"] = {
+        "quantum": m.quantum, "stopping": m.stopping, "pending_resets": sorted(m._pending_resets),
+        "agents_acted": m.__dict__.get("_agents_acted"),
+        "exit": (ex[0].name, ex[1], ex[2]) if ex is not None else None,
+        "faulted": m.faulted.name if m.faulted is not None else None, "panic": m.panic,
+    }
+    con = m.console
+    state["console"] = {"data": {k: bytes(v) for k, v in con.data.items()},
+                        "partial": {k: bytes(v) for k, v in con._partial.items()}}
+    ev = m.events
+    state["events"] = {"records": ev.records[:], "dropped": ev.dropped, "enabled": ev.enabled, "limit": ev.limit}
+    system = _proxy_system(m)
+    if system is not None:
+        proxy, spm = system.proxy, system.spm
+        mon = proxy.monitor
+        state["proxy"] = {
+            "handshake_state": proxy.handshake.state, "boot_vector": proxy.handshake.boot_vector,
+            "pool": list(proxy.pool), "records": mon.records[:], "handshake": list(mon.handshake),
+            "placement": system.placement, "config": system.config,
+            "host": proxy.host.name, "se": proxy.se_name,
+            "connections": [dataclasses.replace(c) for c in spm.connections.values()],
+            "next_handle": spm._next_handle, "reply_budget_cycles": spm.reply_budget_cycles,
+        }
+    else:
+        state["proxy"] = None
+    dbg = m.__dict__.get("_debugger")
+    if dbg is not None and (dbg._resume or dbg.last_stop is not None):
+        state["debugger"] = {"resume": {k: copy.copy(v) for k, v in dbg._resume.items()},
+                             "last_stop": copy.copy(dbg.last_stop)}
+    else:
+        state["debugger"] = None
+    state["parts"] = {key: entry[0]() for key, entry in _machine_slot(m)["parts"].items()}
+    snap._memory = _take_memory(m)
+    snap._state = state
+    return snap
+
+
+def restore(m: "Machine", snap: Snapshot) -> None:
+    """``Machine.restore(snap)``: put the machine back to the snapshot."""
+    if not isinstance(snap, Snapshot):
+        raise SnapshotError(f"restore() takes a Snapshot (Machine.snapshot() or Snapshot.load(path)), "
+                            f"not {type(snap).__name__}")
+    _check_compatible(m, snap)
+    from psaemu.platform.core import CoreState
+
+    state = snap._state
+    same = _same_machine(m, snap)
+    _invalidate(m, _restore_memory(m, snap._memory))
+    for name, cs in state["cores"].items():
+        _restore_core(m.cores[name], cs, same)
+    for name, (ps, bus_errors) in state["peripherals"].items():
+        periph = m.peripherals[name]
+        periph.restore(ps)
+        periph.bus_errors = list(bus_errors)
+    ms = state["machine"]
+    m.quantum = ms["quantum"]
+    m.stopping = ms["stopping"]
+    m._pending_resets = set(ms["pending_resets"])
+    if "_agents_acted" in m.__dict__:
+        m._agents_acted = ms["agents_acted"]
+    ex = ms["exit"]
+    m.exit = (m.cores[ex[0]], ex[1], ex[2]) if ex is not None else None
+    m.faulted = m.cores[ms["faulted"]] if ms["faulted"] is not None else None
+    m.panic = ms["panic"]
+    # console: in place, so references held elsewhere stay valid
+    con, cs = m.console, state["console"]
+    for attr, saved in ((con.data, cs["data"]), (con._partial, cs["partial"])):
+        for key in list(attr):
+            if key not in saved:
+                del attr[key]
+        for key, value in saved.items():
+            if key in attr:
+                attr[key][:] = value
+            else:
+                attr[key] = bytearray(value)
+    # event log: truncate when the live log still has the snapshot's records as its prefix
+    ev, es = m.events, state["events"]
+    recs, saved = ev.records, es["records"]
+    n = len(saved)
+    if len(recs) >= n and (n == 0 or recs[n - 1] is saved[n - 1]):
+        del recs[n:]
+    else:
+        recs[:] = saved
+    ev.dropped, ev.enabled, ev.limit = es["dropped"], es["enabled"], es["limit"]
+    system = _proxy_system(m)
+    if system is not None:
+        ps = state["proxy"]
+        proxy, spm = system.proxy, system.spm
+        proxy.handshake.state, proxy.handshake.boot_vector = ps["handshake_state"], ps["boot_vector"]
+        proxy.pool[:] = ps["pool"]
+        proxy.monitor.records[:] = ps["records"]
+        proxy.monitor.handshake[:] = ps["handshake"]
+        spm.connections = {c.handle: dataclasses.replace(c) for c in ps["connections"]}
+        spm._next_handle = ps["next_handle"]
+        spm.reply_budget_cycles = ps["reply_budget_cycles"]
+        if getattr(spm, "forwarding", None) is not None:
+            spm.forwarding = None
+    for key, value in state["parts"].items():
+        _machine_slot(m)["parts"][key][1](value)
+    ds = state["debugger"]
+    dbg = m.__dict__.get("_debugger")
+    if ds is not None and dbg is None:
+        dbg = m.debugger
+    if dbg is not None:
+        dbg.stop = None
+        dbg._deferred.clear()
+        dbg._resume = {k: copy.copy(v) for k, v in ds["resume"].items()} if ds is not None else {}
+        dbg.last_stop = copy.copy(ds["last_stop"]) if ds is not None else None
+    for core in m.cores.values():          # a restored core never waits on a Python condition
+        if core.state is CoreState.BLOCKED:
+            raise SnapshotError(f"core {core.name!r} restored as BLOCKED; the snapshot is damaged")
+
+
+def machine_from_snapshot(source: Snapshot | str | Path, *, console: Callable[[str, str], None] | None = None,
+                          flash_files: dict[str, str | Path] | None = None,
+                          proxy_options: dict[str, Any] | None = None) -> "Machine":
+    """``Machine.from_snapshot``: build the machine a snapshot names and restore the snapshot into it.
+
+    The board file and the ELF images are read from the paths recorded in the snapshot and must
+    have the recorded SHA-256. File-backed flash uses the recorded files unless ``flash_files``
+    says otherwise (``{}``: no files); either way the store gets the snapshot's contents. With the
+    PSA Proxy in the snapshot, it is attached with the recorded macros (``proxy_options`` go to
+    ``attach_proxy``, e.g. ``on_record``); the ProxySystem is ``m.proxy_system``.
+    """
+    from psaemu.platform.machine import Machine
+
+    snap = source if isinstance(source, Snapshot) else Snapshot.load(source)
+    ident = snap.identity
+    board = ident["board"]
+    if not Path(board["path"]).is_file():
+        raise SnapshotError(f"the snapshot's board file {board['path']} does not exist; build the machine yourself "
+                            f"and use m.restore(Snapshot.load(path))")
+    if board["sha256"] is not None and _file_digest(board["path"]) != board["sha256"]:
+        raise SnapshotError(f"the board file {board['path']} has changed since the snapshot was taken (sha256 "
+                            f"{_file_digest(board['path'])[:16]}..., snapshot {board['sha256'][:16]}...)")
+    for core, img in ident["images"].items():
+        if not Path(img["path"]).is_file():
+            raise SnapshotError(f"core {core!r}: the snapshot's image {img['path']} does not exist")
+        if _file_digest(img["path"]) != img["sha256"]:
+            raise SnapshotError(f"core {core!r}: {img['path']} has changed since the snapshot was taken (sha256 "
+                                f"{_file_digest(img['path'])[:16]}..., snapshot {img['sha256'][:16]}...)")
+    if flash_files is None:
+        flash_files = {}
+        for name, _size, path in ident["stores"]:
+            if path is not None:
+                flash_files[name] = path
+    policies = {c["plain"]["fault_policy"] for c in snap._state["cores"].values()}
+    m = Machine(board["path"], quantum=snap._state["machine"]["quantum"], console=console,
+                fault_policy=policies.pop() if len(policies) == 1 else "report",
+                trace_events=snap._state["events"]["enabled"], flash_files=flash_files)
+    for core, img in ident["images"].items():
+        m.load(core, img["path"])
+    ps = snap._state.get("proxy")
+    if ps is not None:
+        from psaemu.proxy.system import attach_proxy
+
+        cfg = ps["config"]
+        defines = {"SHARED_BUFFER_SIZE": cfg.shared_buffer_size, "PSA_PROXY_SHARED_MEMORY_BASE": cfg.base,
+                   "PSA_PROXY_SHARED_MEMORY_SIZE": cfg.size, "PSA_PROXY_ADDR_TRANSLATION": int(cfg.translation)}
+        attach_proxy(m, defines, host=ps["host"], se=ps["se"], **(proxy_options or {}))
+    restore(m, snap)
+    return m
+
+
+__all__ = ["Snapshot", "SnapshotError", "take", "restore", "machine_from_snapshot", "quiescent", "blockers",
+           "register_state", "unregister_state", "memory_mode", "FLUSH_ALL_ON_RESTORE"]

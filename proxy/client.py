@@ -1,0 +1,676 @@
+"""Scripted PSA clients: call the Host's PSA client API from Python.
+
+A :class:`PsaClient` (``system.psa``, also ``machine.psa`` once the proxy is attached) makes the
+five PSA client calls the way Host firmware makes them, through the SAME code: the Host SPM
+model's ``client_*`` methods (the ones its SVC handlers call) validate the call and hand it to
+the proxy, which forwards it through shared SRAM and the MHU to the SE (real firmware or a
+:class:`~psaemu.proxy.se_standin.SeStandin`). Only the caller differs: a scripted client is a
+non-secure client (client id -1) unless made with :meth:`PsaClient.as_partition`.
+
+Memory: the call's control block, IOVEC arrays and buffers are written into a *scratch area* of
+Host Non-secure RAM that the Host image does not use (its sections, its stack and the proxy's
+shared memory are avoided; see :func:`find_scratch`), so the SPM checks them exactly as it checks
+a firmware caller's memory. While an operation waits for the SE, the machine runs in bounded
+chunks (``Machine.run``); every wait has a virtual-time budget, an instruction budget and a
+wall-clock timeout, and a failed wait raises an error that names what it waited for.
+
+It works with no Host firmware (:func:`boot_se_only`, or a Host core held in reset) and with
+Host firmware that is idle (WFI; ``idle_host.elf``), not after the machine has ended (a firmware
+exit, a fault or a panic). Host SVCs and scripted calls take the proxy in turn, first come first
+served (``HostSpm._forward``): they never share the mailbox slot or the shared buffer.
+"""
+from __future__ import annotations
+
+import struct
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterable, Mapping, Union
+
+from psaemu.platform.errors import ConfigError, EmuTimeoutError, ProtocolError, PsaEmuError
+from psaemu.proxy.services import (ITS_MAX_ASSET_SIZE, PS_MAX_ASSET_SIZE, PSA_ALG_SHA_256, PSA_HASH_MAX_SIZE,
+                                   PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE, CryptoSfn, PartitionId, service_by_name)
+from psaemu.proxy.spm import Caller
+from psaemu.proxy.status import PsaStatus, psa_handle_is_valid, status_name, to_int32
+from psaemu.proxy.structs import CryptoPackIovec, PsaStorageInfo
+
+if TYPE_CHECKING:
+    from psaemu.platform.machine import Machine
+    from psaemu.proxy.monitor import IpcRecord
+    from psaemu.proxy.system import ProxySystem
+
+__all__ = ["PsaClient", "CallResult", "Handle", "HostRef", "PsaError", "PsaPanic", "ScriptedCallError",
+           "ScratchArea", "find_scratch", "boot_se_only", "as_status",
+           "SID_ITS_SET", "SID_ITS_GET", "SID_ITS_GET_INFO", "SID_ITS_REMOVE", "SID_PS_SET", "SID_PS_GET",
+           "SID_PS_GET_INFO", "SID_PS_REMOVE", "SID_PS_GET_SUPPORT", "SID_CRYPTO", "SID_ATTEST_GET_TOKEN",
+           "SID_ATTEST_GET_TOKEN_SIZE"]
+
+SID_CRYPTO = service_by_name("TFM_CRYPTO").sid
+SID_ATTEST_GET_TOKEN = service_by_name("TFM_ATTEST_GET_TOKEN").sid
+SID_ATTEST_GET_TOKEN_SIZE = service_by_name("TFM_ATTEST_GET_TOKEN_SIZE").sid
+SID_ITS_SET, SID_ITS_GET, SID_ITS_GET_INFO, SID_ITS_REMOVE = (
+    service_by_name(f"TFM_ITS_{n}").sid for n in ("SET", "GET", "GET_INFO", "REMOVE"))
+SID_PS_SET, SID_PS_GET, SID_PS_GET_INFO, SID_PS_REMOVE, SID_PS_GET_SUPPORT = (
+    service_by_name(f"TFM_PS_{n}").sid for n in ("SET", "GET", "GET_INFO", "REMOVE", "GET_SUPPORT"))
+
+#: Instructions per ``Machine.run`` chunk while an operation waits.
+DEFAULT_CHUNK = 50_000
+#: Default budgets of one wait: Host-side virtual time, instructions executed, wall clock.
+DEFAULT_REPLY_BUDGET_S = 10.0
+DEFAULT_MAX_INSTRUCTIONS = 500_000_000
+DEFAULT_TIMEOUT_S = 120.0
+#: ``Machine.run`` calls in a row that end with nothing able to run ("deadlock") before a wait
+#: gives up (the machine already lets Python agents answer each other before it says so).
+IDLE_ROUNDS = 2
+SCRATCH_ALIGN = 64
+_ALIGN = 8
+
+
+# --------------------------------------------------------------------------------------------
+# Values
+class Handle(int):
+    """A connection handle returned by :meth:`PsaClient.connect`. ``call`` takes a ``Handle`` as
+    a handle and a plain ``int`` as a SID; wrap any number (``Handle(1234)``) to pass it as a
+    handle, valid or not."""
+
+    def __repr__(self) -> str:
+        return f"Handle({int(self)})"
+
+
+@dataclass(frozen=True)
+class HostRef:
+    """An IOVEC that points at Host memory as it is (nothing is copied into the scratch area):
+    ``inputs=[HostRef(0x0A260000, 16)]``, ``output_sizes=[HostRef(addr, 32)]``. The SPM checks it
+    like any other caller buffer, so it is also how to hand the SPM a bad pointer."""
+
+    addr: int
+    len: int
+
+
+def as_status(value: int) -> PsaStatus | int:
+    """A ``PsaStatus`` when the value is one, else the plain int (positive platform statuses,
+    unknown codes)."""
+    try:
+        return PsaStatus(to_int32(value))
+    except ValueError:
+        return to_int32(value)
+
+
+@dataclass
+class CallResult:
+    """What ``psa_call`` returned and what the caller's output buffers hold afterwards.
+
+    ``outputs[i]`` is ``out_vec[i].base[0:out_vec[i].len]`` read after the call, as a C caller
+    would see it: on ``PSA_SUCCESS`` the bytes the SE wrote; after a forwarded error the SPM
+    reports 0 bytes; when the SPM rejects the call before forwarding it leaves the lengths as
+    given. ``connect_status``: with a SID, what ``psa_connect`` returned (a handle when > 0; when
+    it failed, ``status`` is that error and no call was made). ``records``: the IPC monitor
+    records of the whole operation.
+    """
+
+    status: PsaStatus | int
+    outputs: list[bytes]
+    connect_status: int | None = None
+    records: list["IpcRecord"] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == PsaStatus.PSA_SUCCESS
+
+    def check(self) -> "CallResult":
+        """Raise :class:`PsaError` unless the status is ``PSA_SUCCESS``."""
+        if not self.ok:
+            raise PsaError(self.status, "psa_call", self)
+        return self
+
+
+class PsaError(PsaEmuError):
+    """A typed helper's service call did not return ``PSA_SUCCESS``; ``status`` says what it did."""
+
+    def __init__(self, status: int, what: str, result: CallResult | None = None) -> None:
+        self.status = as_status(status)
+        self.result = result
+        super().__init__(f"{what} returned {status_name(int(status))}")
+
+
+class PsaPanic(ProtocolError):
+    """The Host SPM or the proxy panicked on a scripted call (a secure caller's programmer error,
+    a ``psa_call`` type > 0...). The machine is stopped, as after a firmware panic: ``Machine.run``
+    returns reason ``panic``."""
+
+
+class ScriptedCallError(PsaEmuError):
+    """A scripted operation could not complete: the machine ended (exit, fault), a debugger stop
+    interrupted the wait, or the call does not fit the scratch area."""
+
+
+# --------------------------------------------------------------------------------------------
+# Scratch memory
+@dataclass(frozen=True)
+class ScratchArea:
+    """Host Non-secure RAM the scripted client may use: ``[base, base + size)`` (Host addresses)."""
+
+    base: int
+    size: int
+    origin: str = ""
+
+    @property
+    def end(self) -> int:
+        return self.base + self.size
+
+    def __str__(self) -> str:
+        return f"Host {self.base:#010x}..{self.end - 1:#010x} ({self.size:#x} bytes{', ' + self.origin if self.origin else ''})"
+
+
+def _reserved(machine: "Machine", host: str, placement: Any) -> dict[str, list[tuple[int, int, str]]]:
+    """Bytes of each Host store that the Host image or the proxy uses: (start, end, what) as
+    store offsets, so every alias of the same bytes is covered."""
+    amap = machine.memory.maps[host]
+    out: dict[str, list[tuple[int, int, str]]] = {}
+
+    def add(addr: int, size: int, what: str) -> None:
+        while size > 0:
+            m = amap.find(addr)
+            if m is None or m.store is None:
+                return
+            n = min(size, m.end - addr)
+            off = m.offset + addr - m.base
+            out.setdefault(m.store.name, []).append((off, off + n, what))
+            addr, size = addr + n, size - n
+
+    core = machine.cores[host]
+    image = core.image
+    if image is not None:
+        name = Path(image.path).name
+        for sname, sec in image.sections.items():
+            if sec.size:
+                add(sec.addr, sec.size, f"section {sname} of {name}")
+        syms = image.symbols
+        if "__StackLimit" in syms and "__StackTop" in syms and syms["__StackTop"] > syms["__StackLimit"]:
+            add(syms["__StackLimit"], syms["__StackTop"] - syms["__StackLimit"], f"the stack of {name}")
+        elif image.vector_table is not None:
+            # no stack symbols: everything from the highest used byte below the initial MSP up to it
+            msp = core.read_word(image.vector_table) & ~7
+            m = amap.find(msp - 1)
+            if m is not None and m.store is not None:
+                top = m.offset + msp - m.base
+                below = [e for s, e, _ in out.get(m.store.name, []) if e <= top]
+                start = max(below, default=m.offset)
+                add(m.base + start - m.offset, top - start, f"the stack of {name} (initial MSP {msp:#010x})")
+    if placement is not None:
+        add(placement.host_base, placement.region_size, "the PSA Proxy's shared memory")
+    return out
+
+
+def _free(lo: int, hi: int, used: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    spans, cur = [], lo
+    for s, e, _ in sorted(used):
+        if e <= cur or s >= hi:
+            continue
+        if s > cur:
+            spans.append((cur, s))
+        cur = max(cur, e)
+    if cur < hi:
+        spans.append((cur, hi))
+    return spans
+
+
+def find_scratch(machine: "Machine", host: str = "host", placement: Any = None, *,
+                 size: int | None = None, scratch: tuple[int, int] | None = None) -> ScratchArea:
+    """The scratch area of a scripted client.
+
+    With ``scratch=(base, size)``: that range, checked to be Host Non-secure RAM the Host image
+    (sections, stack) and the proxy's shared memory do not use. Otherwise the top of the largest
+    unused range of Host Non-secure RAM (Musca-B1 without Host firmware: the whole 512 KiB SRAM
+    alias at 0x20000000), or, with ``size``, the top ``size`` bytes of the highest unused range
+    that holds them. ConfigError when nothing fits.
+    """
+    amap = machine.memory.maps[host]
+    reserved = _reserved(machine, host, placement)
+    if scratch is not None:
+        base, length = scratch
+        m = amap.find(base, length)
+        if length <= 0 or m is None or m.store is None or m.kind != "ram" or m.secure is not False:
+            raise ConfigError(f"scratch area {base:#010x}+{length:#x} is not inside one Non-secure RAM region of "
+                              f"core {host!r} (a scripted client is a non-secure client: its buffers must be "
+                              f"Non-secure memory)\n{amap.describe()}")
+        off = m.offset + base - m.base
+        clash = [what for s, e, what in reserved.get(m.store.name, []) if s < off + length and off < e]
+        if clash:
+            raise ConfigError(f"scratch area {base:#010x}+{length:#x} overlaps {', '.join(sorted(set(clash)))}; "
+                              f"choose Host Non-secure RAM the Host image does not use")
+        return ScratchArea(base, length, "given")
+    best: tuple[int, int, int] | None = None                     # (length, base, region end)
+    for m in amap.mappings:
+        if m.store is None or m.kind != "ram" or m.secure is not False:
+            continue
+        for s, e in _free(m.offset, m.offset + m.size, reserved.get(m.store.name, [])):
+            base = m.base + s - m.offset
+            end = m.base + e - m.offset
+            base = (base + SCRATCH_ALIGN - 1) & ~(SCRATCH_ALIGN - 1)
+            if end - base <= 0:
+                continue
+            if size is not None:
+                if end - base < size:
+                    continue
+                start = (end - size) & ~(SCRATCH_ALIGN - 1)
+                cand = (end - start, start, end)
+                if best is None or cand[1] > best[1]:
+                    best = cand
+            else:
+                cand = (end - base, base, end)
+                if best is None or cand > best:
+                    best = cand
+    if best is None:
+        want = f"{size:#x} bytes of " if size else ""
+        raise ConfigError(f"no {want}Host Non-secure RAM is free for the scripted client's scratch area (the Host "
+                          f"image and the proxy use it all); pass scratch=(base, size)\n{amap.describe()}")
+    length, base, _ = best
+    return ScratchArea(base, length if size is None else size, "unused Host Non-secure RAM")
+
+
+# --------------------------------------------------------------------------------------------
+# The client
+@dataclass
+class _Settings:
+    scratch_spec: tuple[int, int] | None
+    scratch_size: int | None
+    chunk: int
+    reply_budget_s: float
+    max_instructions: int
+    timeout_s: float | None
+    scratch: ScratchArea | None = None
+
+
+Vector = Union[bytes, bytearray, memoryview, HostRef, None]
+OutSpec = Union[int, HostRef]
+
+
+class PsaClient:
+    """A scripted PSA client of the Host (see the module docstring). Statuses are ``PsaStatus``."""
+
+    def __init__(self, system: "ProxySystem", caller: Caller | None = None, *,
+                 scratch: tuple[int, int] | None = None, scratch_size: int | None = None,
+                 chunk_instructions: int = DEFAULT_CHUNK, reply_budget_s: float = DEFAULT_REPLY_BUDGET_S,
+                 max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, timeout_s: float | None = DEFAULT_TIMEOUT_S,
+                 _settings: _Settings | None = None) -> None:
+        self.system = system
+        self.machine: "Machine" = system.machine
+        self.spm = system.spm
+        self.caller = caller or Caller(-1, False, 0, "scripted non-secure client", scripted=True)
+        self.settings = _settings or _Settings(scratch, scratch_size, chunk_instructions, reply_budget_s,
+                                               max_instructions, timeout_s)
+        self._records: list["IpcRecord"] | None = None     # collects the records of one call()
+
+    def __repr__(self) -> str:
+        return f"<PsaClient {self.caller}>"
+
+    # -- identity ---------------------------------------------------------------------------
+    def as_partition(self, pid: int | PartitionId) -> "PsaClient":
+        """The same client calling as secure partition ``pid`` (positive client id): programmer
+        errors panic the system instead of returning an error, as for firmware partitions."""
+        pid = int(pid)
+        if pid <= 0:
+            raise ValueError(f"a secure partition id is positive; {pid} would be a non-secure client id")
+        name = PartitionId(pid).name if pid in PartitionId._value2member_map_ else f"partition {pid}"
+        return PsaClient(self.system, Caller(pid, True, 0, f"scripted {name}", scripted=True),
+                         _settings=self.settings)
+
+    def as_non_secure(self, client_id: int = -1) -> "PsaClient":
+        """The same client as a non-secure caller (negative client id, -1 by default)."""
+        if client_id >= 0:
+            raise ValueError(f"a non-secure client id is negative, got {client_id}")
+        return PsaClient(self.system, Caller(client_id, False, 0, "scripted non-secure client", scripted=True),
+                         _settings=self.settings)
+
+    @property
+    def scratch(self) -> ScratchArea:
+        """The scratch area (chosen on first use)."""
+        s = self.settings
+        if s.scratch is None:
+            s.scratch = find_scratch(self.machine, self.spm.host, self.system.placement, size=s.scratch_size,
+                                     scratch=s.scratch_spec)
+        return s.scratch
+
+    # -- the PSA client API -----------------------------------------------------------------
+    def framework_version(self) -> int:
+        """``psa_framework_version()``: 0x0101."""
+        self._event("framework_version")
+        return int(self.spm.framework_version(self.caller))
+
+    def version(self, sid: int) -> int:
+        """``psa_version(sid)``: the service's version, 0 (``PSA_VERSION_NONE``) when it is unknown
+        or refuses this caller."""
+        self._event("version", sid=sid)
+        return int(self.spm.client_version(self.caller, sid & 0xFFFFFFFF))
+
+    def connect(self, sid: int, version: int = 1) -> Handle | PsaStatus | int:
+        """``psa_connect(sid, version)``: a :class:`Handle`, or the error status."""
+        self._event("connect", sid=sid, version=version)
+        value = self._complete(self.spm.client_connect(self.caller, sid & 0xFFFFFFFF, version & 0xFFFFFFFF),
+                               f"psa_connect(SID {sid:#x})")
+        value = to_int32(value)
+        return Handle(value) if psa_handle_is_valid(value) else as_status(value)
+
+    def close(self, handle: int) -> None:
+        """``psa_close(handle)``."""
+        self._event("close", handle=int(handle))
+        self._complete(self.spm.client_close(self.caller, int(handle) & 0xFFFFFFFF), f"psa_close({int(handle)})",
+                       void=True)
+
+    def call(self, target: int, type: int = 0, inputs: Iterable[Vector] = (),
+             output_sizes: Iterable[OutSpec] = ()) -> CallResult:
+        """``psa_call``. ``target``: a :class:`Handle` (an open connection) or a SID, for which
+        the call is connect -> call -> close as TF-M v1.3's client library does it. ``inputs``:
+        bytes (copied into the scratch area), :class:`HostRef` or None (NULL, length 0).
+        ``output_sizes``: buffer sizes (zero-filled scratch buffers) or :class:`HostRef`."""
+        inputs, outs = list(inputs), list(output_sizes)
+        outer, self._records = self._records, []
+        try:
+            result = self._call(target, type, inputs, outs)
+            result.records = self._records
+        finally:
+            if outer is not None:
+                outer.extend(self._records)
+            self._records = outer
+        return result
+
+    def _call(self, target: int, type: int, inputs: list[Vector], outs: list[OutSpec]) -> CallResult:
+        if isinstance(target, Handle):
+            result = self._call_handle(int(target), type, inputs, outs)
+        else:
+            sid = int(target)
+            handle = self.connect(sid)
+            if not isinstance(handle, Handle):
+                result = CallResult(handle, [b""] * len(outs), int(handle))
+            else:
+                result = self._call_handle(int(handle), type, inputs, outs)
+                result.connect_status = int(handle)
+                self.close(handle)
+        return result
+
+    # -- typed helpers: Internal Trusted Storage / Protected Storage ------------------------
+    # Each mirrors the TF-M v1.3 client function (wire format: tfm-client-abi §4/§5): a failed
+    # connect gives PSA_ERROR_GENERIC_ERROR. A helper whose C function only returns a status
+    # returns it; a helper that returns data raises PsaError for any status but PSA_SUCCESS.
+    def its_set(self, uid: int, data: bytes, flags: int = 0) -> PsaStatus | int:
+        return self._storage_set(SID_ITS_SET, uid, data, flags)
+
+    def its_get(self, uid: int, offset: int = 0, size: int = ITS_MAX_ASSET_SIZE) -> bytes:
+        return self._storage_get(SID_ITS_GET, "psa_its_get", uid, offset, size)
+
+    def its_get_info(self, uid: int) -> PsaStorageInfo:
+        return self._storage_info(SID_ITS_GET_INFO, "psa_its_get_info", uid)
+
+    def its_remove(self, uid: int) -> PsaStatus | int:
+        return self._request(SID_ITS_REMOVE, [_u64(uid)], []).status
+
+    def ps_set(self, uid: int, data: bytes, flags: int = 0) -> PsaStatus | int:
+        return self._storage_set(SID_PS_SET, uid, data, flags)
+
+    def ps_get(self, uid: int, offset: int = 0, size: int = PS_MAX_ASSET_SIZE) -> bytes:
+        return self._storage_get(SID_PS_GET, "psa_ps_get", uid, offset, size)
+
+    def ps_get_info(self, uid: int) -> PsaStorageInfo:
+        return self._storage_info(SID_PS_GET_INFO, "psa_ps_get_info", uid)
+
+    def ps_remove(self, uid: int) -> PsaStatus | int:
+        return self._request(SID_PS_REMOVE, [_u64(uid)], []).status
+
+    def ps_get_support(self) -> int:
+        """``psa_ps_get_support()``: the flags (0 when the call fails, as the C function)."""
+        r = self._request(SID_PS_GET_SUPPORT, [], [4])
+        return struct.unpack("<I", r.outputs[0])[0] if r.ok and len(r.outputs[0]) == 4 else 0
+
+    def _storage_set(self, sid: int, uid: int, data: bytes, flags: int) -> PsaStatus | int:
+        return self._request(sid, [_u64(uid), bytes(data), struct.pack("<I", flags & 0xFFFFFFFF)], []).status
+
+    def _storage_get(self, sid: int, what: str, uid: int, offset: int, size: int) -> bytes:
+        r = self._request(sid, [_u64(uid), struct.pack("<I", offset & 0xFFFFFFFF)], [size])
+        return _data(r, f"{what}(uid {uid:#x})")[0]
+
+    def _storage_info(self, sid: int, what: str, uid: int) -> PsaStorageInfo:
+        r = self._request(sid, [_u64(uid)], [PsaStorageInfo.SIZE])
+        out = _data(r, f"{what}(uid {uid:#x})")[0]
+        return PsaStorageInfo.unpack(out.ljust(PsaStorageInfo.SIZE, b"\0"))
+
+    # -- typed helpers: Crypto (tfm-client-abi §6) ------------------------------------------
+    def hash_compute(self, alg: int, data: bytes, hash_size: int = PSA_HASH_MAX_SIZE) -> bytes:
+        """``psa_hash_compute``: the digest (its written length)."""
+        r = self._crypto(CryptoPackIovec(sfn_id=CryptoSfn.TFM_CRYPTO_HASH_COMPUTE, alg=alg), [bytes(data)],
+                         [hash_size])
+        return _data(r, f"psa_hash_compute(alg {alg:#x}, {len(data)} bytes)")[0]
+
+    def hash_sha256(self, data: bytes) -> bytes:
+        """SHA-256 of ``data`` computed by the SE's Crypto service."""
+        return self.hash_compute(PSA_ALG_SHA_256, data, 32)
+
+    def generate_random(self, n: int) -> bytes:
+        """``psa_generate_random``: ``n`` bytes (0 bytes: no call, as the v1.3 client)."""
+        if n == 0:
+            return b""
+        r = self._crypto(CryptoPackIovec(sfn_id=CryptoSfn.TFM_CRYPTO_GENERATE_RANDOM), [], [n])
+        return _data(r, f"psa_generate_random({n})")[0]
+
+    def _crypto(self, pack: CryptoPackIovec, inputs: list[Vector], outs: list[OutSpec]) -> CallResult:
+        return self._request(SID_CRYPTO, [pack.pack(), *inputs], outs)
+
+    # -- typed helpers: Initial Attestation (tfm-client-abi §7) -----------------------------
+    def attest_token(self, challenge: bytes, token_buf_size: int = PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE) -> bytes:
+        """``psa_initial_attest_get_token``: the token (COSE_Mac0 on the SE firmware; check it
+        with :func:`psaemu.proxy.attestation.verify_token`)."""
+        r = self._request(SID_ATTEST_GET_TOKEN, [bytes(challenge)], [token_buf_size], connect_error=None)
+        return _data(r, f"psa_initial_attest_get_token({len(challenge)}-byte challenge)")[0]
+
+    def attest_token_size(self, challenge_size: int) -> int:
+        """``psa_initial_attest_get_token_size``."""
+        r = self._request(SID_ATTEST_GET_TOKEN_SIZE, [struct.pack("<I", challenge_size)], [4], connect_error=None)
+        return struct.unpack("<I", _data(r, f"psa_initial_attest_get_token_size({challenge_size})")[0])[0]
+
+    def _request(self, sid: int, inputs: list[Vector], outs: list[OutSpec],
+                 connect_error: int | None = PsaStatus.PSA_ERROR_GENERIC_ERROR) -> CallResult:
+        """psa_request: connect -> call -> close; a failed connect gives ``connect_error`` (None:
+        the connect result itself, as the attestation client)."""
+        r = self.call(sid, 0, inputs, outs)
+        if r.connect_status is not None and not psa_handle_is_valid(r.connect_status) and connect_error is not None:
+            r.status = as_status(connect_error)
+        return r
+
+    # -- waiting ----------------------------------------------------------------------------
+    def wait_ready(self) -> None:
+        """Run the machine until the proxy's boot handshake with the SE is complete."""
+        proxy = self.system.proxy
+        if not proxy.ready:
+            self._run_until(lambda: proxy.ready, lambda: self._what("the handshake"))
+
+    def _what(self, op: str) -> str:
+        proxy, spm = self.system.proxy, self.spm
+        if not proxy.ready:
+            return (f"the PSA Proxy's boot handshake with the SE (Host side in state "
+                    f"{proxy.handshake.state!r}) before {op}")
+        if spm.forwarding is not None and not spm.forwarding.caller.scripted:
+            return f"the Host firmware's PSA call ({spm.forwarding.caller}) to finish before {op}"
+        return f"the SE's reply to {op} (see the IPC monitor's last record)"
+
+    def _complete(self, result: Any, op: str, void: bool = False) -> Any:
+        """Drive an SPM operation to its end: run the machine while it waits for a condition."""
+        if isinstance(result, Generator):
+            gen, records = result, self.system.monitor.records
+            mine = self._records if self._records is not None else []
+            n = len(records)
+            try:
+                while True:
+                    try:
+                        cond = gen.send(None)   # the operation's steps run here, Host SVCs inside run()
+                    finally:
+                        mine.extend(records[n:])
+                    if not cond():
+                        self._run_until(cond, lambda: self._what(op))
+                    n = len(records)
+            except StopIteration as stop:
+                result = stop.value
+            except BaseException:
+                gen.close()                 # releases the proxy (HostSpm._forward)
+                raise
+        if self.machine.panic is not None:
+            raise PsaPanic(f"{op} by {self.caller}: {self.machine.panic}")
+        if result is None and not void:
+            raise PsaPanic(f"{op} by {self.caller} ended without a result")
+        return result
+
+    def _check_machine(self, what: Callable[[], str]) -> None:
+        m = self.machine
+        if m.panic is not None:
+            raise PsaPanic(f"the machine has panicked; cannot wait for {what()}: {m.panic}")
+        if m.faulted is not None or m.exit is not None:
+            state = (f"core {m.faulted.name!r} faulted" if m.faulted is not None
+                     else f"{m.exit[0].name} exited with status {m.exit[1]} ({m.exit[2]})")
+            raise ScriptedCallError(f"the machine has ended ({state}); it cannot run to give {what()}. Scripted "
+                                    f"calls need a machine that can still run (Host firmware idle, parked or "
+                                    f"absent)")
+
+    def _run_until(self, cond: Callable[[], bool], what: Callable[[], str]) -> None:
+        """Run the machine in chunks until ``cond()``; raise an error naming ``what()`` otherwise."""
+        m, s = self.machine, self.settings
+        t0, start_ps = time.monotonic(), m.now_ps
+        executed, idle = 0, 0
+        while not cond():
+            self._check_machine(what)
+            left = None if s.timeout_s is None else s.timeout_s - (time.monotonic() - t0)
+            if left is not None and left <= 0:
+                raise EmuTimeoutError(f"waited {s.timeout_s} s of wall-clock time for {what()}; nothing "
+                                      f"answered:\n{m.describe_cores()}")
+            before = sum(c.instructions for c in m.cores.values())
+            r = m.run(max_instructions=min(s.chunk, s.max_instructions - executed), timeout=left)
+            ran = sum(c.instructions for c in m.cores.values()) - before
+            executed += ran
+            if cond():
+                return
+            if r.reason in ("exit", "fault", "panic"):
+                if r.reason == "panic":
+                    raise PsaPanic(f"the machine panicked while waiting for {what()}: {r.message}")
+                raise ScriptedCallError(f"the machine ended ({r.reason}) while waiting for {what()}: {r.message}")
+            if r.reason == "timeout":
+                raise EmuTimeoutError(f"timed out waiting for {what()}: {r.message}")
+            if r.reason == "deadlock":
+                idle = idle + 1 if ran == 0 else 1
+                if idle >= IDLE_ROUNDS:
+                    raise EmuTimeoutError(f"timed out waiting for {what()}: nothing can run any more: {r.message}")
+            elif r.reason != "budget":
+                raise ScriptedCallError(f"the machine stopped ({r.reason}) while a scripted call waited for "
+                                        f"{what()}: {r.message}; the call was abandoned")
+            else:
+                idle = 0
+            waited_ps = m.now_ps - start_ps
+            if waited_ps > s.reply_budget_s * 1e12:
+                raise EmuTimeoutError(f"waited {waited_ps / 1e6:.0f} us of virtual time for {what()} (budget "
+                                      f"{s.reply_budget_s} s); nothing answered:\n{m.describe_cores()}")
+            if executed >= s.max_instructions:
+                raise EmuTimeoutError(f"waited {executed} instructions for {what()} (budget {s.max_instructions}); "
+                                      f"nothing answered:\n{m.describe_cores()}")
+
+    # -- psa_call on a handle ---------------------------------------------------------------
+    def _call_handle(self, handle: int, ptype: int, inputs: list[Vector], outs: list[OutSpec]) -> CallResult:
+        layout = self._lay_out(ptype, inputs, outs)
+        ctrl, in_arr, out_arr, out_vecs = layout
+        self._event("call", handle=handle, type=ptype)
+        status = self._complete(self.spm.client_call(self.caller, handle & 0xFFFFFFFF, ctrl, in_arr, out_arr),
+                                f"psa_call(handle {to_int32(handle)}, type {ptype})")
+        fast = self.machine.cores[self.spm.host].fast
+        outputs = []
+        if out_vecs:
+            words = struct.unpack(f"<{2 * len(out_vecs)}I", fast.mem_read(out_arr, 8 * len(out_vecs)))
+            for i, (base, _size) in enumerate(out_vecs):
+                n = words[2 * i + 1]
+                outputs.append(bytes(fast.mem_read(base, n)) if n else b"")
+        return CallResult(as_status(status), outputs)
+
+    def _lay_out(self, ptype: int, inputs: list[Vector], outs: list[OutSpec]
+                 ) -> tuple[int, int, int, list[tuple[int, int]]]:
+        """Write ctrl block, IOVEC arrays and buffers into the scratch area; their addresses."""
+        area = self.scratch
+        cursor = area.base
+        writes: list[tuple[int, bytes]] = []
+
+        def take(n: int) -> int:
+            nonlocal cursor
+            addr = cursor
+            cursor = (cursor + n + _ALIGN - 1) & ~(_ALIGN - 1)
+            return addr
+
+        ctrl = take(12)
+        in_arr, out_arr = take(8 * len(inputs)), take(8 * len(outs))
+        in_vecs: list[tuple[int, int]] = []
+        for i, v in enumerate(inputs):
+            if v is None:
+                in_vecs.append((0, 0))
+            elif isinstance(v, HostRef):
+                in_vecs.append((v.addr, v.len))
+            elif isinstance(v, (bytes, bytearray, memoryview)):
+                data = bytes(v)
+                addr = take(len(data))
+                writes.append((addr, data))
+                in_vecs.append((addr, len(data)))
+            else:
+                raise TypeError(f"inputs[{i}]: expected bytes, HostRef or None, got {type(v).__name__}")
+        out_vecs: list[tuple[int, int]] = []
+        for i, o in enumerate(outs):
+            if isinstance(o, HostRef):
+                out_vecs.append((o.addr, o.len))
+            elif isinstance(o, int) and not isinstance(o, bool) and o >= 0:
+                addr = take(o)
+                writes.append((addr, bytes(o)))
+                out_vecs.append((addr, o))
+            else:
+                raise TypeError(f"output_sizes[{i}]: expected a size >= 0 or a HostRef, got {o!r}")
+        if cursor > area.end:
+            raise ScriptedCallError(f"this psa_call needs {cursor - area.base:#x} bytes of Host memory but the "
+                                    f"scripted client's scratch area is {area}; give the client a larger "
+                                    f"scratch=(base, size) or pass big buffers as HostRef")
+        writes.append((ctrl, struct.pack("<iII", ptype, len(inputs) & 0xFFFFFFFF, len(outs) & 0xFFFFFFFF)))
+        writes.append((in_arr, b"".join(struct.pack("<II", a & 0xFFFFFFFF, n & 0xFFFFFFFF) for a, n in in_vecs)))
+        writes.append((out_arr, b"".join(struct.pack("<II", a & 0xFFFFFFFF, n & 0xFFFFFFFF) for a, n in out_vecs)))
+        fast = self.machine.cores[self.spm.host].fast
+        for addr, data in writes:
+            if data:
+                fast.mem_write(addr, data)
+        return ctrl, in_arr, out_arr, out_vecs
+
+    def _event(self, call: str, **data: Any) -> None:
+        self.machine.events.record(self.machine.cores[self.spm.host], "psa_scripted", call=call,
+                                   client=self.caller.client_id, **data)
+
+
+def _u64(uid: int) -> bytes:
+    return struct.pack("<Q", uid & 0xFFFFFFFFFFFFFFFF)
+
+
+def _data(r: CallResult, what: str) -> list[bytes]:
+    if not r.ok:
+        raise PsaError(r.status, what, r)
+    return r.outputs
+
+
+# --------------------------------------------------------------------------------------------
+def boot_se_only(board: Any = None, se_image: str | Path | None = None, *,
+                 defines: Mapping[str, int | None] | None = None, flash_files: Mapping[str, Any] | None = None,
+                 host: str = "host", se: str = "se", machine_options: Mapping[str, Any] | None = None,
+                 **client_options: Any) -> tuple["Machine", "ProxySystem"]:
+    """A machine with only the SE firmware: load it, attach the proxy, release the SE and run
+    until the boot handshake is complete. Drive the SE with ``system.psa`` (= ``machine.psa``).
+
+    ``client_options`` go to :class:`PsaClient` (scratch, budgets)."""
+    from psaemu.platform.images import image_path
+    from psaemu.platform.machine import Machine
+    from psaemu.proxy.system import attach_proxy
+
+    m = Machine(board, flash_files=dict(flash_files) if flash_files else None, **dict(machine_options or {}))
+    m.load(se, se_image if se_image is not None else image_path("se_firmware"))
+    system = attach_proxy(m, defines, host=host, se=se)
+    if client_options:
+        system.psa = PsaClient(system, **client_options)
+        m.psa = system.psa
+    m.set_released(se, True, "boot_se_only")
+    system.psa.wait_ready()
+    return m, system
+
