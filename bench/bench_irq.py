@@ -16,9 +16,11 @@ SRAM together with a vector table, and the core is pointed at them after the nor
 Each runs on the Host (Cortex-M33: privileged MSP Thread mode, and unprivileged PSP Thread mode,
 which makes every mask read borrow privilege) and on the SE (Cortex-M0+, v6-M rules). The image
 loaded first only provides the reset state: ``crc_host``/``crc_se``, whose code has 2/3 hint
-hooks (WFI/WFE/SEV/unmask points, one ``UC_HOOK_CODE`` each). One line repeats the Host SysTick
-case on ``exc_host`` (61 hint hooks): in count mode every executed instruction walks Unicorn's
-whole ``UC_HOOK_CODE`` list, so guest code runs slower the more such hooks a core has. The
+points (WFI/WFE/SEV/unmask points). One line repeats the Host SysTick case on ``exc_host`` (59
+hint points). Hint points are Unicorn exits, which cost nothing per instruction, so that line
+matches the ``crc_host`` one; when they were ``UC_HOOK_CODE`` hooks (one each), every executed
+instruction walked Unicorn's whole code-hook list in count mode and that line was ~1.6x slower
+(psaemu still makes a hint point that the core passes very often a hook: see README). The
 prebuilt self-checking ``exc_host``/``exc_se`` images are timed whole as well (per exception
 entered, including their own work). Times are ``Machine.run()`` only, median of ``--repeat``,
 GC off; "per round trip" = wall / handler invocations counted by the firmware.
@@ -68,7 +70,7 @@ class Config:
     name: str
     core: str
     kind: str                 # systick | svc
-    image: str                # prebuilt image loaded first (reset state, hint hooks)
+    image: str                # prebuilt image loaded first (reset state, hint points)
     unprivileged: bool = False
 
     @property

@@ -18,17 +18,22 @@ Translated code (measured and read in Unicorn 2.1.4's source):
   runs through it: lifting an address to execute its instruction (:meth:`ExitRegistry.lift`)
   translates a block starting there, which :meth:`ExitRegistry.unlift` drops again;
 * at the end of every ``emu_start`` Unicorn itself drops the blocks that end at an exit
-  (``[exit - 1, exit)``), so those are translated again the next time they run (a few
-  microseconds, and only for blocks that reach an exit).
+  (``[exit - 1, exit)``, in ``resume_all_vcpus``), so those are translated again the next time
+  they run: only blocks that reach an exit, but it makes going on past an exit cost 20-80 us
+  (with the lifted count=1 run and its block), which is why the core turns a hint exit it passes
+  very often into a code hook (``Core._promote``).
 
 **Instruction counter.** With ``emu_start(count=N)`` Unicorn counts executed instructions in
 ``uc_struct.emu_counter`` (``size_t``), which it offers no API to read. :func:`emu_counter` finds
 that field once per process with a scratch instance (runs of known length and a stop at a known
 exit must give exactly the expected values at one offset) and returns a ``c_size_t`` view of it
-for a core's instance, or None when the probe fails (or ``PSAEMU_EMU_COUNTER=0``); the core then
-ends a slice at every exit instead of going on (see ``Core.run_slice``). After ``emu_start`` stopped
-at an exit, the counter is the number of instructions executed; after a stop by ``count`` it is
-``N + 1`` (the instruction whose count hook stopped the run did not execute).
+for a core's instance, or None when the probe fails (or ``PSAEMU_EMU_COUNTER=0``): the core then
+keeps its hints as ``UC_HOOK_CODE`` hooks (same results, slower), since ending the slice at each
+hint exit and charging it a whole quantum would change virtual time (measured: +11 % on the
+regression pair, +61 % on pingpong, and the exc images never finished, SysTick firing at every
+cut slice). After ``emu_start`` stopped at an exit, the counter is the number of instructions
+executed; after a stop by ``count`` it is ``N + 1`` (the instruction whose count hook stopped the
+run did not execute); it counts the instructions of an IT block that ``count`` runs past.
 """
 from __future__ import annotations
 

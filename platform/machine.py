@@ -478,6 +478,13 @@ class Machine:
         from psaemu.platform.faults import explain_fault
         return explain_fault(self.debugger.core(core))
 
+    # -- fault injection (psaemu.platform.faultinject) -----------------------------------
+    @property
+    def faults(self) -> Any:
+        """The machine's :class:`~psaemu.platform.faultinject.FaultInjector`, created on first use."""
+        from psaemu.platform.faultinject import injector
+        return injector(self)
+
     # -- snapshots (psaemu.platform.snapshot) ---------------------------------------------
     def snapshot(self) -> Any:
         """Capture the whole machine (a :class:`~psaemu.platform.snapshot.Snapshot`); refused
@@ -489,6 +496,8 @@ class Machine:
         """Put the machine back to ``snap``; it then runs bit-identically to the original."""
         from psaemu.platform.snapshot import restore
         restore(self, snap)
+        if self.__dict__.get("_faults") is not None:       # injections are not part of a snapshot
+            self._faults.reset()
 
     @classmethod
     def from_snapshot(cls, source: Any, **kwargs: Any) -> "Machine":

@@ -1157,6 +1157,8 @@ def restore(m: "Machine", snap: Snapshot) -> None:
         spm.reply_budget_cycles = ps["reply_budget_cycles"]
         if getattr(spm, "forwarding", None) is not None:
             spm.forwarding = None
+        if getattr(spm, "forward_queue", None):     # operations queued behind it died with their generators
+            spm.forward_queue.clear()
     for key, value in state["parts"].items():
         _machine_slot(m)["parts"][key][1](value)
     ds = state["debugger"]

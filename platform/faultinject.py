@@ -1,0 +1,443 @@
+"""Deterministic fault injection (``machine.faults``).
+
+IPC faults act on the PSA Proxy's Host side (attached with ``attach_proxy``): the proxy's
+``send`` and ``_pack`` are wrapped on the instance the first time an IPC fault
+is armed, so a machine that injects nothing runs the unmodified code. Core faults (a register
+flip, a skipped instruction) are Unicorn code hooks at the address (a fired one-shot hook is
+removed at the next arming, ``reset`` or slice boundary with a pending action). Every armed injection counts the events it matches from the moment it
+is armed (``nth=1``: the next one); with ``repeat=True`` it fires at the nth and every later one.
+Random choices (``random_word=True``, ``xor=None``) come from a seeded ``random.Random``
+(:meth:`FaultInjector.seed`), so a run is reproducible. Every arming and every firing is
+recorded in the machine's event trace as kind ``"inject"``.
+
+Delayed doorbells and SE stalls need a machine agent while they are pending; a snapshot taken
+then is refused (it covers no such agent). Injections are not part of a snapshot:
+``Machine.restore`` calls :meth:`FaultInjector.reset`, which disarms everything.
+"""
+from __future__ import annotations
+
+import random
+import struct
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from unicorn import UC_HOOK_CODE
+
+from psaemu.platform.core import CoreState
+from psaemu.platform.errors import PsaEmuError
+
+if TYPE_CHECKING:
+    from psaemu.platform.core import Core
+    from psaemu.platform.machine import Machine
+
+PS_PER_S = 10**12
+#: Words of a mailbox_msg_t: call_type, params[6], client_id.
+MSG_WORDS = 8
+_U32 = struct.Struct("<I")
+
+
+@dataclass
+class Injection:
+    """One armed fault: what, where it fires (``nth`` matching event), its options."""
+
+    id: int
+    kind: str
+    nth: int = 1
+    repeat: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+    seen: int = 0
+    fired: int = 0
+
+    @property
+    def done(self) -> bool:
+        return self.fired > 0 and not self.repeat
+
+    def match(self) -> bool:
+        """Count one matching event; True when this injection fires on it."""
+        if self.done:
+            return False
+        self.seen += 1
+        if self.seen == self.nth or (self.repeat and self.seen > self.nth):
+            self.fired += 1
+            return True
+        return False
+
+
+class FaultInjector:
+    """``machine.faults``: arm IPC and core faults; see the module docstring."""
+
+    def __init__(self, machine: "Machine") -> None:
+        self.machine = machine
+        self.rng = random.Random(0)
+        self.seed_value = 0
+        self.injections: list[Injection] = []
+        self._next_id = 1
+        self._proxy: Any = None
+        self._orig: dict[str, Callable[..., Any]] = {}
+        self._pending: list[tuple[int, str, Callable[[], bool]]] = []   # (id, what, poll -> done)
+        self._agent_on = False
+        self._hooks: list[tuple["Core", int, list[bool]]] = []
+        self._attributed: set[int] = set()
+
+    # -- common ---------------------------------------------------------------------------
+    def seed(self, n: int) -> "FaultInjector":
+        """Seed the generator of every random choice (recorded in the trace)."""
+        self.seed_value = n
+        self.rng = random.Random(n)
+        self._record("seed", seed=n)
+        return self
+
+    def _core(self, name: "str | Core") -> "Core":
+        if isinstance(name, str):
+            if name not in self.machine.cores:
+                raise PsaEmuError(f"no core named {name!r} (cores: {', '.join(self.machine.cores)})")
+            return self.machine.cores[name]
+        return name
+
+    def _record(self, action: str, core: "Core | None" = None, **data: Any) -> None:
+        if core is None:
+            core = self._proxy.host if self._proxy is not None else next(iter(self.machine.cores.values()))
+        self.machine.events.record_fields(core, "inject", {"action": action, **data})
+
+    def _arm(self, kind: str, nth: int, repeat: bool, core: "Core | None" = None, **options: Any) -> Injection:
+        if nth < 1:
+            raise PsaEmuError(f"{kind}: nth must be 1 or more (got {nth})")
+        inj = Injection(self._next_id, kind, nth, repeat, options)
+        self._next_id += 1
+        self.injections.append(inj)
+        self._record("arm", core, id=inj.id, fault=kind, nth=nth, repeat=int(repeat),
+                     **{k: v for k, v in options.items() if isinstance(v, (int, str)) or v is None})
+        return inj
+
+    def _fire(self, inj: Injection, core: "Core | None" = None, **data: Any) -> None:
+        self._record("fire", core, id=inj.id, fault=inj.kind, n=inj.seen, **data)
+
+    def _active(self, kind: str) -> list[Injection]:
+        return [i for i in self.injections if i.kind == kind and not i.done]
+
+    def clear(self) -> None:
+        """Disarm every injection that has not fired (core hooks are removed between slices)."""
+        for inj in self.injections:
+            if not inj.done:
+                inj.repeat, inj.fired = False, max(inj.fired, 1)
+        self._record("clear")
+
+    # -- machine agent (delayed doorbells, stalls, hook cleanup) --------------------------
+    def _add_pending(self, inj_id: int, what: str, poll: Callable[[], bool]) -> None:
+        self._pending.append((inj_id, what, poll))
+        if not self._agent_on:
+            self._agent_on = True
+            self.machine.agents.append(self._agent)
+
+    def _drop_fired_hooks(self, every: bool = False) -> None:
+        for hook in [h for h in self._hooks if every or h[2][0]]:
+            hook[0].uc.hook_del(hook[1])
+            self._hooks.remove(hook)
+
+    def reset(self) -> None:
+        """Disarm everything and remove every hook and pending action (``Machine.restore`` calls
+        this: injections are not part of a snapshot)."""
+        for inj in self.injections:
+            if not inj.done:
+                inj.repeat, inj.fired = False, max(inj.fired, 1)
+        self._drop_fired_hooks(every=True)
+        self._pending = []
+        self._attributed = set()
+        if self._agent_on:
+            self._agent_on = False
+            self.machine.agents = [a for a in self.machine.agents if a != self._agent]
+
+    def _agent(self) -> bool:
+        acted = False
+        self._drop_fired_hooks()
+        if self._pending:
+            keep = []
+            for item in self._pending:
+                if item[2]():
+                    acted = True
+                else:
+                    keep.append(item)
+            self._pending = keep
+        if not self._pending:
+            self._agent_on = False          # a new list: _deliver goes on iterating the old one
+            self.machine.agents = [a for a in self.machine.agents if a != self._agent]
+        return acted
+
+    def _idle(self, exclude: "Core | None" = None) -> bool:
+        """No core (but ``exclude``) is running: virtual time only moves if something jumps it."""
+        return not any(c.state is CoreState.RUNNING for c in self.machine.cores.values() if c is not exclude)
+
+    # -- the proxy ------------------------------------------------------------------------
+    def _bind_proxy(self) -> Any:
+        if self._proxy is not None:
+            return self._proxy
+        from psaemu.proxy.forwarder import Proxy
+        proxy = None
+        for agent in self.machine.agents:
+            owner = getattr(agent, "__self__", None)
+            if isinstance(owner, Proxy):
+                proxy = owner
+                break
+        if proxy is None:
+            system = getattr(self.machine.__dict__.get("psa"), "system", None)
+            proxy = getattr(system, "proxy", None)
+        if proxy is None:
+            raise PsaEmuError("IPC fault injection needs the PSA Proxy: attach it first (attach_proxy / "
+                              "boot_se_only)")
+        self._proxy = proxy
+        self._orig = {"send": proxy.send, "_pack": proxy._pack}
+        proxy.send = self._send
+        proxy._pack = self._pack
+        return proxy
+
+    def _send(self, word: int) -> None:
+        from psaemu.proxy.mailbox import PSA_CLIENT_CALL_REQ_MAGIC
+        proxy, send = self._proxy, self._orig["send"]
+        if not (proxy.ready and word == PSA_CLIENT_CALL_REQ_MAGIC):
+            send(word)
+            return
+        slot = self._current_slot()
+        for inj in self._active("corrupt_message"):
+            if inj.match():
+                self._corrupt_message(inj, slot)
+        drop = delay = False
+        dup = 0
+        for inj in self._active("drop_doorbell"):
+            if inj.match():
+                self._fire(inj, slot=slot)
+                drop = True
+        for inj in self._active("delay_doorbell"):
+            if inj.match():
+                self._fire(inj, slot=slot, cycles=inj.options["cycles"])
+                delay = True
+                self._delay(inj, word)
+        for inj in self._active("duplicate_doorbell"):
+            if inj.match():
+                self._fire(inj, slot=slot)
+                dup += 1
+        if not drop and not delay:
+            send(word)
+        for _ in range(dup):
+            self._duplicate(word, slot)
+        for inj in self._active("reset_se_during_call"):
+            if inj.match():
+                se = self.machine.cores[proxy.se_name]
+                self._fire(inj, se, slot=slot)
+                self.machine.events.record(se, "system_reset", why="fault injection")
+                se.reset()
+
+    def _current_slot(self) -> int:
+        """The slot the proxy just pended (lowest pending bit not attributed to an earlier doorbell)."""
+        proxy = self._proxy
+        pend = proxy._word(proxy.layout.pend_slots)
+        self._attributed &= {i for i in range(32) if pend >> i & 1}
+        fresh = pend & ~sum(1 << i for i in self._attributed)
+        idx = (fresh & -fresh).bit_length() - 1 if fresh else 0
+        self._attributed.add(idx)
+        return idx
+
+    def _corrupt_message(self, inj: Injection, slot: int) -> None:
+        proxy = self._proxy
+        word = self.rng.randrange(MSG_WORDS) if inj.options.get("random_word") else inj.options["word"]
+        xor = inj.options["xor"]
+        if xor is None:
+            xor = self.rng.randrange(1, 1 << 32)
+        off = proxy.layout.slot(slot).msg + 4 * word
+        before = proxy._word(off)
+        proxy._set_word(off, before ^ xor)
+        self._fire(inj, slot=slot, word=word, xor=xor, before=before, after=(before ^ xor) & 0xFFFFFFFF)
+
+    def _delay(self, inj: Injection, word: int) -> None:
+        m, host = self.machine, self._proxy.host
+        target = m.now_ps + inj.options["cycles"] * PS_PER_S // host.clock_hz
+
+        def poll() -> bool:
+            if m.now_ps < target:
+                if not self._idle():
+                    return False
+                m._sync_idle(target)          # every core waits: let virtual time pass to the delivery
+            self._orig["send"](word)
+            self._record("deliver", id=inj.id, fault=inj.kind)
+            return True
+        self._add_pending(inj.id, "delayed doorbell", poll)
+
+    def _duplicate(self, word: int, slot: int) -> None:
+        """Ring again once the SE has taken the message (its pend bit is clear): a doorbell with
+        nothing pending, as a glitching MHU line would give."""
+        proxy, bit = self._proxy, 1 << slot
+
+        def poll() -> bool:
+            if proxy._word(proxy.layout.pend_slots) & bit:
+                return False
+            self._orig["send"](word)
+            self._record("deliver", fault="duplicate_doorbell", slot=slot)
+            return True
+        self._add_pending(0, "duplicate doorbell", poll)
+
+    def _pack(self, in_vecs: list[Any], out_vecs: list[Any], record: Any) -> Any:
+        packed = self._orig["_pack"](in_vecs, out_vecs, record)
+        if packed is None:
+            return packed
+        for inj in self._active("corrupt_iovec"):
+            if not inj.match():
+                continue
+            vecs = [v for v in record.in_vecs if v.size > 0]
+            o = inj.options
+            if not vecs:
+                self._fire(inj, note="no input vector")
+                continue
+            if o["index"] is None:
+                vec = vecs[self.rng.randrange(len(vecs))]
+            else:
+                found = [v for v in vecs if v.index == o["index"]]
+                if not found:
+                    self._fire(inj, note=f"no input vector {o['index']}")
+                    continue
+                vec = found[0]
+            offset = self.rng.randrange(vec.size) if o["byte_offset"] is None else o["byte_offset"]
+            if not 0 <= offset < vec.size:
+                raise PsaEmuError(f"corrupt_iovec: byte_offset {offset} is outside input vector {vec.index} "
+                                  f"({vec.size} bytes)")
+            xor = o["xor"] if o["xor"] is not None else self.rng.randrange(1, 256)
+            addr = vec.shared_host + offset
+            before = self._proxy._read(addr, 1)[0]
+            self._proxy._write(addr, bytes([before ^ (xor & 0xFF)]))
+            self._fire(inj, index=vec.index, byte_offset=offset, xor=xor & 0xFF, before=before,
+                       after=before ^ (xor & 0xFF))
+        return packed
+
+    # -- IPC faults: public API -----------------------------------------------------------
+    def drop_doorbell(self, nth: int = 1, repeat: bool = False) -> Injection:
+        """The nth Host->SE request doorbell is never rung (the message stays pending)."""
+        self._bind_proxy()
+        return self._arm("drop_doorbell", nth, repeat)
+
+    def delay_doorbell(self, nth: int = 1, cycles: int = 10_000, repeat: bool = False) -> Injection:
+        """The nth request doorbell rings ``cycles`` Host cycles later (virtual time jumps when every core idles)."""
+        self._bind_proxy()
+        return self._arm("delay_doorbell", nth, repeat, cycles=int(cycles))
+
+    def duplicate_doorbell(self, nth: int = 1, repeat: bool = False) -> Injection:
+        """The nth request doorbell rings a second time once the SE has taken the message."""
+        self._bind_proxy()
+        return self._arm("duplicate_doorbell", nth, repeat)
+
+    def corrupt_message(self, nth: int = 1, word: int = 0, xor: int | None = 0xFFFFFFFF, *,
+                        random_word: bool = False, repeat: bool = False) -> Injection:
+        """XOR word ``word`` (0 call_type, 1..6 params, 7 client_id) of the nth mailbox message after
+        the proxy wrote it, before its doorbell. ``random_word``/``xor=None``: seeded random choices."""
+        if not random_word and not 0 <= word < MSG_WORDS:
+            raise PsaEmuError(f"corrupt_message: word {word} is not 0..{MSG_WORDS - 1}")
+        self._bind_proxy()
+        return self._arm("corrupt_message", nth, repeat, word=None if random_word else word, xor=xor,
+                         random_word=random_word)
+
+    def corrupt_iovec(self, nth: int = 1, index: int | None = 0, byte_offset: int | None = 0,
+                      xor: int | None = 0xFF, *, random_word: bool = False, repeat: bool = False) -> Injection:
+        """XOR one byte of the nth psa_call's input vector ``index`` as copied into the shared
+        buffer. ``None`` (or ``random_word=True`` for index and offset): seeded random choices."""
+        self._bind_proxy()
+        if random_word:
+            index = byte_offset = None
+        return self._arm("corrupt_iovec", nth, repeat, index=index, byte_offset=byte_offset, xor=xor)
+
+    def reset_se_during_call(self, nth: int = 1, repeat: bool = False) -> Injection:
+        """Reset the SE core right after the nth request doorbell."""
+        self._bind_proxy()
+        return self._arm("reset_se_during_call", nth, repeat)
+
+    def stall_se(self, cycles: int, core: str = "se") -> Injection:
+        """Take the core off the scheduler now for ``cycles`` of its cycles (no reset: it then goes
+        on where it was; its clock jumps over the stall)."""
+        c = self._core(core)
+        inj = self._arm("stall_se", 1, False, c, cycles=int(cycles), target=c.name)
+        inj.seen = inj.fired = 1
+        m = self.machine
+        saved = c.state
+        if saved is CoreState.OFF:
+            self._fire(inj, c, note="core is off")
+            return inj
+        end_ps = m.time_ps(c) + int(cycles) * PS_PER_S // c.clock_hz
+        c.state = CoreState.OFF
+        c.uc.emu_stop()
+        self._fire(inj, c, cycles=int(cycles))
+
+        def poll() -> bool:
+            others = [m.time_ps(o) for o in m.cores.values() if o is not c and o.state is not CoreState.OFF]
+            if (max(others) if others else 0) < end_ps and not self._idle(c):
+                return False
+            c.cycles = max(c.cycles, -(-end_ps * c.clock_hz // PS_PER_S))
+            c.state = saved
+            self._record("resume", c, id=inj.id, fault="stall_se")
+            return True
+        self._add_pending(inj.id, "stall", poll)
+        return inj
+
+    # -- core faults ----------------------------------------------------------------------
+    def _address(self, core: "Core", where: int | str) -> int:
+        if isinstance(where, str):
+            if core.image is None:
+                raise PsaEmuError(f"core {core.name!r} has no image to look up {where!r} in")
+            return core.image.address_of(where)
+        return where & ~1
+
+    def _hook(self, inj: Injection, core: "Core", addr: int, action: Callable[[Any, int, int], None]) -> None:
+        fired = [False]
+
+        def cb(uc: Any, address: int, size: int, _ud: Any) -> None:
+            if fired[0] or not inj.match():
+                return
+            if not inj.repeat:
+                fired[0] = True
+            action(uc, address, size)
+        self._drop_fired_hooks()
+        h = core.uc.hook_add(UC_HOOK_CODE, cb, None, addr, addr)
+        core.uc.ctl_remove_cache(addr, addr + 4)     # code translated before the hook would run past it
+        self._hooks.append((core, h, fired))
+
+    def flip_register(self, core: "str | Core", where: int | str, reg: str = "r0", mask: int | None = 1, *,
+                      nth: int = 1, repeat: bool = False) -> Injection:
+        """When ``core`` reaches ``where`` (symbol or address) for the nth time, XOR ``reg`` with
+        ``mask`` before the instruction there executes (``mask=None``: one seeded random bit)."""
+        c = self._core(core)
+        addr = self._address(c, where)
+        c._reg_id(reg)                                # KeyError now rather than at the address
+        inj = self._arm("flip_register", nth, repeat, c, target=c.name, address=addr, reg=reg, mask=mask)
+
+        def act(_uc: Any, address: int, _size: int) -> None:
+            bits = mask if mask is not None else 1 << self.rng.randrange(32)
+            before = c.reg(reg)
+            c.set_reg(reg, before ^ bits)
+            self._fire(inj, c, address=address, reg=reg, mask=bits, before=before, after=(before ^ bits) & 0xFFFFFFFF)
+        self._hook(inj, c, addr, act)
+        return inj
+
+    def skip_instruction(self, core: "str | Core", where: int | str, *, nth: int = 1,
+                         repeat: bool = False) -> Injection:
+        """When ``core`` reaches ``where`` for the nth time, go on after its instruction without
+        executing it (its size from capstone)."""
+        from psaemu.platform.disasm import decode
+        c = self._core(core)
+        addr = self._address(c, where)
+        insns = decode(c, addr, 0, 0)
+        if not insns or insns[0].address != addr:
+            raise PsaEmuError(f"skip_instruction: no instruction decodes at {c.where(addr)}")
+        insn = insns[0]
+        text = f"{insn.mnemonic} {insn.op_str}".strip()
+        inj = self._arm("skip_instruction", nth, repeat, c, target=c.name, address=addr, size=insn.size, insn=text)
+
+        def act(uc: Any, address: int, _size: int) -> None:
+            uc.emu_stop()
+            c._resume_pc = address + insn.size       # applied when emu_start returns (as the WFI hooks do)
+            c.stop_requested = True
+            self._fire(inj, c, address=address, size=insn.size, insn=text)
+        self._hook(inj, c, addr, act)
+        return inj
+
+
+def injector(machine: "Machine") -> FaultInjector:
+    """The machine's injector, created on first use."""
+    inj = machine.__dict__.get("_faults")
+    if inj is None:
+        inj = machine.__dict__["_faults"] = FaultInjector(machine)
+    return inj
