@@ -388,13 +388,7 @@ class Core(CoreDebugMixin):
                 self.machine.signal_event(self)
                 return _SKIPPED
             self.stop_requested = True
-            if kind == WFI16:
-                if not self.wfi_wakes():
-                    self.sleep(CoreState.SLEEPING, "wfi", address)
-            elif self.event_register:
-                self.event_register = False
-            elif not self.wfe_wakes():
-                self.sleep(CoreState.WAITING, "wfe", address)
+            self._wait_hint(kind, address)
             return _END
         return _GO_ON
 
@@ -422,6 +416,11 @@ class Core(CoreDebugMixin):
         self.stop_requested = True
         if self.on_skip is not None:
             self.on_skip(address, size)
+        self._wait_hint(kind, address)
+
+    def _wait_hint(self, kind: int, address: int) -> None:
+        """WFI sleeps unless an interrupt would wake it at once; WFE consumes the event register
+        or waits for an event."""
         if kind == WFI16:
             if not self.wfi_wakes():
                 self.sleep(CoreState.SLEEPING, "wfi", address)

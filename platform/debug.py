@@ -208,38 +208,32 @@ class _View:
         self.end = base + wp.size
 
 
-class BreakpointTable:
-    """``Machine.breakpoints``: add(core, where) -> id, remove(id), clear(), list()."""
+class _Table:
+    """The id-keyed table behind ``Machine.breakpoints`` and ``Machine.watchpoints``."""
+
+    KIND = "item"
 
     def __init__(self, debugger: "Debugger") -> None:
         self._dbg = debugger
-        self._items: dict[int, Breakpoint] = {}
+        self._items: dict[int, Any] = {}
 
-    def add(self, core: str | Core, where: int | str, *, temporary: bool = False) -> int:
-        """Break before the instruction at ``where`` (address or symbol of ``core``'s image) executes."""
-        c = self._dbg.core(core)
-        addr = c.resolve(where) & ~1
-        if c.image is None:
-            raise PsaEmuError(f"core {c.name!r} has no image loaded")
-        bp = Breakpoint(self._dbg.new_id(), c.name, addr, _label(where), temporary)
-        self._dbg.install_breakpoint(bp)
-        self._items[bp.id] = bp
-        return bp.id
+    def _uninstall(self, item: Any) -> None:
+        raise NotImplementedError
 
     def remove(self, ident: int) -> None:
-        bp = self._items.pop(ident, None)
-        if bp is None:
-            raise PsaEmuError(f"no breakpoint {ident} (breakpoints: {', '.join(map(str, self._items)) or 'none'})")
-        self._dbg.uninstall_breakpoint(bp)
+        item = self._items.pop(ident, None)
+        if item is None:
+            raise PsaEmuError(f"no {self.KIND} {ident} ({self.KIND}s: {', '.join(map(str, self._items)) or 'none'})")
+        self._uninstall(item)
 
     def clear(self) -> None:
         for ident in list(self._items):
             self.remove(ident)
 
-    def list(self) -> list[Breakpoint]:
+    def list(self) -> list:
         return list(self._items.values())
 
-    def get(self, ident: int) -> Breakpoint | None:
+    def get(self, ident: int) -> Any:
         return self._items.get(ident)
 
     def __contains__(self, ident: object) -> bool:
@@ -252,12 +246,30 @@ class BreakpointTable:
         return len(self._items)
 
 
-class WatchpointTable:
+class BreakpointTable(_Table):
+    """``Machine.breakpoints``: add(core, where) -> id, remove(id), clear(), list()."""
+
+    KIND = "breakpoint"
+
+    def add(self, core: str | Core, where: int | str, *, temporary: bool = False) -> int:
+        """Break before the instruction at ``where`` (address or symbol of ``core``'s image) executes."""
+        c = self._dbg.core(core)
+        addr = c.resolve(where) & ~1
+        if c.image is None:
+            raise PsaEmuError(f"core {c.name!r} has no image loaded")
+        bp = Breakpoint(self._dbg.new_id(), c.name, addr, _label(where), temporary)
+        self._dbg.install_breakpoint(bp)
+        self._items[bp.id] = bp
+        return bp.id
+
+    def _uninstall(self, item: Breakpoint) -> None:
+        self._dbg.uninstall_breakpoint(item)
+
+
+class WatchpointTable(_Table):
     """``Machine.watchpoints``: add(core, where, size, kind) -> id, remove(id), clear(), list()."""
 
-    def __init__(self, debugger: "Debugger") -> None:
-        self._dbg = debugger
-        self._items: dict[int, Watchpoint] = {}
+    KIND = "watchpoint"
 
     def add(self, core: str | Core, where: int | str, size: int = 4, kind: str = "w") -> int:
         """Stop when any core reads (``r``), writes (``w``) or accesses (``rw``) any of the ``size``
@@ -273,30 +285,8 @@ class WatchpointTable:
         self._items[wp.id] = wp
         return wp.id
 
-    def remove(self, ident: int) -> None:
-        wp = self._items.pop(ident, None)
-        if wp is None:
-            raise PsaEmuError(f"no watchpoint {ident} (watchpoints: {', '.join(map(str, self._items)) or 'none'})")
-        self._dbg.uninstall_watchpoint(wp)
-
-    def clear(self) -> None:
-        for ident in list(self._items):
-            self.remove(ident)
-
-    def list(self) -> list[Watchpoint]:
-        return list(self._items.values())
-
-    def get(self, ident: int) -> Watchpoint | None:
-        return self._items.get(ident)
-
-    def __contains__(self, ident: object) -> bool:
-        return ident in self._items
-
-    def __iter__(self):
-        return iter(self.list())
-
-    def __len__(self) -> int:
-        return len(self._items)
+    def _uninstall(self, item: Watchpoint) -> None:
+        self._dbg.uninstall_watchpoint(item)
 
 
 # =============================================================================================

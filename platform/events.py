@@ -25,14 +25,7 @@ class EventLog:
         self.dropped = 0
 
     def record(self, core: "Core", kind: str, **data: Any) -> None:
-        if not self.enabled:
-            return
-        records = self.records
-        if len(records) >= self.limit:
-            self.dropped += 1
-            return
-        records.append((core.machine.time_ps(core), core.name, kind,
-                        tuple(sorted(data.items())) if len(data) > 1 else tuple(data.items())))
+        self.record_fields(core, kind, data)
 
     def record_fields(self, core: "Core", kind: str, data: dict[str, Any]) -> None:
         """:meth:`record` with the fields already in a dict (no second keyword packing)."""
