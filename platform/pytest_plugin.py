@@ -32,6 +32,17 @@ Fixtures:
 When a test that used one of these fixtures fails, its report gets the sections
 "psaemu console (host/se tail, last 20 lines)", "psaemu IPC (last 10 records)" and, when a core
 faulted or the proxy/SPM panicked, "psaemu fault report".
+
+Reproducers: with ``--psaemu-bundle-dir=DIR`` (ini ``psaemu_bundle_dir``) a failing test that
+used ``booted`` or ``machine`` gets a bundle directory ``DIR/<test node id, sanitized>`` holding
+``snapshot.psaemu`` (the state the test started from), ``bundle.json`` (node id, fault-injector
+seed and generator state, board/images/macros, psaemu version, every ``m.faults`` call the test
+made, event digest and count at the failure), ``events.txt``, ``console-<core>.txt`` and
+``ipc.txt``; the report section "psaemu reproducer" prints the replay command
+``pytest <nodeid> --psaemu-replay <bundle dir>``. With ``--psaemu-replay=BUNDLE`` the fixtures
+start from the bundle's snapshot and generator state instead of booting, so the test runs
+bit-identically (same event digest at the failure). A ``machine`` is snapshotted before the test
+only when a bundle directory is set (and only if it is quiescent).
 """
 from __future__ import annotations
 
@@ -48,6 +59,12 @@ SECTION_FAULT = "psaemu fault report"
 DEFAULT_SE = "se_firmware"
 
 _MACHINES_KEY = pytest.StashKey[list]()
+_RECORDINGS_KEY = pytest.StashKey[list]()
+SECTION_REPRO = "psaemu reproducer"
+BUNDLE_FORMAT = "psaemu-bundle/1"
+#: FaultInjector methods whose calls a bundle records (the test's injections).
+FAULT_METHODS = ("seed", "clear", "drop_doorbell", "delay_doorbell", "duplicate_doorbell", "corrupt_message",
+                 "corrupt_iovec", "reset_se_during_call", "stall_se", "flip_register", "skip_instruction")
 
 
 # ------------------------------------------------------------------------------------------
@@ -63,6 +80,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"SE image: prebuilt name or ELF path (default {DEFAULT_SE}; ini: psaemu_se)")
     group.addoption("--psaemu-define", dest="psaemu_defines", action="append", default=None,
                     metavar="NAME=VALUE", help="PSA Proxy macro, repeatable (ini: psaemu_defines)")
+    group.addoption("--psaemu-bundle-dir", dest="psaemu_bundle_dir", default=None, metavar="DIR",
+                    help="write a reproducer bundle per failing psaemu test under DIR (ini: psaemu_bundle_dir)")
+    group.addoption("--psaemu-replay", dest="psaemu_replay", default=None, metavar="BUNDLE",
+                    help="start the psaemu fixtures from a reproducer bundle's snapshot and seed")
+    parser.addini("psaemu_bundle_dir", "directory for psaemu reproducer bundles of failing tests", default="")
     parser.addini("psaemu_board", "psaemu board (built-in name or board file)", default="")
     parser.addini("psaemu_host", "psaemu Host image (prebuilt name or path; empty/none = no Host image)",
                   default="")
@@ -91,6 +113,14 @@ class Settings:
         self.se: str | None = get("psaemu_se") or DEFAULT_SE
         self.defines: tuple[str, ...] = tuple(d.strip() for d in get("psaemu_defines") if d.strip())
         self.rootpath = config.rootpath
+        bundle = config.getoption("psaemu_bundle_dir")
+        if bundle:
+            self.bundle_dir: Path | None = Path(config.invocation_params.dir, bundle).resolve()
+        else:
+            ini = config.getini("psaemu_bundle_dir")
+            self.bundle_dir = Path(config.rootpath, ini).resolve() if ini else None
+        replay = config.getoption("psaemu_replay")
+        self.replay: Path | None = Path(config.invocation_params.dir, replay).resolve() if replay else None
 
 
 def _none(value: Any) -> str | None:
@@ -202,9 +232,27 @@ def psaemu_machine_factory(request: pytest.FixtureRequest, psaemu_settings: Sett
 
 
 @pytest.fixture
-def machine(psaemu_machine_factory: Callable[..., Any]) -> Any:
-    """A fresh machine from the settings and markers: images loaded, proxy attached, not run."""
-    return psaemu_machine_factory()
+def machine(request: pytest.FixtureRequest, psaemu_settings: Settings,
+            psaemu_machine_factory: Callable[..., Any]) -> Any:
+    """A fresh machine from the settings and markers: images loaded, proxy attached, not run.
+    Under ``--psaemu-replay``: the machine built from the bundle's snapshot."""
+    if psaemu_settings.replay is not None:
+        bundle = _load_bundle(psaemu_settings.replay)
+        from psaemu.platform.machine import Machine
+        m = Machine.from_snapshot(bundle.snapshot)
+        _track(request, m)
+        yield from _recording(request, m, "machine", bundle.snapshot, bundle.snapshot_path, bundle.info)
+        return
+    m = psaemu_machine_factory()
+    snap = None
+    if psaemu_settings.bundle_dir is not None:
+        from psaemu.platform.snapshot import quiescent
+        if quiescent(m):
+            try:
+                snap = m.snapshot()
+            except Exception:          # no reproducer for this machine, but the test runs
+                snap = None
+    yield from _recording(request, m, "machine", snap, None, None)
 
 
 class _BootCache:
@@ -221,6 +269,13 @@ class _BootCache:
             self.boots += 1
         return self.entries[key]
 
+    def replay_machine(self, bundle: "_Bundle") -> Any:
+        key = ("replay", str(bundle.path))
+        if key not in self.entries:
+            from psaemu.platform.machine import Machine
+            self.entries[key] = (Machine.from_snapshot(bundle.snapshot), bundle.snapshot)
+        return self.entries[key][0]
+
 
 @pytest.fixture(scope="session")
 def psaemu_boot_cache() -> _BootCache:
@@ -233,11 +288,181 @@ def booted(request: pytest.FixtureRequest, psaemu_settings: Settings, psaemu_boo
     """The machine booted to "mailbox ready", restored from the session's snapshot for this test.
     The same Machine object is handed to every test with the same configuration; its state is
     restored before each test, so nothing a test does leaks into the next."""
+    if psaemu_settings.replay is not None:
+        bundle = _load_bundle(psaemu_settings.replay)
+        m = psaemu_boot_cache.replay_machine(bundle)
+        m.restore(bundle.snapshot)
+        _track(request, m)
+        yield from _recording(request, m, "booted", bundle.snapshot, bundle.snapshot_path, bundle.info)
+        return
     key = _marker_spec(request.node, psaemu_settings)
     m, snap = psaemu_boot_cache.get(key, psaemu_settings.rootpath)
     m.restore(snap)
     _track(request, m)
-    return m
+    yield from _recording(request, m, "booted", snap, None, None)
+
+
+# ------------------------------------------------------------------------------------------
+# reproducer bundles
+# ------------------------------------------------------------------------------------------
+class _Bundle:
+    """A reproducer bundle read back for ``--psaemu-replay``."""
+
+    def __init__(self, path: Path) -> None:
+        import json
+        from psaemu.platform.snapshot import Snapshot
+        self.path = path
+        self.snapshot_path = path / "snapshot.psaemu"
+        info_path = path / "bundle.json"
+        if not info_path.is_file() or not self.snapshot_path.is_file():
+            raise pytest.UsageError(f"--psaemu-replay {path}: not a psaemu bundle (needs bundle.json and snapshot.psaemu)")
+        self.info: dict[str, Any] = json.loads(info_path.read_text())
+        self.snapshot = Snapshot.load(self.snapshot_path)
+
+
+_BUNDLES: dict[Path, _Bundle] = {}
+
+
+def _load_bundle(path: Path) -> _Bundle:
+    if path not in _BUNDLES:
+        _BUNDLES[path] = _Bundle(path)
+    return _BUNDLES[path]
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON data (repr for anything else)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (bytes, bytearray)):
+        return {"bytes": bytes(value).hex()}
+    name = getattr(value, "name", None)
+    return name if isinstance(name, str) else repr(value)
+
+
+def _recording(request: pytest.FixtureRequest, m: Any, fixture: str, snap: Any, snap_path: Path | None,
+               replay_info: dict[str, Any] | None) -> Any:
+    """Fixture body: note what the test starts from (snapshot, fault-injector seed and generator
+    state) and record its ``m.faults`` calls while it runs; yields ``m``."""
+    inj = m.faults
+    if replay_info is not None:
+        state = replay_info.get("rng_state")
+        inj.seed_value = replay_info.get("seed", 0)
+        if state is not None:
+            inj.rng.setstate((state[0], tuple(state[1]), state[2]))
+    rec: dict[str, Any] = {"machine": m, "fixture": fixture, "snapshot": snap, "snapshot_path": snap_path,
+                           "seed": inj.seed_value, "rng_state": _plain(inj.rng.getstate()), "faults": [],
+                           "replayed_from": None if replay_info is None else replay_info.get("bundle_dir"),
+                           "defines": list(replay_info.get("macros", ())) if replay_info is not None
+                           else list(_marker_spec(request.node, request.getfixturevalue("psaemu_settings"))[3])}
+    request.node.stash.setdefault(_RECORDINGS_KEY, []).append(rec)
+    wrapped = []
+    for name in FAULT_METHODS:
+        method = getattr(inj, name, None)
+        if method is None:
+            continue
+
+        def wrapper(*args: Any, __name: str = name, __method: Any = method, **kwargs: Any) -> Any:
+            rec["faults"].append({"call": __name, "args": _plain(args), "kwargs": _plain(kwargs)})
+            return __method(*args, **kwargs)
+        setattr(inj, name, wrapper)
+        wrapped.append(name)
+    try:
+        yield m
+    finally:
+        for name in wrapped:
+            inj.__dict__.pop(name, None)
+
+
+def _bundle_name(nodeid: str) -> str:
+    import re
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_") or "test"
+
+
+def write_bundle(directory: Path, item: pytest.Item, rec: dict[str, Any], error: str | None) -> Path:
+    """Write one reproducer bundle for ``rec`` (see the module docstring) into ``directory``."""
+    import json
+    import shutil
+    from importlib import metadata
+
+    m = rec["machine"]
+    directory.mkdir(parents=True, exist_ok=True)
+    snap_file = directory / "snapshot.psaemu"
+    if rec["snapshot_path"] is not None and Path(rec["snapshot_path"]).resolve() != snap_file.resolve():
+        shutil.copyfile(rec["snapshot_path"], snap_file)
+    elif rec["snapshot_path"] is None:
+        rec["snapshot"].save(snap_file)
+    try:
+        version = metadata.version("psa-proxy-emu")
+    except Exception:
+        version = "unknown"
+    images = {name: (core.image.path if core.image is not None else None) for name, core in m.cores.items()}
+    info = {
+        "format": BUNDLE_FORMAT,
+        "nodeid": item.nodeid,
+        "fixture": rec["fixture"],
+        "seed": rec["seed"],
+        "rng_state": rec["rng_state"],
+        "board": {"name": m.board.name, "path": str(m.board.path)},
+        "images": images,
+        "macros": rec["defines"],
+        "psaemu_version": version,
+        "faults": rec["faults"],
+        "event_digest": m.events.digest(),
+        "events": len(m.events),
+        "error": error,
+        "replayed_from": rec["replayed_from"],
+        "bundle_dir": str(directory),
+        "replay": replay_command(item.nodeid, directory),
+    }
+    (directory / "bundle.json").write_text(json.dumps(info, indent=1) + "\n")
+    m.events.write(str(directory / "events.txt"))
+    for name in m.cores:
+        try:
+            text = m.console.text(name)
+        except Exception as exc:
+            text = f"<console unavailable: {exc}>\n"
+        (directory / f"console-{name}.txt").write_text(text)
+    psa = m.__dict__.get("psa")
+    system = getattr(psa, "system", None) or m.__dict__.get("proxy_system")
+    lines = [] if system is None else [r.format() for r in system.records]
+    (directory / "ipc.txt").write_text("\n".join(lines) + ("\n" if lines else ""))
+    return directory
+
+
+def replay_command(nodeid: str, directory: Path) -> str:
+    import shlex
+    return f"pytest {shlex.quote(nodeid)} --psaemu-replay {shlex.quote(str(directory))}"
+
+
+def _write_bundles(item: pytest.Item, report: pytest.TestReport) -> None:
+    settings = Settings(item.config)
+    if settings.bundle_dir is None:
+        return
+    recs = [r for r in item.stash.get(_RECORDINGS_KEY, []) if r["snapshot"] is not None]
+    if not recs:
+        return
+    lines = []
+    error = None
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        error = crash.message
+    for i, rec in enumerate(recs):
+        name = _bundle_name(item.nodeid) + (f"-m{i}" if len(recs) > 1 else "")
+        directory = settings.bundle_dir / name
+        if settings.replay is not None and directory.resolve() == settings.replay:
+            directory = directory.with_name(name + "-replay")
+        try:
+            write_bundle(directory, item, rec, error)
+        except Exception as exc:
+            lines.append(f"<could not write the bundle {directory}: {exc!r}>")
+            continue
+        lines.append(f"bundle: {directory}  (event digest {rec['machine'].events.digest()[:16]})")
+        lines.append(f"replay: {replay_command(item.nodeid, directory)}")
+    report.sections.append((SECTION_REPRO, "\n".join(lines)))
 
 
 # ------------------------------------------------------------------------------------------
@@ -289,6 +514,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     machines = item.stash.get(_MACHINES_KEY, None)
     if not machines:
         return
+    if report.when == "call":
+        try:
+            _write_bundles(item, report)
+        except Exception as exc:
+            report.sections.append((SECTION_REPRO, f"<could not write a psaemu bundle: {exc!r}>"))
     multi = len(machines) > 1
     for i, m in enumerate(machines):
         try:

@@ -141,3 +141,63 @@ def test_examples_under_xdist():
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     assert "passed" in r.stdout
+
+
+def test_failure_bundle_and_replay(pytester):
+    """A failing test writes a reproducer bundle; the printed replay command fails the same way
+    with the same event digest at the failure (also when the random choices come from a seed
+    armed by an earlier test: the generator state is part of the bundle)."""
+    import json
+    import shlex
+
+    pytester.makeini("""
+        [pytest]
+        psaemu_host = none
+    """)
+    pytester.makepyfile(test_inner="""
+        def test_seeds(booted):
+            booted.faults.seed(11)
+
+        def test_its_after_fault(booted):
+            booted.faults.corrupt_iovec(index=None, byte_offset=None)    # seeded random byte
+            booted.psa.its_set(0x2001, b"hello world")
+            assert booted.psa.its_get(0x2001) == b"hello world", "ITS value corrupted"
+
+        def test_machine_fails(machine):
+            machine.faults.drop_doorbell()
+            assert machine.faults.injections[0].kind == "nothing", "machine fixture failure"
+    """)
+    args = ("-p", "no:cacheprovider", "-p", "no:benchmark")
+    r = pytester.runpytest(*args, "--psaemu-bundle-dir", "bundles")
+    r.assert_outcomes(passed=1, failed=2)
+    r.stdout.fnmatch_lines(["*psaemu reproducer*", "replay: pytest test_inner.py::test_its_after_fault "
+                            "--psaemu-replay */bundles/test_inner.py_test_its_after_fault"])
+    for name, message in (("test_its_after_fault", "ITS value corrupted"), ("test_machine_fails", "machine fixture failure")):
+        first = pytester.path / "bundles" / f"test_inner.py_{name}"
+        assert {p.name for p in first.iterdir()} >= {"snapshot.psaemu", "bundle.json", "events.txt", "console-se.txt",
+                                                     "console-host.txt", "ipc.txt"}
+        info = json.loads((first / "bundle.json").read_text())
+        assert info["nodeid"] == f"test_inner.py::{name}" and info["psaemu_version"]
+        assert info["board"]["name"] == "musca_b1" and info["images"]["se"].endswith("se_firmware.elf")
+        assert info["faults"][0]["call"] in ("corrupt_iovec", "drop_doorbell")
+        assert message in info["error"]
+        line = next(ln for ln in r.outlines if ln.startswith("replay: ") and name in ln)
+        cmd = shlex.split(line[len("replay: "):])
+        assert cmd[0] == "pytest"
+        r2 = pytester.runpytest(*args, *cmd[1:], "--psaemu-bundle-dir", "replayed")
+        r2.assert_outcomes(failed=1)
+        r2.stdout.fnmatch_lines([f"*{message}*"])
+        again = json.loads((pytester.path / "replayed" / f"test_inner.py_{name}" / "bundle.json").read_text())
+        assert again["event_digest"] == info["event_digest"] and again["events"] == info["events"]
+        assert again["error"] == info["error"] and again["replayed_from"] == str(first)
+    its = json.loads((pytester.path / "bundles" / "test_inner.py_test_its_after_fault" / "bundle.json").read_text())
+    assert its["seed"] == 11 and its["fixture"] == "booted"
+
+
+def test_replay_needs_a_bundle(pytester):
+    pytester.makepyfile(test_inner="""
+        def test_a(booted):
+            pass
+    """)
+    r = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:benchmark", "--psaemu-replay", "nowhere")
+    assert "not a psaemu bundle" in r.stdout.str() + r.stderr.str()
