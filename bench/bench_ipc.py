@@ -113,18 +113,23 @@ def check(run: Run, m: Machine) -> None:
         assert c.latency_ps is not None, c.format()
 
 
-def timed_run(calls: int, quantum: int, trace_events: bool = True) -> Run:
-    t0 = time.perf_counter()
-    m, system = build(calls, quantum, trace_events)
-    setup = time.perf_counter() - t0
+def run_timed(m):
+    """m.run() with the garbage collector paused; returns (result, wall seconds)."""
     gc.collect()
     gc.disable()
     try:
         t0 = time.perf_counter()
         r = m.run()
-        wall = time.perf_counter() - t0
+        return r, time.perf_counter() - t0
     finally:
         gc.enable()
+
+
+def timed_run(calls: int, quantum: int, trace_events: bool = True) -> Run:
+    t0 = time.perf_counter()
+    m, system = build(calls, quantum, trace_events)
+    setup = time.perf_counter() - t0
+    r, wall = run_timed(m)
     run = Run(calls, setup, wall, r, list(system.records), len(m.events))
     check(run, m)
     return run
@@ -191,14 +196,7 @@ def instrumented_run(calls: int, quantum: int) -> Run:
         setup = time.perf_counter() - t0
         core_of.update({id(c.uc): name for name, c in m.cores.items()})
         probe.cb_calls, probe.cb_time = 0, 0.0                   # loading runs no callbacks, but be sure
-        gc.collect()
-        gc.disable()
-        try:
-            t0 = time.perf_counter()
-            r = m.run()
-            wall = time.perf_counter() - t0
-        finally:
-            gc.enable()
+        r, wall = run_timed(m)
     run = Run(calls, setup, wall, r, list(system.records), len(m.events), probe)
     check(run, m)
     return run

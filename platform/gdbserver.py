@@ -391,25 +391,37 @@ class Controller:
                                                                f"up (--timeout)")
         return None
 
-    def run_chunk(self) -> StopEvent | None:
-        """Run one bounded chunk; a StopEvent when the machine stopped, None to keep going."""
+    def _bounded(self, go: Callable[[int], Any]) -> tuple[StopEvent | None, Any]:
+        """Run ``go(n)`` for one chunk of at most n instructions inside the budgets.
+
+        Returns (event, outcome): an event when the machine has already ended or a budget is
+        used up (outcome None), else (None, what ``go`` returned)."""
         if self.finished:
-            return self._ended()
+            return self._ended(), None
         over = self.over_budget()
         if over:
-            return self._remember(over)
+            return self._remember(over), None
         n = self.chunk
         if self.max_instructions is not None:
             n = max(1, min(n, self.max_instructions - self.executed))
         before = self._instructions()
         t0 = time.monotonic()
-        result = self.m.run(max_instructions=n)
+        outcome = go(n)
         self.run_seconds += time.monotonic() - t0
         self.executed += self._instructions() - before
+        return None, outcome
+
+    def _after(self, result: Any) -> StopEvent | None:
+        """The event for a machine RunResult; None when only the chunk's budget ended."""
         if result.reason == "budget":
             over = self.over_budget()
             return self._remember(over) if over else None
         return self._remember(self.from_result(result))
+
+    def run_chunk(self) -> StopEvent | None:
+        """Run one bounded chunk; a StopEvent when the machine stopped, None to keep going."""
+        event, result = self._bounded(lambda n: self.m.run(max_instructions=n))
+        return event if result is None else self._after(result)
 
     def _ended(self) -> StopEvent:
         r = self.result
@@ -468,24 +480,11 @@ class Controller:
         """A step of a core that cannot execute with the others frozen (asleep in WFI/WFE, blocked,
         held in reset): one bounded chunk of the machine running until that core has executed
         one instruction (often the first of the interrupt handler that woke it). None: not yet."""
-        if self.finished:
-            return self._ended()
-        over = self.over_budget()
-        if over:
-            return self._remember(over)
-        n = self.chunk
-        if self.max_instructions is not None:
-            n = max(1, min(n, self.max_instructions - self.executed))
-        before = self._instructions()
-        t0 = time.monotonic()
-        stop = self.m.step(core, 1, others="run", max_instructions=n)
-        self.run_seconds += time.monotonic() - t0
-        self.executed += self._instructions() - before
+        event, stop = self._bounded(lambda n: self.m.step(core, 1, others="run", max_instructions=n))
+        if stop is None:
+            return event
         if stop.result is not None:
-            if stop.result.reason == "budget":
-                over = self.over_budget()
-                return self._remember(over) if over else None
-            return self._remember(self.from_result(stop.result))
+            return self._after(stop.result)
         ev = stop_from_debug(stop, stop.reason)
         ev.core = ev.core or core.name
         if ev.kind not in ("breakpoint", "watchpoint"):
