@@ -135,6 +135,13 @@ class Machine:
             return cores[name]
         raise AttributeError(name)
 
+    def peripheral_of(self, type_name: str, core: str) -> Peripheral | None:
+        """The first peripheral of board type ``type_name`` on ``core``'s bus, or None."""
+        for spec in self.board.peripherals:
+            if spec.type == type_name and spec.core == core:
+                return self.peripherals[spec.name]
+        return None
+
     def time_ps(self, core: Core) -> int:
         return core.cycles * PS_PER_S // core.clock_hz
 

@@ -98,9 +98,9 @@ class Proxy:
         self.reset_shared_memory()
 
     def _frame(self, kind: str, core: str) -> Peripheral:
-        for spec in self.machine.board.peripherals:
-            if spec.type == kind and spec.core == core:
-                return self.machine.peripherals[spec.name]
+        frame = self.machine.peripheral_of(kind, core)
+        if frame is not None:
+            return frame
         raise ProtocolError(f"board {self.machine.board.name!r} has no {kind} on core {core!r}: the proxy needs "
                             f"an MHUv2 pair between the Host and the SE")
 

@@ -137,9 +137,9 @@ class SeStandin:
         self.installed = False
 
     def _frame(self, kind: str, core: str) -> Any:
-        for spec in self.machine.board.peripherals:
-            if spec.type == kind and spec.core == core:
-                return self.machine.peripherals[spec.name]
+        frame = self.machine.peripheral_of(kind, core)
+        if frame is not None:
+            return frame
         raise ConfigError(f"board {self.machine.board.name!r} has no {kind} on core {core!r}: the SE stand-in "
                           f"needs the SE's MHUv2 frames")
 
