@@ -9,6 +9,8 @@ from typing import Sequence
 
 from psaemu.platform.board import builtin_boards, load_board
 from psaemu.platform.errors import ConfigError, PsaEmuError
+from psaemu.platform.faultspec import KINDS as FAULT_KINDS
+from psaemu.platform.faultspec import fault_specs
 from psaemu.platform.images import DEFAULT_IMAGES, image_path
 from psaemu.platform.machine import DEFAULT_QUANTUM, Machine
 from psaemu.platform.numbers import fmt_size, parse_number
@@ -119,6 +121,12 @@ def add_machine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flash", action="append", default=[], metavar="CORE.REGION=FILE",
                         help="back a memory region with a file so its contents persist (e.g. se.storage=se.bin)")
     parser.add_argument("--trace-events", metavar="FILE", help="write the event trace (interrupts, MHU, SVC...)")
+    parser.add_argument("--fault", action="append", default=[], metavar="KIND[:ARG,...]",
+                        help="arm a fault before the run, e.g. drop_doorbell:nth=3, delay_doorbell:cycles=50000, "
+                             "flip_register:se,SYMBOL,reg=r0,mask=1 (kinds: " + ", ".join(FAULT_KINDS) + "); "
+                             "repeatable; recorded in the event trace")
+    parser.add_argument("--fault-seed", type=_number, metavar="N",
+                        help="seed of the fault injector's random choices (xor=none, random_word=true)")
     parser.add_argument("--quiet", "-q", action="store_true", help="do not stream console output")
 
 
@@ -172,6 +180,11 @@ def build_machine(args: argparse.Namespace) -> tuple[Machine, ProxySystem | None
         system = attach_proxy(machine, defines, on_record=sink, on_handshake=None if args.quiet else _handshake)
     elif defines:
         raise PsaEmuError("--define only applies with the PSA Proxy; add --proxy on")
+    specs = fault_specs(args.fault)
+    if args.fault_seed is not None:
+        machine.faults.seed(args.fault_seed)
+    for spec in specs:
+        spec.arm(machine.faults)
     return machine, system
 
 

@@ -10,10 +10,17 @@ option                      ini key               meaning
                                                   or empty = no Host image (default: none)
 ``--psaemu-se=IMG``         ``psaemu_se``         SE image: prebuilt name or path (``se_firmware``)
 ``--psaemu-define=N=V``     ``psaemu_defines``    proxy macro, repeatable / one per line (linelist)
+``--psaemu-fault=SPEC``     ``psaemu_faults``     fault armed in every ``booted``/``machine`` test,
+                                                  repeatable / one per line (``KIND[:ARG,...]``)
+``--psaemu-seed=N``         ``psaemu_seed``       seed of the fault injector in those tests
+``--psaemu-bundle-dir=D``   ``psaemu_bundle_dir`` write a reproducer bundle per failing test
+``--psaemu-replay=BUNDLE``  --                    start the fixtures from a bundle
 ==========================  ====================  =================================================
 
-Markers (per test, override the settings): ``@pytest.mark.psaemu_board("musca_b1")`` and
-``@pytest.mark.psaemu_images(host="regression_host", se="se_firmware")``.
+Markers (per test, override the settings): ``@pytest.mark.psaemu_board("musca_b1")``,
+``@pytest.mark.psaemu_images(host="regression_host", se="se_firmware")``,
+``@pytest.mark.psaemu_fault("delay_doorbell", cycles=50_000)`` (repeatable; adds to
+``--psaemu-fault``) and ``@pytest.mark.psaemu_seed(7)``.
 
 Fixtures:
 
@@ -28,40 +35,53 @@ Fixtures:
   writes (ITS data, consoles, IPC records, memory) is rolled back before the next test. Do not
   keep references to it between tests, and do not install breakpoints/watchpoints you do not
   remove (those are not part of a snapshot).
+* ``psaemu_fault`` -- the fault this test case injects: parametrize it with
+  ``@pytest.mark.parametrize("psaemu_fault", fault_cases("drop_doorbell", ...))`` and the
+  ``booted``/``machine`` fixture arms it (after the seed, the ``--psaemu-fault`` faults and the
+  markers) before the test body runs; the test gets the :class:`FaultSpec` (``None`` for the
+  ``baseline=True`` case).
+
+Fault specifications (``psaemu.platform.faultspec``): text ``KIND[:ARG,...]`` such as
+``delay_doorbell:cycles=50000`` or ``flip_register:se,SYMBOL,reg=r0,mask=1``, a
+``(kind, {kwargs})`` pair or a ``FaultSpec``; every one arms the ``m.faults`` method of that
+name and is recorded in the event trace.
 
 When a test that used one of these fixtures fails, its report gets the sections
 "psaemu console (host/se tail, last 20 lines)", "psaemu IPC (last 10 records)" and, when a core
 faulted or the proxy/SPM panicked, "psaemu fault report".
 
-Reproducers: with ``--psaemu-bundle-dir=DIR`` (ini ``psaemu_bundle_dir``) a failing test that
-used ``booted`` or ``machine`` gets a bundle directory ``DIR/<test node id, sanitized>`` holding
-``snapshot.psaemu`` (the state the test started from), ``bundle.json`` (node id, fault-injector
-seed and generator state, board/images/macros, psaemu version, every ``m.faults`` call the test
-made, event digest and count at the failure), ``events.txt``, ``console-<core>.txt`` and
-``ipc.txt``; the report section "psaemu reproducer" prints the replay command
-``pytest <nodeid> --psaemu-replay <bundle dir>``. With ``--psaemu-replay=BUNDLE`` the fixtures
-start from the bundle's snapshot and generator state instead of booting, so the test runs
-bit-identically (same event digest at the failure). A ``machine`` is snapshotted before the test
-only when a bundle directory is set (and only if it is quiescent).
+Reproducers: with a bundle directory a failing test that used ``booted``, ``machine`` or the
+factory gets a bundle ``DIR/<test node id, sanitized>`` (see ``psaemu.platform.bundles``): the
+snapshot each machine started from, the fault-injector seed and generator state, the faults the
+plugin armed and every ``m.faults`` call the test made, the event digest at the failure, the
+event trace, consoles and IPC records. The report section "psaemu reproducer" prints
+``pytest <nodeid> --psaemu-replay <bundle dir>``; under ``--psaemu-replay`` every fixture starts
+from the bundle (machines in the order the test made them; the plugin's faults from the bundle,
+not from the options), so the test runs bit-identically (same event digest at the failure).
+``machine`` and factory machines are snapshotted when built, only when a bundle directory is set.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
+
+from psaemu.platform.bundles import Bundle, Recording, bundle_name, load_bundle, plain, replay_command, write_bundle
+from psaemu.platform.faultspec import FaultSpec, fault_spec, fault_specs
 
 CONSOLE_LINES = 20
 IPC_RECORDS = 10
 SECTION_CONSOLE = f"psaemu console (host/se tail, last {CONSOLE_LINES} lines)"
 SECTION_IPC = f"psaemu IPC (last {IPC_RECORDS} records)"
 SECTION_FAULT = "psaemu fault report"
+SECTION_REPRO = "psaemu reproducer"
 DEFAULT_SE = "se_firmware"
 
 _MACHINES_KEY = pytest.StashKey[list]()
 _RECORDINGS_KEY = pytest.StashKey[list]()
-SECTION_REPRO = "psaemu reproducer"
-BUNDLE_FORMAT = "psaemu-bundle/1"
+_REPLAY_TAKEN_KEY = pytest.StashKey[dict]()
+_SETTINGS_KEY = pytest.StashKey["Settings"]()
 #: FaultInjector methods whose calls a bundle records (the test's injections).
 FAULT_METHODS = ("seed", "clear", "drop_doorbell", "delay_doorbell", "duplicate_doorbell", "corrupt_message",
                  "corrupt_iovec", "reset_se_during_call", "stall_se", "flip_register", "skip_instruction")
@@ -80,10 +100,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"SE image: prebuilt name or ELF path (default {DEFAULT_SE}; ini: psaemu_se)")
     group.addoption("--psaemu-define", dest="psaemu_defines", action="append", default=None,
                     metavar="NAME=VALUE", help="PSA Proxy macro, repeatable (ini: psaemu_defines)")
+    group.addoption("--psaemu-fault", dest="psaemu_faults", action="append", default=None,
+                    metavar="KIND[:ARG,...]", help="arm this fault in every test using booted/machine, e.g. "
+                    "delay_doorbell:cycles=50000; repeatable (ini: psaemu_faults)")
+    group.addoption("--psaemu-seed", dest="psaemu_seed", default=None, metavar="N",
+                    help="seed the fault injector of every booted/machine test (ini: psaemu_seed)")
     group.addoption("--psaemu-bundle-dir", dest="psaemu_bundle_dir", default=None, metavar="DIR",
                     help="write a reproducer bundle per failing psaemu test under DIR (ini: psaemu_bundle_dir)")
     group.addoption("--psaemu-replay", dest="psaemu_replay", default=None, metavar="BUNDLE",
-                    help="start the psaemu fixtures from a reproducer bundle's snapshot and seed")
+                    help="start the psaemu fixtures from a reproducer bundle's snapshots, seed and faults")
     parser.addini("psaemu_bundle_dir", "directory for psaemu reproducer bundles of failing tests", default="")
     parser.addini("psaemu_board", "psaemu board (built-in name or board file)", default="")
     parser.addini("psaemu_host", "psaemu Host image (prebuilt name or path; empty/none = no Host image)",
@@ -91,12 +116,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("psaemu_se", "psaemu SE image (prebuilt name or path)", default="")
     parser.addini("psaemu_defines", "psaemu PSA Proxy macros NAME=VALUE, one per line", type="linelist",
                   default=[])
+    parser.addini("psaemu_faults", "psaemu faults KIND[:ARG,...] armed in every booted/machine test, one per line",
+                  type="linelist", default=[])
+    parser.addini("psaemu_seed", "psaemu fault-injector seed for every booted/machine test", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "psaemu_board(name): psaemu board for this test (built-in name or file)")
     config.addinivalue_line("markers", "psaemu_images(host=..., se=...): psaemu images for this test "
                                        "(prebuilt names or paths; host=None for no Host image)")
+    config.addinivalue_line("markers", "psaemu_fault(kind, *args, **kwargs): arm this m.faults injection on the "
+                                       "booted/machine fixture before the test (repeatable)")
+    config.addinivalue_line("markers", "psaemu_seed(n): seed the fault injector of the booted/machine fixture")
+    config.stash[_SETTINGS_KEY] = Settings(config)      # bad options stop the session here, as usage errors
 
 
 class Settings:
@@ -112,6 +144,9 @@ class Settings:
         self.host: str | None = _none(get("psaemu_host"))
         self.se: str | None = get("psaemu_se") or DEFAULT_SE
         self.defines: tuple[str, ...] = tuple(d.strip() for d in get("psaemu_defines") if d.strip())
+        self.faults: list[FaultSpec] = _usage(lambda: fault_specs(get("psaemu_faults")), "--psaemu-fault")
+        seed = get("psaemu_seed")
+        self.seed: int | None = _usage(lambda: _seed(seed), "--psaemu-seed") if str(seed).strip() else None
         self.rootpath = config.rootpath
         bundle = config.getoption("psaemu_bundle_dir")
         if bundle:
@@ -121,6 +156,32 @@ class Settings:
             self.bundle_dir = Path(config.rootpath, ini).resolve() if ini else None
         replay = config.getoption("psaemu_replay")
         self.replay: Path | None = Path(config.invocation_params.dir, replay).resolve() if replay else None
+        self._bundle = None if self.replay is None else _usage(lambda: load_bundle(self.replay), "--psaemu-replay")
+
+    def bundle(self) -> Bundle | None:
+        """The replayed bundle (``--psaemu-replay``), or None."""
+        return self._bundle
+
+
+def _usage(make: Callable[[], Any], what: str, *, in_test: bool = False) -> Any:
+    """``make()``, with a psaemu error shown without a traceback, naming ``what``: a usage error
+    (options, ini keys: the session stops) or, ``in_test``, a failure of the test's set-up."""
+    from psaemu.platform.errors import PsaEmuError
+    try:
+        return make()
+    except PsaEmuError as exc:
+        if in_test:
+            pytest.fail(f"{what}: {exc}", pytrace=False)
+        raise pytest.UsageError(f"{what}: {exc}") from None
+
+
+def _seed(value: Any) -> int:
+    from psaemu.platform.errors import ConfigError
+    from psaemu.platform.numbers import parse_number
+    try:
+        return parse_number(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _none(value: Any) -> str | None:
@@ -154,6 +215,38 @@ def _marker_spec(node: Any, settings: Settings) -> tuple[str | None, str | None,
     return board, host, se, settings.defines
 
 
+def fault_cases(*specs: Any, baseline: bool = False) -> list[Any]:
+    """pytest parameters for ``psaemu_fault``, one per fault specification (id = its text form);
+    ``baseline=True`` adds a first case ``no_fault`` (``None``)."""
+    params = [pytest.param(None, id="no_fault")] if baseline else []
+    for spec in specs:
+        fs = fault_spec(spec)
+        params.append(pytest.param(fs, id=fs.label()))
+    return params
+
+
+def _plugin_faults(node: Any, settings: Settings) -> tuple[int | None, list[FaultSpec]]:
+    """The seed and faults the plugin arms for this test: options/ini, then the markers
+    (outermost first), then the ``psaemu_fault`` parameter."""
+    seed = settings.seed
+    mark = node.get_closest_marker("psaemu_seed")
+    if mark is not None:
+        seed = _usage(lambda: _seed(mark.args[0] if mark.args else mark.kwargs.get("n")),
+                      f"{node.nodeid}: psaemu_seed marker", in_test=True)
+    specs = list(settings.faults)
+    for mark in reversed(list(node.iter_markers("psaemu_fault"))):
+        if not mark.args:
+            pytest.fail(f"{node.nodeid}: the psaemu_fault marker needs the fault kind as first argument, e.g. "
+                        f"@pytest.mark.psaemu_fault('drop_doorbell', nth=2)", pytrace=False)
+        specs.append(_usage(lambda: FaultSpec(mark.args[0], tuple(mark.args[1:]), tuple(mark.kwargs.items())),
+                            f"{node.nodeid}: psaemu_fault marker", in_test=True))
+    params = getattr(getattr(node, "callspec", None), "params", {})
+    if params.get("psaemu_fault") is not None:
+        specs.append(_usage(lambda: fault_spec(params["psaemu_fault"]), f"{node.nodeid}: psaemu_fault parameter",
+                            in_test=True))
+    return seed, specs
+
+
 # ------------------------------------------------------------------------------------------
 # building and booting
 # ------------------------------------------------------------------------------------------
@@ -182,11 +275,11 @@ def build_machine(board: str | None, host: str | None, se: str | None, defines: 
 def boot_to_ready(m: Any) -> Any:
     """Run ``m`` to "mailbox ready": proxy handshake complete and no Python wait pending."""
     from psaemu.platform.snapshot import quiescent
-    from psaemu.proxy.system import ProxySystem  # noqa: F401  (import check)
 
     psa = m.__dict__.get("psa")
     if psa is None:
-        raise pytest.UsageError("psaemu 'booted' needs the PSA Proxy: the configured Host image does not carry it")
+        pytest.fail("psaemu 'booted' needs the PSA Proxy: the configured Host image does not carry it (use "
+                    "'machine', or a Host image built with the proxy's shared-memory reservation)", pytrace=False)
     system = psa.system
     if "host" not in m.cores or m.cores["host"].image is None:
         m.set_released("se", True, "psaemu pytest plugin")
@@ -201,58 +294,97 @@ def boot_to_ready(m: Any) -> Any:
 
 
 def _track(request: pytest.FixtureRequest, m: Any) -> None:
-    node = request.node
-    machines = node.stash.setdefault(_MACHINES_KEY, [])
+    machines = request.node.stash.setdefault(_MACHINES_KEY, [])
     if all(x is not m for x in machines):
         machines.append(m)
+
+
+def _start_snapshot(m: Any, settings: Settings) -> Any:
+    """A fresh machine's snapshot for its bundle, when bundles are on and it can be taken."""
+    if settings.bundle_dir is None:
+        return None
+    from psaemu.platform.snapshot import quiescent
+    if not quiescent(m):
+        return None
+    try:
+        return m.snapshot()
+    except Exception:          # no reproducer for this machine, but the test runs
+        return None
+
+
+def _replay_entry(request: pytest.FixtureRequest, bundle: Bundle, fixture: str) -> int:
+    """The bundle's next machine made by ``fixture`` in this test (the test makes them in the same order)."""
+    taken = request.node.stash.setdefault(_REPLAY_TAKEN_KEY, {})
+    k = taken.get(fixture, 0)
+    entries = bundle.entries(fixture)
+    if k >= len(entries):
+        pytest.fail(f"--psaemu-replay {bundle.path}: the bundle has {len(entries)} machine(s) from {fixture!r} but "
+                    f"the test asks for another; replay the test the bundle names ({bundle.info.get('nodeid')})",
+                    pytrace=False)
+    taken[fixture] = k + 1
+    return entries[k]
 
 
 @pytest.fixture(scope="session")
 def psaemu_settings(pytestconfig: pytest.Config) -> Settings:
     """The resolved psaemu settings (options over ini keys over defaults)."""
-    return Settings(pytestconfig)
+    return pytestconfig.stash[_SETTINGS_KEY]
 
 
 @pytest.fixture
-def psaemu_machine_factory(request: pytest.FixtureRequest, psaemu_settings: Settings) -> Callable[..., Any]:
+def psaemu_fault(request: pytest.FixtureRequest) -> FaultSpec | None:
+    """The fault this test case injects: parametrize with ``fault_cases(...)`` (``None`` otherwise)."""
+    param = getattr(request, "param", None)
+    return None if param is None else _usage(lambda: fault_spec(param), f"{request.node.nodeid}: psaemu_fault "
+                                             f"parameter", in_test=True)
+
+
+@pytest.fixture
+def psaemu_machine_factory(request: pytest.FixtureRequest, psaemu_settings: Settings) -> Iterator[Callable[..., Any]]:
     """``factory(board=..., host=..., se=..., defines=..., **Machine options)`` -> a new machine;
     unspecified arguments come from the test's markers, then the settings. Machines it builds
-    are included in failure reports."""
+    are included in failure reports and bundles; under ``--psaemu-replay`` it returns the
+    bundle's machines in order."""
     unset = object()
+    recorders: list[_Recorder] = []
+    bundle = psaemu_settings.bundle()
 
     def factory(board: Any = unset, host: Any = unset, se: Any = unset, defines: Any = unset,
                 **machine_options: Any) -> Any:
+        if bundle is not None:
+            from psaemu.platform.machine import Machine
+            i = _replay_entry(request, bundle, "factory")
+            m = Machine.from_snapshot(bundle.snapshot(i), console=machine_options.get("console"))
+            recorders.append(_Recorder.replayed(request, m, "factory", bundle, i))
+            return m
         b, h, s, d = _marker_spec(request.node, psaemu_settings)
+        d = tuple(d if defines is unset else defines)
         m = build_machine(b if board is unset else board, h if host is unset else _none(host),
-                          s if se is unset else _none(se), tuple(d if defines is unset else defines),
-                          psaemu_settings.rootpath, **machine_options)
-        _track(request, m)
+                          s if se is unset else _none(se), d, psaemu_settings.rootpath, **machine_options)
+        recorders.append(_Recorder(request, m, "factory", _start_snapshot(m, psaemu_settings), list(d)))
         return m
-    return factory
+    yield factory
+    for rec in recorders:
+        rec.stop()
 
 
 @pytest.fixture
-def machine(request: pytest.FixtureRequest, psaemu_settings: Settings,
-            psaemu_machine_factory: Callable[..., Any]) -> Any:
-    """A fresh machine from the settings and markers: images loaded, proxy attached, not run.
-    Under ``--psaemu-replay``: the machine built from the bundle's snapshot."""
-    if psaemu_settings.replay is not None:
-        bundle = _load_bundle(psaemu_settings.replay)
+def machine(request: pytest.FixtureRequest, psaemu_settings: Settings) -> Iterator[Any]:
+    """A fresh machine from the settings and markers: images loaded, proxy attached, not run;
+    the plugin's seed and faults armed. Under ``--psaemu-replay``: the bundle's machine."""
+    bundle = psaemu_settings.bundle()
+    if bundle is not None:
         from psaemu.platform.machine import Machine
-        m = Machine.from_snapshot(bundle.snapshot)
-        _track(request, m)
-        yield from _recording(request, m, "machine", bundle.snapshot, bundle.snapshot_path, bundle.info)
-        return
-    m = psaemu_machine_factory()
-    snap = None
-    if psaemu_settings.bundle_dir is not None:
-        from psaemu.platform.snapshot import quiescent
-        if quiescent(m):
-            try:
-                snap = m.snapshot()
-            except Exception:          # no reproducer for this machine, but the test runs
-                snap = None
-    yield from _recording(request, m, "machine", snap, None, None)
+        i = _replay_entry(request, bundle, "machine")
+        m = Machine.from_snapshot(bundle.snapshot(i))
+        rec = _Recorder.replayed(request, m, "machine", bundle, i)
+    else:
+        b, h, s, d = _marker_spec(request.node, psaemu_settings)
+        m = build_machine(b, h, s, d, psaemu_settings.rootpath)
+        rec = _Recorder(request, m, "machine", _start_snapshot(m, psaemu_settings), list(d),
+                        *_plugin_faults(request.node, psaemu_settings))
+    yield m
+    rec.stop()
 
 
 class _BootCache:
@@ -269,11 +401,11 @@ class _BootCache:
             self.boots += 1
         return self.entries[key]
 
-    def replay_machine(self, bundle: "_Bundle") -> Any:
-        key = ("replay", str(bundle.path))
+    def replay_machine(self, bundle: Bundle, index: int) -> Any:
+        key = ("replay", str(bundle.path), index)
         if key not in self.entries:
             from psaemu.platform.machine import Machine
-            self.entries[key] = (Machine.from_snapshot(bundle.snapshot), bundle.snapshot)
+            self.entries[key] = (Machine.from_snapshot(bundle.snapshot(index)), bundle.snapshot(index))
         return self.entries[key][0]
 
 
@@ -284,185 +416,105 @@ def psaemu_boot_cache() -> _BootCache:
 
 
 @pytest.fixture
-def booted(request: pytest.FixtureRequest, psaemu_settings: Settings, psaemu_boot_cache: _BootCache) -> Any:
-    """The machine booted to "mailbox ready", restored from the session's snapshot for this test.
-    The same Machine object is handed to every test with the same configuration; its state is
-    restored before each test, so nothing a test does leaks into the next."""
-    if psaemu_settings.replay is not None:
-        bundle = _load_bundle(psaemu_settings.replay)
-        m = psaemu_boot_cache.replay_machine(bundle)
-        m.restore(bundle.snapshot)
+def booted(request: pytest.FixtureRequest, psaemu_settings: Settings, psaemu_boot_cache: _BootCache) -> Iterator[Any]:
+    """The machine booted to "mailbox ready", restored from the session's snapshot for this test,
+    the plugin's seed and faults armed. The same Machine object is handed to every test with the
+    same configuration; its state is restored before each test, so nothing leaks into the next."""
+    bundle = psaemu_settings.bundle()
+    if bundle is not None:
+        i = _replay_entry(request, bundle, "booted")
+        m = psaemu_boot_cache.replay_machine(bundle, i)
+        m.restore(bundle.snapshot(i))
+        rec = _Recorder.replayed(request, m, "booted", bundle, i)
+    else:
+        key = _marker_spec(request.node, psaemu_settings)
+        m, snap = psaemu_boot_cache.get(key, psaemu_settings.rootpath)
+        m.restore(snap)
+        rec = _Recorder(request, m, "booted", snap, list(key[3]), *_plugin_faults(request.node, psaemu_settings))
+    yield m
+    rec.stop()
+
+
+# ------------------------------------------------------------------------------------------
+# recording what a test starts from, for reproducer bundles
+# ------------------------------------------------------------------------------------------
+class _Recorder:
+    """Arms the plugin's seed and faults on a machine, notes what the test starts from
+    (snapshot, seed, generator state) and records its ``m.faults`` calls until :meth:`stop`."""
+
+    def __init__(self, request: pytest.FixtureRequest, m: Any, fixture: str, snap: Any, defines: list[str],
+                 seed: int | None = None, specs: list[FaultSpec] | None = None, *,
+                 replay: tuple[Bundle, int] | None = None) -> None:
         _track(request, m)
-        yield from _recording(request, m, "booted", bundle.snapshot, bundle.snapshot_path, bundle.info)
-        return
-    key = _marker_spec(request.node, psaemu_settings)
-    m, snap = psaemu_boot_cache.get(key, psaemu_settings.rootpath)
-    m.restore(snap)
-    _track(request, m)
-    yield from _recording(request, m, "booted", snap, None, None)
+        inj = m.faults
+        specs = list(specs or [])
+        if seed is not None:
+            inj.seed(seed)
+        self.rec = Recording(m, fixture, snap, None, inj.seed_value, None, seed, specs, [], defines)
+        if replay is not None:
+            bundle, i = replay
+            entry = bundle.machines[i]
+            state = entry.get("rng_state")
+            inj.seed_value = entry.get("seed", 0)
+            if state is not None:
+                inj.rng.setstate((state[0], tuple(state[1]), state[2]))
+            self.rec.seed, self.rec.snapshot_path = inj.seed_value, bundle.snapshot_path(i)
+            self.rec.replayed_from = str(bundle.path)
+        self.rec.rng_state = inj.rng.getstate()
+        request.node.stash.setdefault(_RECORDINGS_KEY, []).append(self.rec)
+        for spec in specs:
+            _usage(lambda: spec.arm(inj), f"{request.node.nodeid}", in_test=True)
+        self.inj = inj
+        self.wrapped: list[str] = []
+        for name in FAULT_METHODS:
+            method = getattr(inj, name, None)
+            if method is not None:
+                setattr(inj, name, self._wrap(name, method))
+                self.wrapped.append(name)
 
+    @classmethod
+    def replayed(cls, request: pytest.FixtureRequest, m: Any, fixture: str, bundle: Bundle, i: int) -> "_Recorder":
+        """The recorder of a machine started from bundle entry ``i``: the bundle's seed, generator
+        state and plugin faults (not the current options')."""
+        seed, specs = bundle.faults(i)
+        return cls(request, m, fixture, bundle.snapshot(i), list(bundle.machines[i].get("macros", ())),
+                   seed, specs, replay=(bundle, i))
 
-# ------------------------------------------------------------------------------------------
-# reproducer bundles
-# ------------------------------------------------------------------------------------------
-class _Bundle:
-    """A reproducer bundle read back for ``--psaemu-replay``."""
+    def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        calls = self.rec.faults
 
-    def __init__(self, path: Path) -> None:
-        import json
-        from psaemu.platform.snapshot import Snapshot
-        self.path = path
-        self.snapshot_path = path / "snapshot.psaemu"
-        info_path = path / "bundle.json"
-        if not info_path.is_file() or not self.snapshot_path.is_file():
-            raise pytest.UsageError(f"--psaemu-replay {path}: not a psaemu bundle (needs bundle.json and snapshot.psaemu)")
-        self.info: dict[str, Any] = json.loads(info_path.read_text())
-        self.snapshot = Snapshot.load(self.snapshot_path)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls.append({"call": name, "args": plain(args), "kwargs": plain(kwargs)})
+            return method(*args, **kwargs)
+        return wrapper
 
-
-_BUNDLES: dict[Path, _Bundle] = {}
-
-
-def _load_bundle(path: Path) -> _Bundle:
-    if path not in _BUNDLES:
-        _BUNDLES[path] = _Bundle(path)
-    return _BUNDLES[path]
-
-
-def _plain(value: Any) -> Any:
-    """``value`` as JSON data (repr for anything else)."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (bytes, bytearray)):
-        return {"bytes": bytes(value).hex()}
-    name = getattr(value, "name", None)
-    return name if isinstance(name, str) else repr(value)
-
-
-def _recording(request: pytest.FixtureRequest, m: Any, fixture: str, snap: Any, snap_path: Path | None,
-               replay_info: dict[str, Any] | None) -> Any:
-    """Fixture body: note what the test starts from (snapshot, fault-injector seed and generator
-    state) and record its ``m.faults`` calls while it runs; yields ``m``."""
-    inj = m.faults
-    if replay_info is not None:
-        state = replay_info.get("rng_state")
-        inj.seed_value = replay_info.get("seed", 0)
-        if state is not None:
-            inj.rng.setstate((state[0], tuple(state[1]), state[2]))
-    rec: dict[str, Any] = {"machine": m, "fixture": fixture, "snapshot": snap, "snapshot_path": snap_path,
-                           "seed": inj.seed_value, "rng_state": _plain(inj.rng.getstate()), "faults": [],
-                           "replayed_from": None if replay_info is None else replay_info.get("bundle_dir"),
-                           "defines": list(replay_info.get("macros", ())) if replay_info is not None
-                           else list(_marker_spec(request.node, request.getfixturevalue("psaemu_settings"))[3])}
-    request.node.stash.setdefault(_RECORDINGS_KEY, []).append(rec)
-    wrapped = []
-    for name in FAULT_METHODS:
-        method = getattr(inj, name, None)
-        if method is None:
-            continue
-
-        def wrapper(*args: Any, __name: str = name, __method: Any = method, **kwargs: Any) -> Any:
-            rec["faults"].append({"call": __name, "args": _plain(args), "kwargs": _plain(kwargs)})
-            return __method(*args, **kwargs)
-        setattr(inj, name, wrapper)
-        wrapped.append(name)
-    try:
-        yield m
-    finally:
-        for name in wrapped:
-            inj.__dict__.pop(name, None)
-
-
-def _bundle_name(nodeid: str) -> str:
-    import re
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_") or "test"
-
-
-def write_bundle(directory: Path, item: pytest.Item, rec: dict[str, Any], error: str | None) -> Path:
-    """Write one reproducer bundle for ``rec`` (see the module docstring) into ``directory``."""
-    import json
-    import shutil
-    from importlib import metadata
-
-    m = rec["machine"]
-    directory.mkdir(parents=True, exist_ok=True)
-    snap_file = directory / "snapshot.psaemu"
-    if rec["snapshot_path"] is not None and Path(rec["snapshot_path"]).resolve() != snap_file.resolve():
-        shutil.copyfile(rec["snapshot_path"], snap_file)
-    elif rec["snapshot_path"] is None:
-        rec["snapshot"].save(snap_file)
-    try:
-        version = metadata.version("psa-proxy-emu")
-    except Exception:
-        version = "unknown"
-    images = {name: (core.image.path if core.image is not None else None) for name, core in m.cores.items()}
-    info = {
-        "format": BUNDLE_FORMAT,
-        "nodeid": item.nodeid,
-        "fixture": rec["fixture"],
-        "seed": rec["seed"],
-        "rng_state": rec["rng_state"],
-        "board": {"name": m.board.name, "path": str(m.board.path)},
-        "images": images,
-        "macros": rec["defines"],
-        "psaemu_version": version,
-        "faults": rec["faults"],
-        "event_digest": m.events.digest(),
-        "events": len(m.events),
-        "error": error,
-        "replayed_from": rec["replayed_from"],
-        "bundle_dir": str(directory),
-        "replay": replay_command(item.nodeid, directory),
-    }
-    (directory / "bundle.json").write_text(json.dumps(info, indent=1) + "\n")
-    m.events.write(str(directory / "events.txt"))
-    for name in m.cores:
-        try:
-            text = m.console.text(name)
-        except Exception as exc:
-            text = f"<console unavailable: {exc}>\n"
-        (directory / f"console-{name}.txt").write_text(text)
-    psa = m.__dict__.get("psa")
-    system = getattr(psa, "system", None) or m.__dict__.get("proxy_system")
-    lines = [] if system is None else [r.format() for r in system.records]
-    (directory / "ipc.txt").write_text("\n".join(lines) + ("\n" if lines else ""))
-    return directory
-
-
-def replay_command(nodeid: str, directory: Path) -> str:
-    import shlex
-    return f"pytest {shlex.quote(nodeid)} --psaemu-replay {shlex.quote(str(directory))}"
+    def stop(self) -> None:
+        """Stop recording: the injector's own methods again."""
+        for name in self.wrapped:
+            self.inj.__dict__.pop(name, None)
+        self.wrapped = []
 
 
 def _write_bundles(item: pytest.Item, report: pytest.TestReport) -> None:
-    settings = Settings(item.config)
+    settings = item.config.stash[_SETTINGS_KEY]
     if settings.bundle_dir is None:
         return
-    recs = [r for r in item.stash.get(_RECORDINGS_KEY, []) if r["snapshot"] is not None]
+    recs = [r for r in item.stash.get(_RECORDINGS_KEY, []) if r.snapshot is not None]
     if not recs:
         return
-    lines = []
-    error = None
     crash = getattr(report.longrepr, "reprcrash", None)
-    if crash is not None:
-        error = crash.message
-    for i, rec in enumerate(recs):
-        name = _bundle_name(item.nodeid) + (f"-m{i}" if len(recs) > 1 else "")
-        directory = settings.bundle_dir / name
-        if settings.replay is not None and directory.resolve() == settings.replay:
-            directory = directory.with_name(name + "-replay")
-        try:
-            write_bundle(directory, item, rec, error)
-        except Exception as exc:
-            lines.append(f"<could not write the bundle {directory}: {exc!r}>")
-            continue
-        lines.append(f"bundle: {directory}  (event digest {rec['machine'].events.digest()[:16]})")
-        lines.append(f"replay: {replay_command(item.nodeid, directory)}")
-    report.sections.append((SECTION_REPRO, "\n".join(lines)))
+    error = crash.message if crash is not None else None
+    directory = settings.bundle_dir / bundle_name(item.nodeid)
+    if settings.replay is not None and directory.resolve() == settings.replay:
+        directory = directory.with_name(directory.name + "-replay")
+    try:
+        write_bundle(directory, item.nodeid, recs, error)
+    except Exception as exc:
+        report.sections.append((SECTION_REPRO, f"<could not write the bundle {directory}: {exc!r}>"))
+        return
+    digests = ", ".join(r.machine.events.digest()[:16] for r in recs)
+    report.sections.append((SECTION_REPRO, f"bundle: {directory}  (event digest {digests})\n"
+                                           f"replay: {replay_command(item.nodeid, directory)}"))
 
 
 # ------------------------------------------------------------------------------------------

@@ -1,0 +1,142 @@
+"""Fault specifications: one injection described as data (``"drop_doorbell:nth=2"``), so the
+pytest plugin's markers, parameters and options and ``psaemu run --fault`` arm faults through
+the same :class:`~psaemu.platform.faultinject.FaultInjector` methods a test would call.
+
+Text form: ``KIND[:ARG,...]`` where each ARG is ``key=value`` or a positional value, e.g.
+``delay_doorbell:cycles=50000``, ``corrupt_message:nth=2,word=1,xor=0x100``,
+``flip_register:se,spm_check_iovec,reg=r0,mask=1``. Values are numbers (``0x`` allowed),
+``true``/``false``, ``none`` or text (symbols, core and register names).
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+from psaemu.platform.errors import ConfigError, PsaEmuError
+from psaemu.platform.numbers import parse_number
+
+if TYPE_CHECKING:
+    from psaemu.platform.faultinject import FaultInjector, Injection
+
+#: The injector methods a specification may name (each arms one fault).
+KINDS = ("drop_doorbell", "delay_doorbell", "duplicate_doorbell", "corrupt_message", "corrupt_iovec",
+         "reset_se_during_call", "stall_se", "flip_register", "skip_instruction")
+
+
+def _value(text: str) -> Any:
+    low = text.strip().lower()
+    if low in ("true", "yes"):
+        return True
+    if low in ("false", "no"):
+        return False
+    if low == "none":
+        return None
+    try:
+        return parse_number(text.strip())
+    except ValueError:
+        return text.strip()
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "none"
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0xFFFF:
+        return hex(value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """One fault to arm: an injector method name with its positional and keyword arguments."""
+
+    kind: str
+    args: tuple[Any, ...] = ()
+    kwargs: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ConfigError(f"fault {self.kind!r}: unknown kind; use one of {', '.join(KINDS)}")
+        try:
+            self.signature().bind(*self.args, **dict(self.kwargs))
+        except TypeError as exc:
+            raise ConfigError(f"fault {self.label()!r}: {exc}; {self.kind} takes {self.usage()}") from None
+
+    def signature(self) -> inspect.Signature:
+        """The injector method's signature without ``self``."""
+        from psaemu.platform.faultinject import FaultInjector
+        sig = inspect.signature(getattr(FaultInjector, self.kind))
+        return sig.replace(parameters=list(sig.parameters.values())[1:])
+
+    def usage(self) -> str:
+        """The accepted arguments, for error messages (``core, where, reg=r0, ...``)."""
+        parts = []
+        for p in self.signature().parameters.values():
+            parts.append(p.name if p.default is inspect.Parameter.empty else f"{p.name}={_text(p.default)}")
+        return "(" + ", ".join(parts) + ")"
+
+    def label(self) -> str:
+        """The text form; also the pytest parameter id."""
+        items = [_text(a) for a in self.args] + [f"{k}={_text(v)}" for k, v in self.kwargs]
+        return self.kind + (":" + ",".join(items) if items else "")
+
+    __str__ = label
+
+    def arm(self, injector: "FaultInjector") -> "Injection":
+        """Arm this fault on ``injector`` (recorded in the event trace like any injection); a
+        refusal (bad value, no proxy to act on) is a ConfigError naming the specification."""
+        try:
+            return getattr(injector, self.kind)(*self.args, **dict(self.kwargs))
+        except ConfigError:
+            raise
+        except (PsaEmuError, KeyError) as exc:
+            reason = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+            raise ConfigError(f"fault {self.label()!r}: {reason}") from None
+
+    def as_data(self) -> dict[str, Any]:
+        """JSON-ready form (bundles); :func:`fault_spec` reads it back."""
+        return {"kind": self.kind, "args": list(self.args), "kwargs": dict(self.kwargs)}
+
+    @classmethod
+    def parse(cls, text: str) -> "FaultSpec":
+        """``KIND[:ARG,...]`` (see the module docstring)."""
+        kind, _, rest = str(text).strip().partition(":")
+        args: list[Any] = []
+        kwargs: list[tuple[str, Any]] = []
+        for item in (x for x in rest.split(",") if x.strip()) if rest.strip() else ():
+            key, eq, value = item.partition("=")
+            if eq:
+                if not key.strip().isidentifier():
+                    raise ConfigError(f"fault {text!r}: {key.strip()!r} is not an argument name")
+                kwargs.append((key.strip(), _value(value)))
+            elif kwargs:
+                raise ConfigError(f"fault {text!r}: positional value {item.strip()!r} after key=value arguments")
+            else:
+                args.append(_value(item))
+        return cls(kind.strip(), tuple(args), tuple(kwargs))
+
+
+def fault_spec(value: Any) -> FaultSpec:
+    """A :class:`FaultSpec` from a spec, its text form, ``(kind, {kwargs})``, ``(kind, *args)``
+    or a mapping ``{"kind": ..., "args": [...], "kwargs": {...}}``."""
+    if isinstance(value, FaultSpec):
+        return value
+    if isinstance(value, str):
+        return FaultSpec.parse(value)
+    if isinstance(value, Mapping):
+        extra = set(value) - {"kind", "args", "kwargs"}
+        if "kind" not in value or extra:
+            raise ConfigError(f"fault {dict(value)!r}: expected the keys kind, args, kwargs")
+        return FaultSpec(str(value["kind"]), tuple(value.get("args", ())), tuple(dict(value.get("kwargs", {})).items()))
+    if isinstance(value, (tuple, list)) and value and isinstance(value[0], str):
+        if len(value) == 2 and isinstance(value[1], Mapping):
+            return FaultSpec(value[0], (), tuple(dict(value[1]).items()))
+        return FaultSpec(value[0], tuple(value[1:]))
+    raise ConfigError(f"fault {value!r}: expected 'KIND[:ARG,...]', (kind, {{kwargs}}) or a FaultSpec")
+
+
+def fault_specs(values: Iterable[Any]) -> list[FaultSpec]:
+    """:func:`fault_spec` over ``values`` (``None`` entries and blank text skipped)."""
+    return [fault_spec(v) for v in values if v is not None and not (isinstance(v, str) and not v.strip())]
