@@ -175,13 +175,3 @@ class Bundle:
         """The plugin's seed and faults for machine ``index``."""
         e = self.machines[index]
         return e.get("plugin_seed"), [fault_spec(d) for d in e.get("plugin_faults", [])]
-
-
-_BUNDLES: dict[Path, Bundle] = {}
-
-
-def load_bundle(path: Path) -> Bundle:
-    """The bundle at ``path`` (read once per process)."""
-    if path not in _BUNDLES:
-        _BUNDLES[path] = Bundle(path)
-    return _BUNDLES[path]

@@ -19,6 +19,12 @@ from psaemu.platform.numbers import parse_number
 if TYPE_CHECKING:
     from psaemu.platform.faultinject import FaultInjector, Injection
 
+#: What each injector argument accepts (``None`` where the method takes it as "seeded random").
+ARG_TYPES: dict[str, tuple[type | None, ...]] = {
+    "nth": (int,), "cycles": (int,), "word": (int,), "xor": (int, None), "mask": (int, None),
+    "index": (int, None), "byte_offset": (int, None), "repeat": (bool,), "random_word": (bool,),
+    "core": (str,), "reg": (str,), "where": (int, str),
+}
 #: The injector methods a specification may name (each arms one fault).
 KINDS = ("drop_doorbell", "delay_doorbell", "duplicate_doorbell", "corrupt_message", "corrupt_iovec",
          "reset_se_during_call", "stall_se", "flip_register", "skip_instruction")
@@ -38,12 +44,24 @@ def _value(text: str) -> Any:
         return text.strip()
 
 
-def _text(value: Any) -> str:
+def _accepts(types: tuple[type | None, ...], value: Any) -> bool:
+    if value is None:
+        return None in types
+    if isinstance(value, bool):
+        return bool in types or object in types
+    return any(t is not None and t is not bool and isinstance(value, t) for t in types)
+
+
+#: Arguments written in hex in the text form (addresses and bit masks).
+HEX_ARGS = ("where", "mask", "xor")
+
+
+def _text(value: Any, name: str = "") -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return "none"
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0xFFFF:
+    if isinstance(value, int) and name in HEX_ARGS:
         return hex(value)
     return str(value)
 
@@ -60,9 +78,13 @@ class FaultSpec:
         if self.kind not in KINDS:
             raise ConfigError(f"fault {self.kind!r}: unknown kind; use one of {', '.join(KINDS)}")
         try:
-            self.signature().bind(*self.args, **dict(self.kwargs))
+            bound = self.signature().bind(*self.args, **dict(self.kwargs))
         except TypeError as exc:
             raise ConfigError(f"fault {self.label()!r}: {exc}; {self.kind} takes {self.usage()}") from None
+        for name, value in bound.arguments.items():
+            if not _accepts(ARG_TYPES.get(name, (object,)), value):
+                want = " or ".join("none" if t is None else t.__name__ for t in ARG_TYPES[name])
+                raise ConfigError(f"fault {self.label()!r}: {name} must be {want}, got {value!r}")
 
     def signature(self) -> inspect.Signature:
         """The injector method's signature without ``self``."""
@@ -79,7 +101,8 @@ class FaultSpec:
 
     def label(self) -> str:
         """The text form; also the pytest parameter id."""
-        items = [_text(a) for a in self.args] + [f"{k}={_text(v)}" for k, v in self.kwargs]
+        names = list(self.signature().parameters)
+        items = [_text(a, n) for a, n in zip(self.args, names)] + [f"{k}={_text(v, k)}" for k, v in self.kwargs]
         return self.kind + (":" + ",".join(items) if items else "")
 
     __str__ = label

@@ -67,7 +67,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from psaemu.platform.bundles import Bundle, Recording, bundle_name, load_bundle, plain, replay_command, write_bundle
+from psaemu.platform.bundles import Bundle, Recording, bundle_name, plain, replay_command, write_bundle
 from psaemu.platform.faultspec import FaultSpec, fault_spec, fault_specs
 
 CONSOLE_LINES = 20
@@ -156,7 +156,7 @@ class Settings:
             self.bundle_dir = Path(config.rootpath, ini).resolve() if ini else None
         replay = config.getoption("psaemu_replay")
         self.replay: Path | None = Path(config.invocation_params.dir, replay).resolve() if replay else None
-        self._bundle = None if self.replay is None else _usage(lambda: load_bundle(self.replay), "--psaemu-replay")
+        self._bundle = None if self.replay is None else _usage(lambda: Bundle(self.replay), "--psaemu-replay")
 
     def bundle(self) -> Bundle | None:
         """The replayed bundle (``--psaemu-replay``), or None."""
@@ -170,9 +170,10 @@ def _usage(make: Callable[[], Any], what: str, *, in_test: bool = False) -> Any:
     try:
         return make()
     except PsaEmuError as exc:
-        if in_test:
-            pytest.fail(f"{what}: {exc}", pytrace=False)
-        raise pytest.UsageError(f"{what}: {exc}") from None
+        message = f"{what}: {exc}"
+    if in_test:                                     # outside the except: no chained traceback
+        pytest.fail(message, pytrace=False)
+    raise pytest.UsageError(message)
 
 
 def _seed(value: Any) -> int:
@@ -495,6 +496,16 @@ class _Recorder:
         self.wrapped = []
 
 
+def _invocation_nodeid(item: pytest.Item) -> str:
+    """The test's node id with its file relative to where pytest was started (node ids are relative
+    to the rootdir), so the printed replay command works from the same directory."""
+    import os
+    path, sep, rest = item.nodeid.partition("::")
+    start = item.config.invocation_params.dir
+    rel = os.path.relpath(Path(item.config.rootpath, path), start)
+    return rel.replace(os.sep, "/") + sep + rest
+
+
 def _write_bundles(item: pytest.Item, report: pytest.TestReport) -> None:
     settings = item.config.stash[_SETTINGS_KEY]
     if settings.bundle_dir is None:
@@ -508,13 +519,13 @@ def _write_bundles(item: pytest.Item, report: pytest.TestReport) -> None:
     if settings.replay is not None and directory.resolve() == settings.replay:
         directory = directory.with_name(directory.name + "-replay")
     try:
-        write_bundle(directory, item.nodeid, recs, error)
+        write_bundle(directory, _invocation_nodeid(item), recs, error)
     except Exception as exc:
         report.sections.append((SECTION_REPRO, f"<could not write the bundle {directory}: {exc!r}>"))
         return
     digests = ", ".join(r.machine.events.digest()[:16] for r in recs)
     report.sections.append((SECTION_REPRO, f"bundle: {directory}  (event digest {digests})\n"
-                                           f"replay: {replay_command(item.nodeid, directory)}"))
+                                           f"replay: {replay_command(_invocation_nodeid(item), directory)}"))
 
 
 # ------------------------------------------------------------------------------------------

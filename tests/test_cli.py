@@ -125,3 +125,38 @@ def test_sysreset_ends_in_a_report_not_a_hang():
     r = psaemu("run", "--host", str(image_path("sysreset_host")), "--se", str(image_path("se_firmware")),
                "--timeout", "60")
     assert r.returncode == 124 and "waiting for the SE's reply" in r.stderr
+
+
+def test_run_with_faults_armed_from_the_command_line(tmp_path):
+    """--fault arms m.faults before the run: a repeated delay slows the regression suite in
+    virtual time only; seeded random corruption makes its ITS tests fail, identically per seed."""
+    plain = psaemu("run", "-q", "--stats")
+    delayed = psaemu("run", "-q", "--stats", "--fault", "delay_doorbell:cycles=100000,repeat=true")
+    assert plain.returncode == delayed.returncode == 0, delayed.stderr
+
+    def virtual_ms(r):
+        return float(r.stderr.split("virtual ")[1].split(" ms")[0])
+    assert virtual_ms(delayed) > virtual_ms(plain) + 500       # 80+ calls, each 100k Host cycles later
+    runs = []
+    for _ in range(2):
+        events = tmp_path / "ev.txt"
+        r = psaemu("run", "--fault", "corrupt_iovec:nth=3,index=none,byte_offset=none,xor=none,repeat=true",
+                   "--fault-seed", "4", "--trace-events", str(events))
+        fails = [ln for ln in r.stdout.splitlines() if " FAIL " in ln]
+        assert r.returncode == len(fails) > 5, r.stdout[-2000:]
+        assert "[host] TEST its.set_get FAIL" in r.stdout
+        text = events.read_text()
+        assert "inject           action=seed seed=4" in text and "action=fire" in text
+        runs.append((r.stdout, text))
+    assert runs[0] == runs[1]
+
+
+def test_bad_fault_options_are_clean_errors():
+    for spec, message in (("bogus", "fault 'bogus': unknown kind; use one of drop_doorbell"),
+                          ("drop_doorbell:foo=1", "unexpected keyword argument 'foo'; drop_doorbell takes (nth=1, repeat=false)"),
+                          ("corrupt_message:word=9", "fault 'corrupt_message:word=9': corrupt_message: word 9 is not 0..7"),
+                          ("flip_register:host,no_such_symbol", "no symbol 'no_such_symbol'"),
+                          ("flip_register:host,main,reg=r99", "core 'host' has no register 'r99'")):
+        r = psaemu("run", "-q", "--fault", spec)
+        assert r.returncode == 120, (spec, r.stderr)
+        assert message in r.stderr and "Traceback" not in r.stderr, r.stderr

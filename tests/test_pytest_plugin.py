@@ -140,6 +140,32 @@ def test_examples_under_xdist():
     assert "passed" in r.stdout
 
 
+@pytest.mark.skipif(not (ROOT / "examples").is_dir(), reason="examples/ not in this checkout")
+def test_deliberately_failing_example_replays_from_the_printed_command(tmp_path):
+    """examples/failing, run from the repository root as the README says: it fails, writes a
+    bundle and prints a command; that command, run from the same place, fails the same way with
+    the same event digest."""
+    import json
+    import shlex
+
+    def pytest_run(*args):
+        return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)
+    r = pytest_run("examples/failing", "--psaemu-bundle-dir", str(tmp_path / "b"))
+    assert r.returncode == 1 and "the ITS value came back changed" in r.stdout, r.stdout[-3000:]
+    line = next(ln for ln in r.stdout.splitlines() if ln.startswith("replay: "))
+    cmd = shlex.split(line[len("replay: "):])
+    assert cmd[:2] == ["pytest", "examples/failing/test_deliberate_failure.py::test_its_value_survives_the_trip"]
+    r2 = pytest_run(*cmd[1:], "--psaemu-bundle-dir", str(tmp_path / "again"))
+    assert r2.returncode == 1 and "the ITS value came back changed" in r2.stdout, r2.stdout[-3000:]
+    first, = (tmp_path / "b").iterdir()
+    again, = (tmp_path / "again").iterdir()
+    one, two = (json.loads((d / "bundle.json").read_text()) for d in (first, again))
+    assert one["machines"][0]["plugin_fault_labels"] == ["corrupt_iovec:index=1,byte_offset=none,xor=none"]
+    assert one["machines"][0]["event_digest"] == two["machines"][0]["event_digest"]
+    assert one["error"] == two["error"]
+
+
 def test_failure_bundle_and_replay(pytester):
     """A failing test writes a reproducer bundle; the printed replay command fails the same way
     with the same event digest at the failure (also when the random choices come from a seed
@@ -201,3 +227,148 @@ def test_replay_needs_a_bundle(pytester):
     """)
     r = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:benchmark", "--psaemu-replay", "nowhere")
     assert "not a psaemu bundle" in r.stdout.str() + r.stderr.str()
+
+
+FAULT_SUITE = """
+    import pytest
+    from psaemu.platform.pytest_plugin import fault_cases
+
+    def fired(m):
+        return [dict(e[3])["fault"] for e in m.events.of_kind("inject") if dict(e[3]).get("action") == "fire"]
+
+    @pytest.mark.psaemu_fault("corrupt_iovec", index=1, byte_offset=0, xor=0x20)
+    def test_marker(booted):
+        assert booted.psa.its_set(5, b"hello") == 0
+        assert booted.psa.its_get(5) == b"Hello"            # 'h' ^ 0x20 on its way to the SE
+        assert fired(booted) == ["corrupt_iovec"]
+
+    @pytest.mark.parametrize("psaemu_fault", fault_cases("duplicate_doorbell", "delay_doorbell:cycles=50000",
+                                                         ("corrupt_message", {"nth": 2, "word": 0, "xor": 0x100}),
+                                                         baseline=True))
+    def test_param(booted, psaemu_fault):
+        status = booted.psa.its_set(6, b"x")
+        if psaemu_fault is not None and psaemu_fault.kind == "corrupt_message":
+            assert status == -134                               # the psa_call's type corrupted: NOT_SUPPORTED
+        else:
+            assert status == 0
+        assert fired(booted) == ([] if psaemu_fault is None else [psaemu_fault.kind])
+
+    @pytest.mark.psaemu_seed(7)
+    @pytest.mark.psaemu_fault("corrupt_iovec", index=1, byte_offset=None, xor=None)
+    def test_seeded(booted):
+        booted.psa.its_set(9, b"abcdefgh")
+        e = [dict(e[3]) for e in booted.events.of_kind("inject") if dict(e[3]).get("action") == "fire"][0]
+        assert booted.faults.seed_value == 7
+        import random
+        r = random.Random(7)                                    # offset in the 8-byte value, then the xor
+        assert (e["byte_offset"], e["xor"]) == (r.randrange(8), r.randrange(1, 256))
+
+    def test_machine(machine):
+        assert not machine.faults.injections
+"""
+
+
+def test_fault_markers_and_parameters(pytester):
+    """psaemu_fault markers and fault_cases parameters arm m.faults before the test body; the
+    seed marker makes random choices repeatable; each case's id is the fault's text form."""
+    pytester.makeini("""
+        [pytest]
+        psaemu_host = none
+    """)
+    pytester.makepyfile(test_inner=FAULT_SUITE)
+    r = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:benchmark", "-v")
+    r.assert_outcomes(passed=7)
+    r.stdout.fnmatch_lines(["*test_param?no_fault? PASSED*", "*test_param?duplicate_doorbell? PASSED*",
+                            "*test_param?delay_doorbell:cycles=50000? PASSED*",
+                            "*test_param?corrupt_message:nth=2,word=0,xor=0x100? PASSED*"])
+
+
+def test_fault_option_arms_every_test_and_bad_specs_are_reported(pytester):
+    pytester.makeini("""
+        [pytest]
+        psaemu_host = none
+        psaemu_faults =
+            duplicate_doorbell:repeat=true
+    """)
+    pytester.makepyfile(test_inner="""
+        import pytest
+
+        def test_ini_fault(booted):
+            assert booted.psa.its_set(1, b"a") == 0
+            kinds = {i.kind for i in booted.faults.injections}
+            assert "duplicate_doorbell" in kinds
+
+        def test_machine_gets_it_too(machine):
+            assert [i.kind for i in machine.faults.injections][:1] == ["duplicate_doorbell"]
+
+        @pytest.mark.psaemu_fault("drop_doorbell", bogus=1)
+        def test_bad_marker(booted):
+            pass
+
+        @pytest.mark.psaemu_images(host="pingpong_host", se="pingpong_se")
+        def test_no_proxy(machine):
+            pass
+    """)
+    args = ("-p", "no:cacheprovider", "-p", "no:benchmark")
+    r = pytester.runpytest(*args)
+    r.assert_outcomes(passed=2, errors=2)
+    out = r.stdout.str()
+    r.stdout.fnmatch_lines(["*test_bad_marker*psaemu_fault marker: fault 'drop_doorbell:bogus=1': got an unexpected "
+                            "keyword argument 'bogus'; drop_doorbell takes (nth=1, repeat=false)*",
+                            "*fault 'duplicate_doorbell:repeat=true': IPC fault injection needs the PSA Proxy*"])
+    assert "Traceback" not in out and "During handling" not in out and "raise " not in out
+    # the option adds to the ini key's faults; a bad option stops the session as a usage error
+    r = pytester.runpytest(*args, "--psaemu-fault", "stall_se:cycles=oops", "-k", "ini_fault")
+    assert r.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--psaemu-fault: fault 'stall_se:cycles=oops': cycles must be int, got 'oops'" in r.stderr.str()
+    r = pytester.runpytest(*args, "--psaemu-fault", "nosuch:1", "-k", "ini_fault")
+    assert r.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--psaemu-fault: fault 'nosuch': unknown kind; use one of drop_doorbell" in r.stderr.str()
+    r = pytester.runpytest(*args, "--psaemu-seed", "seven", "-k", "ini_fault")
+    assert r.ret == pytest.ExitCode.USAGE_ERROR and "--psaemu-seed" in r.stderr.str()
+
+
+def test_bundle_replays_the_plugin_faults_and_factory_machines(pytester):
+    """A bundle holds every machine the test used (booted and two factory machines here) and the
+    faults the plugin armed; the replay needs no options and reproduces every machine's digest."""
+    import json
+    import shlex
+
+    pytester.makeini("""
+        [pytest]
+        psaemu_host = none
+    """)
+    pytester.makepyfile(test_inner="""
+        def test_many(booted, psaemu_machine_factory):
+            booted.psa.its_set(1, b"abc")
+            a = psaemu_machine_factory()
+            b = psaemu_machine_factory(host="idle_host", se="se_firmware")
+            b.run(max_instructions=50_000)
+            assert booted.psa.its_get(1) == b"abc", "value changed"
+    """)
+    args = ("-p", "no:cacheprovider", "-p", "no:benchmark")
+    r = pytester.runpytest(*args, "--psaemu-fault", "corrupt_iovec:index=1,byte_offset=None,xor=None",
+                           "--psaemu-seed", "3", "--psaemu-bundle-dir", "bundles")
+    r.assert_outcomes(failed=1)
+    bundle = pytester.path / "bundles" / "test_inner.py_test_many"
+    info = json.loads((bundle / "bundle.json").read_text())
+    assert [(e["fixture"], e["dir"]) for e in info["machines"]] == [("booted", "."), ("factory", "machine-1"),
+                                                                   ("factory", "machine-2")]
+    assert info["machines"][0]["plugin_fault_labels"] == ["corrupt_iovec:index=1,byte_offset=none,xor=none"]
+    assert info["machines"][0]["plugin_seed"] == 3 and info["machines"][2]["plugin_faults"] == []
+    assert (bundle / "machine-2" / "snapshot.psaemu").is_file() and (bundle / "machine-2" / "console-se.txt").is_file()
+    line = next(ln for ln in r.outlines if ln.startswith("replay: "))
+    r2 = pytester.runpytest(*args, *shlex.split(line[len("replay: "):])[1:], "--psaemu-bundle-dir", "again")
+    r2.assert_outcomes(failed=1)
+    r2.stdout.fnmatch_lines(["*value changed*"])
+    again = json.loads((pytester.path / "again" / "test_inner.py_test_many" / "bundle.json").read_text())
+    assert [e["event_digest"] for e in again["machines"]] == [e["event_digest"] for e in info["machines"]]
+    # a bundle replayed against a test that makes more machines than it holds says so
+    pytester.makepyfile(test_inner="""
+        def test_many(booted, psaemu_machine_factory):
+            for _ in range(3):
+                psaemu_machine_factory()
+    """)
+    r3 = pytester.runpytest(*args, "test_inner.py::test_many", "--psaemu-replay", str(bundle))
+    r3.assert_outcomes(failed=1)
+    r3.stdout.fnmatch_lines(["*the bundle has 2 machine(s) from 'factory' but the test asks for another*"])
