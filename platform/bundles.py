@@ -92,7 +92,7 @@ def _machine_files(directory: Path, rec: Recording) -> None:
         except Exception as exc:              # never let the bundle hide the failure
             text = f"<console unavailable: {exc}>\n"
         (directory / f"console-{name}.txt").write_text(text)
-    system = getattr(m.__dict__.get("psa"), "system", None) or m.__dict__.get("proxy_system")
+    system = m.proxy_system
     lines = [] if system is None else [r.format() for r in system.records]
     (directory / "ipc.txt").write_text("\n".join(lines) + ("\n" if lines else ""))
 

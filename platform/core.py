@@ -108,6 +108,8 @@ class Block:
 
     ``ready()`` is polled by the scheduler; ``complete()`` runs once it is true (it usually
     writes r0) and may return another Block to keep waiting. ``what`` and ``budget_cycles`` produce the timeout report.
+    ``resume`` (``(key, *plain args)``), when set, lets a snapshot hold this wait: the function
+    registered under ``key`` with ``snapshot.register_wait`` rebuilds it after a restore.
     """
 
     ready: Callable[[], bool]
@@ -115,6 +117,7 @@ class Block:
     what: str
     budget_cycles: int | None = None
     started: int = 0
+    resume: tuple[Any, ...] | None = None
 
 
 SvcHandler = Callable[["Core", int], "bool | Block"]
@@ -753,8 +756,9 @@ class Core(CoreDebugMixin):
     def stacked_frame(self) -> dict[str, int] | None:
         return self._privileged(self.engine.stacked_frame)
 
-    def check_blocked(self) -> None:
-        """Resume a core whose Python SVC handler's condition has become true."""
+    def check_blocked(self) -> bool:
+        """Resume a core whose Python SVC handler's condition has become true; True when it did
+        (the handler may have given the Python models work, e.g. a doorbell to answer)."""
         if self.state is CoreState.BLOCKED and self.block and self.block.ready():
             block, self.block = self.block, None
             self.state = CoreState.RUNNING
@@ -763,5 +767,7 @@ class Core(CoreDebugMixin):
                 follow.started = self.cycles
                 self.block = follow
                 self.state = CoreState.BLOCKED
-                return
+                return True
             self.trace("svc_resume", what=block.what)
+            return True
+        return False

@@ -779,6 +779,19 @@ class Debugger:
             self._check_breakpoint(core)
         if self.stop is None and self._condition is not None and self._condition(self.machine):
             self.stop = Stop("until", core.name, core.pc, core.symbolize(core.pc), message="condition true")
+        return self._stopping()
+
+    def after_delivery(self, core: Core | None = None) -> bool:
+        """After a delivery round (agents, resumed waits, interrupts: after ``core``'s slice, or
+        while no core could run): a ``run_until`` condition may have become true there."""
+        if self.stop is None and self._condition is not None and self._condition(self.machine):
+            where = (core.name, core.pc, core.symbolize(core.pc)) if core is not None else ()
+            self.stop = Stop("until", *where, message="condition true" if where else
+                             "condition true (no core running)")
+        return self._stopping()
+
+    def _stopping(self) -> bool:
+        """A stop is pending and the machine has not ended by itself (its own ending wins)."""
         if self.stop is None:
             return False
         m = self.machine

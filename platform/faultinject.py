@@ -171,16 +171,8 @@ class FaultInjector:
     def _bind_proxy(self) -> Any:
         if self._proxy is not None:
             return self._proxy
-        from psaemu.proxy.forwarder import Proxy
-        proxy = None
-        for agent in self.machine.agents:
-            owner = getattr(agent, "__self__", None)
-            if isinstance(owner, Proxy):
-                proxy = owner
-                break
-        if proxy is None:
-            system = getattr(self.machine.__dict__.get("psa"), "system", None)
-            proxy = getattr(system, "proxy", None)
+        system = self.machine.proxy_system
+        proxy = system.proxy if system is not None else None
         if proxy is None:
             raise PsaEmuError("IPC fault injection needs the PSA Proxy: attach it first (attach_proxy / "
                               "boot_se_only)")

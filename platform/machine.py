@@ -61,6 +61,9 @@ class RunResult:
 class Machine:
     """A board instance: build it, load images, run it; inspect cores, memory and traces."""
 
+    #: The PSA Proxy's ProxySystem once ``psaemu.proxy.system.attach_proxy`` added it.
+    proxy_system: Any = None
+
     def __init__(self, board: Board | str | Path | None = None, *, quantum: int = DEFAULT_QUANTUM,
                  fault_policy: str = "report", console: Callable[[str, str], None] | None = None,
                  trace_events: bool = True, flash_files: dict[str, str | Path] | None = None) -> None:
@@ -294,10 +297,10 @@ class Machine:
         acted = False
         for agent in self.agents:
             acted = bool(agent()) or acted
-        self._agents_acted = acted
         for c in self.cores.values():
-            c.check_blocked()
+            acted = c.check_blocked() or acted
             c.take_interrupts()
+        self._agents_acted = acted
 
     def run(self, max_instructions: int | None = None, timeout: float | None = None) -> RunResult:
         """Run until a firmware exit, a fault, a budget, or a state nothing can leave."""
@@ -318,6 +321,8 @@ class Machine:
                 if self._agents_acted and quiet_rounds < 1000:     # zero-time exchanges between agents
                     quiet_rounds += 1
                     self._deliver()
+                    if dbg is not None and dbg.after_delivery():
+                        return self._debug_finish(start)
                     continue
                 if not live:
                     return self._finish(start, "deadlock", EmuTimeoutError(
@@ -331,6 +336,8 @@ class Machine:
                         "every core is waiting and nothing can wake it:\n" + self.describe_cores()))
                 self._sync_idle(wake)
                 self._deliver()
+                if dbg is not None and dbg.after_delivery():
+                    return self._debug_finish(start)
                 if deadline is not None and time.monotonic() > deadline:
                     return self._finish(start, "timeout", EmuTimeoutError(
                         f"wall-clock timeout of {timeout} s reached; the cores were:\n" + self.describe_cores()))
@@ -362,6 +369,8 @@ class Machine:
             self._tick(core)
             self._sync_idle(self.time_ps(core))
             self._deliver()
+            if dbg is not None and dbg.after_delivery(core):
+                return self._debug_finish(start)
             if deadline is not None and time.monotonic() > deadline:
                 return self._finish(start, "timeout", EmuTimeoutError(
                     f"wall-clock timeout of {timeout} s reached; the cores were:\n" + self.describe_cores()))

@@ -547,8 +547,7 @@ def report_sections(m: Any) -> list[tuple[str, str]]:
         lines.append(f"--- {name} ---")
         lines += tail or ["<no output>"]
     out.append((SECTION_CONSOLE, "\n".join(lines)))
-    psa = m.__dict__.get("psa")
-    system = getattr(psa, "system", None) or m.__dict__.get("proxy_system")
+    system = m.proxy_system
     if system is not None:
         records = list(system.records)[-IPC_RECORDS:]
         body = "\n".join(r.format() for r in records) or "<no IPC records>"

@@ -34,8 +34,11 @@ When a snapshot can be taken
 ----------------------------
 A Python SVC handler that waits (``Block``, e.g. every forwarded PSA call waiting for the SE's
 reply) keeps its progress in a Python generator, which cannot be copied. ``snapshot()`` therefore
-refuses (:class:`SnapshotError`) while any core is ``BLOCKED``; take snapshots between runs at
-points where no Python wait is pending, e.g.::
+refuses (:class:`SnapshotError`) while any core is ``BLOCKED`` on such a wait. Waits that hold no
+progress yet declare how to rebuild them (``Block.resume`` and :func:`register_wait`) and are
+part of the snapshot: a Host PSA call made before the proxy's boot handshake is complete waits
+that way, so a machine booting a Host image is snapshotable at "mailbox ready". Take snapshots
+between runs at points where no other Python wait is pending, e.g.::
 
     m.run_until(lambda m: system.proxy.ready and quiescent(m))
     snap = m.snapshot()
@@ -199,19 +202,37 @@ def unregister_state(machine: "Machine", key: str) -> None:
     _machine_slot(machine)["parts"].pop(key, None)
 
 
+#: Rebuilders of snapshotable waits: ``key -> rebuild(machine, core, *args) -> Block``.
+_WAITS: dict[str, Callable[..., Any]] = {}
+
+
+def register_wait(key: str, rebuild: Callable[..., Any]) -> None:
+    """Let snapshots hold waits whose ``Block.resume`` is ``(key, *args)``: after a restore,
+    ``rebuild(machine, core, *args)`` returns the equivalent Block (its ``started`` is restored)."""
+    _WAITS[key] = rebuild
+
+
+def _held_wait(core: "Core") -> tuple[Any, ...] | None:
+    """The ``resume`` description of the core's wait when a snapshot can hold it."""
+    block = core.block
+    if block is not None and block.resume and block.resume[0] in _WAITS:
+        return tuple(block.resume)
+    return None
+
+
 def blockers(m: "Machine") -> list[str]:
     """Why a snapshot cannot be taken now (empty when it can)."""
     from psaemu.platform.core import CoreState
 
     reasons = []
     for core in m.cores.values():
-        if core.state is CoreState.BLOCKED or core.block is not None:
+        if (core.state is CoreState.BLOCKED or core.block is not None) and _held_wait(core) is None:
             what = core.block.what if core.block is not None else "a Python condition"
             reasons.append(f"core {core.name!r} is blocked in a Python SVC handler waiting for {what}")
     dbg = m.__dict__.get("_debugger")
     if dbg is not None and getattr(dbg, "_step", None) is not None:
         reasons.append("the debugger is in the middle of a step")
-    system = _proxy_system(m)
+    system = m.proxy_system
     if system is not None and getattr(system.spm, "forwarding", None) is not None:
         reasons.append("the Host SPM is forwarding an operation to the SE (a scripted PSA call in progress)")
     for agent in _uncovered_agents(m):
@@ -230,18 +251,10 @@ def quiescent(m: "Machine") -> bool:
     return not blockers(m)
 
 
-def _proxy_system(m: "Machine") -> Any:
-    """The attached ProxySystem (``attach_proxy`` sets ``machine.psa``, whose ``system`` it is)."""
-    system = m.__dict__.get("proxy_system")
-    if system is None:
-        system = getattr(m.__dict__.get("psa"), "system", None)
-    return system
-
-
 def _uncovered_agents(m: "Machine") -> list[Any]:
     """Machine agents whose state no snapshot covers (not the proxy's, not declared in register_state)."""
     covered: list[Any] = []
-    system = _proxy_system(m)
+    system = m.proxy_system
     if system is not None:
         covered.append(system.proxy.poll)
     for entry in _machine_slot(m)["parts"].values():
@@ -661,6 +674,7 @@ def _capture_core(core: "Core") -> dict[str, Any]:
         "plain": {name: d[name] for name in _CORE_PLAIN if name in d},
         "scs": core.scs.snapshot(), "scs_bus_errors": list(core.scs.bus_errors),
         "engine": (e.entries, e.returns, e.tail_chains, e.fp_frames, e.return_pc),
+        "wait": None if core.block is None else (_held_wait(core), core.block.started),
     }
 
 
@@ -1018,7 +1032,7 @@ def _check_compatible(m: "Machine", snap: Snapshot) -> None:
 
     if ident["unicorn"] != unicorn.__version__ and not _same_machine(m, snap):
         problems.append(f"Unicorn {unicorn.__version__} here, the snapshot was taken with {ident['unicorn']}")
-    proxy = _proxy_system(m)
+    proxy = m.proxy_system
     if snap.has_proxy and proxy is None:
         problems.append("the snapshot has the PSA Proxy attached and this machine has not: call "
                         "attach_proxy(m) after loading the images, or use Machine.from_snapshot()")
@@ -1071,12 +1085,13 @@ def take(m: "Machine") -> Snapshot:
                         "partial": {k: bytes(v) for k, v in con._partial.items()}}
     ev = m.events
     state["events"] = {"records": ev.records[:], "dropped": ev.dropped, "enabled": ev.enabled, "limit": ev.limit}
-    system = _proxy_system(m)
+    system = m.proxy_system
     if system is not None:
         proxy, spm = system.proxy, system.spm
         mon = proxy.monitor
         state["proxy"] = {
             "handshake_state": proxy.handshake.state, "boot_vector": proxy.handshake.boot_vector,
+            "handshake_settled": proxy.handshake.settled,
             "pool": list(proxy.pool), "records": mon.records[:], "handshake": list(mon.handshake),
             "placement": system.placement, "config": system.config,
             "host": proxy.host.name, "se": proxy.se_name,
@@ -1144,11 +1159,12 @@ def restore(m: "Machine", snap: Snapshot) -> None:
     else:
         recs[:] = saved
     ev.dropped, ev.enabled, ev.limit = es["dropped"], es["enabled"], es["limit"]
-    system = _proxy_system(m)
+    system = m.proxy_system
     if system is not None:
         ps = state["proxy"]
         proxy, spm = system.proxy, system.spm
         proxy.handshake.state, proxy.handshake.boot_vector = ps["handshake_state"], ps["boot_vector"]
+        proxy.handshake.settled = ps["handshake_settled"]
         proxy.pool[:] = ps["pool"]
         proxy.monitor.records[:] = ps["records"]
         proxy.monitor.handshake[:] = ps["handshake"]
@@ -1170,8 +1186,17 @@ def restore(m: "Machine", snap: Snapshot) -> None:
         dbg._deferred.clear()
         dbg._resume = {k: copy.copy(v) for k, v in ds["resume"].items()} if ds is not None else {}
         dbg.last_stop = copy.copy(ds["last_stop"]) if ds is not None else None
-    for core in m.cores.values():          # a restored core never waits on a Python condition
-        if core.state is CoreState.BLOCKED:
+    for name, cs in state["cores"].items():     # waits the snapshot holds, rebuilt by their owners
+        wait = cs.get("wait")
+        if wait is not None:
+            core, key = m.cores[name], wait[0][0]
+            if key not in _WAITS:
+                raise SnapshotError(f"core {name!r} waits in the snapshot for {key!r}, which nothing in this "
+                                    f"machine rebuilds (attach the PSA Proxy before restoring)")
+            core.block = _WAITS[key](m, core, *wait[0][1:])
+            core.block.started = wait[1]
+    for core in m.cores.values():          # no other restored core waits on a Python condition
+        if core.state is CoreState.BLOCKED and core.block is None:
             raise SnapshotError(f"core {core.name!r} restored as BLOCKED; the snapshot is damaged")
 
 

@@ -49,10 +49,14 @@ class Handshake:
         self.proxy = proxy
         self.state = self.WAIT_BOOT_VECTOR
         self.boot_vector: int | None = None
+        #: READY at an earlier delivery than this one: the proxy's init has returned, the Host SPM
+        #: starts the PSA calls made before (between the two, a snapshot can be taken).
+        self.settled = False
 
     def poll(self) -> bool:
         """Consume one word from the SE->Host channel if there is one and answer it (True if so)."""
         if self.state == self.READY:
+            self.settled = True
             return False
         p = self.proxy
         word = p.receiver.read(CH_ST0, 4)

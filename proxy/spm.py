@@ -17,6 +17,7 @@ import unicorn.arm_const as A
 from psaemu.platform.core import Block, Core
 from psaemu.platform.errors import ProtocolError
 from psaemu.platform.machine import Machine
+from psaemu.platform.snapshot import register_wait
 from psaemu.proxy.forwarder import Proxy, Vec
 from psaemu.proxy.mailbox import SvcV13
 from psaemu.proxy.services import DEFAULT_NS_CLIENT_ID, Service, service_by_sid
@@ -27,6 +28,11 @@ from psaemu.proxy.status import PSA_FRAMEWORK_VERSION, PSA_MAX_IOVEC, PSA_VERSIO
 HOST_CONN_MAX = 32
 PARTITION_SECTION = re.compile(r"^\.tfm_sp\.(\d+)$")
 SECURE_PROGRAMMER_ERRORS = (PsaStatus.PSA_ERROR_PROGRAMMER_ERROR, PsaStatus.PSA_ERROR_CONNECTION_REFUSED)
+#: The SVCs that go through the proxy: made before its boot handshake, they wait for it first.
+FORWARDED_SVCS = frozenset(int(n) for n in (SvcV13.TFM_SVC_PSA_CONNECT, SvcV13.TFM_SVC_PSA_CALL,
+                                            SvcV13.TFM_SVC_PSA_CLOSE))
+#: ``Block.resume`` key of that wait (snapshots hold it; see :func:`_rebuild_ready_wait`).
+READY_WAIT = "host_spm.proxy_ready"
 
 
 @dataclass(frozen=True)
@@ -96,19 +102,35 @@ class HostSpm:
             SvcV13.TFM_SVC_PSA_CALL: self.call,
             SvcV13.TFM_SVC_PSA_CLOSE: self.close,
         }
-        for number, fn in handlers.items():
-            self.core.svc_handlers[int(number)] = lambda core, num, fn=fn: self._dispatch(core, num, fn)
+        self._handlers = {int(n): fn for n, fn in handlers.items()}
+        for number in self._handlers:
+            self.core.svc_handlers[number] = self._dispatch
 
     # -- plumbing -------------------------------------------------------------------------
-    def _dispatch(self, core: Core, number: int, fn: Callable[[Caller], object]) -> bool | Block:
+    def _dispatch(self, core: Core, number: int) -> bool | Block:
         caller = self.identify(core.pc - 2)
         self.machine.events.record(core, "psa_svc", number=number, client=caller.client_id)
-        result = fn(caller)
+        if number in FORWARDED_SVCS and not self.proxy.ready:
+            return self.ready_wait(core, number)
+        return self._run(core, number, caller)
+
+    def _run(self, core: Core, number: int, caller: Caller) -> bool | Block:
+        result = self._handlers[number](caller)
         if isinstance(result, Generator):
             return self._drive(core, result, number)
         if result is not None:
             self._set_r0(core, result)
         return True
+
+    def ready_wait(self, core: Core, number: int) -> Block:
+        """A forwarding SVC made before the proxy's boot handshake is complete waits for it and
+        only then starts (as in TF-M, where the proxy's init completes before any client runs).
+        Nothing has happened yet, so a snapshot can hold this wait (``Block.resume``)."""
+        def start() -> Block | None:
+            result = self._run(core, number, self.identify(core.pc - 2))
+            return result if isinstance(result, Block) else None
+        return Block(lambda: self.proxy.handshake.settled, start, f"the proxy's boot handshake (S_MAILBOX_READY) before PSA "
+                     f"SVC {number}", self.reply_budget_cycles, resume=(READY_WAIT, self.host, number))
 
     @staticmethod
     def _set_r0(core: Core, value: int) -> None:
@@ -347,3 +369,14 @@ def partitions_from_image(core: Core) -> list[Partition]:
             label = PartitionId(pid).name if pid in PartitionId._value2member_map_ else f"partition {pid}"
             parts.append(Partition(pid, label, sec.addr, sec.addr + sec.size))
     return parts
+
+
+def _rebuild_ready_wait(machine: Machine, core: Core, host: str, number: int) -> Block:
+    """After a snapshot restore: the wait of a PSA SVC made before the proxy was ready."""
+    system = machine.proxy_system
+    if system is None or system.spm.host != host:
+        raise ProtocolError(f"the snapshot has core {host!r} waiting for the PSA Proxy, which this machine lacks")
+    return system.spm.ready_wait(core, number)
+
+
+register_wait(READY_WAIT, _rebuild_ready_wait)

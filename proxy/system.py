@@ -72,6 +72,7 @@ def attach_proxy(machine: Machine, defines: Mapping[str, int | None] | None = No
                           size=placement.region_size, mode=placement.mode, translation=int(placement.translation))
     system = ProxySystem(machine, config, placement, proxy, spm)
     system.psa = machine.psa = PsaClient(system)
+    machine.proxy_system = system
     return system
 
 

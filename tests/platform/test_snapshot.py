@@ -290,7 +290,7 @@ def test_damaged_and_foreign_files_are_refused(regression_snapshot, tmp_path):
 
 def test_snapshot_refused_while_a_python_wait_is_pending():
     m, system = regression()
-    m.run_until(lambda m: system.proxy.ready, max_instructions=BUDGET)
+    m.run_until(lambda m: m.host.block is not None and m.host.block.resume is None, max_instructions=BUDGET)
     assert m.host.state is CoreState.BLOCKED         # the first forwarded call waits for the SE
     assert not quiescent(m) and "blocked" in blockers(m)[0]
     with pytest.raises(SnapshotError, match=r"core 'host' is blocked in a Python SVC handler .*quiescent"):
@@ -390,3 +390,28 @@ def test_every_core_and_machine_attribute_is_classified():
     unknown = set(vars(m)) - set(snapmod.MACHINE_DYNAMIC) - set(snapmod.MACHINE_STATIC)
     assert not unknown, (f"Machine attributes {sorted(unknown)} are in no list of psaemu.platform.snapshot: add "
                          f"each to MACHINE_STATIC or to MACHINE_DYNAMIC and save/restore it")
+
+
+def test_a_booting_host_image_is_snapshotable_at_mailbox_ready(tmp_path):
+    """A Host PSA call made before the proxy's handshake completes waits without starting, and a
+    snapshot holds that wait: the regression image is snapshotable right at "mailbox ready", and
+    the restored machine (same object, or built from the file) runs the suite to the same end."""
+    m, system = regression()
+    m.run_until(lambda m: system.proxy.ready and quiescent(m), max_instructions=BUDGET)
+    assert system.proxy.ready and not system.records                # no PSA call has started
+    assert m.host.state is CoreState.BLOCKED and "boot handshake" in m.host.block.what
+    snap = m.snapshot()
+    snap.save(tmp_path / "ready.psnap")
+    first = m.run()
+    assert first.reason == "exit" and first.exit_code == 0, first.message
+    digest, records = m.events.digest(), len(system.records)
+    m.restore(snap)
+    assert m.host.state is CoreState.BLOCKED and m.host.block.resume is not None
+    again = m.run()
+    assert (again.exit_code, m.events.digest(), len(system.records)) == (0, digest, records)
+    m2 = Machine.from_snapshot(tmp_path / "ready.psnap")
+    third = m2.run()
+    assert (third.exit_code, m2.events.digest()) == (0, digest)
+    fresh, _ = regression()
+    fresh.run()
+    assert fresh.events.digest() == digest            # stopping at the snapshot point perturbs nothing
