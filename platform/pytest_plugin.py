@@ -28,8 +28,8 @@ Fixtures:
   machine (images loaded, proxy attached when the Host image carries it, or with no Host image);
   unspecified arguments come from the test's markers, then the settings.
 * ``machine`` -- a fresh machine from the settings/markers, not yet run.
-* ``booted`` -- a machine booted to "mailbox ready" (proxy handshake done, no Python wait
-  pending). The boot happens once per session (per xdist worker) and per distinct
+* ``booted`` -- a machine booted to "mailbox ready" (proxy handshake done; a PSA call the Host
+  firmware made before it has not started yet). The boot happens once per session (per xdist worker) and per distinct
   board/images/defines; each test then gets **the same Machine object restored from the
   snapshot** taken after the boot. Tests share the object, never its state: whatever a test
   writes (ITS data, consoles, IPC records, memory) is rolled back before the next test. Do not

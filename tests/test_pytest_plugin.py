@@ -372,3 +372,30 @@ def test_bundle_replays_the_plugin_faults_and_factory_machines(pytester):
     r3 = pytester.runpytest(*args, "test_inner.py::test_many", "--psaemu-replay", str(bundle))
     r3.assert_outcomes(failed=1)
     r3.stdout.fnmatch_lines(["*the bundle has 2 machine(s) from 'factory' but the test asks for another*"])
+
+
+def test_booted_with_a_host_image_starts_at_mailbox_ready(pytester):
+    """With a Host image that calls PSA services as soon as it boots, `booted` still starts every
+    test at "mailbox ready": the handshake done and the Host's first call not yet started."""
+    pytester.makeini("""
+        [pytest]
+        psaemu_host = regression_host
+    """)
+    pytester.makepyfile(test_inner="""
+        def test_at_ready(booted):
+            assert booted.psa.system.proxy.ready and not booted.psa.system.records
+            assert "boot handshake" in booted.host.block.what
+            assert "mailbox ready" in booted.console.text("se")
+            assert "regression:" not in booted.console.text("host")      # the Host suite has not ended
+
+        def test_runs_the_host_suite(booted):
+            r = booted.run()
+            assert r.reason == "exit" and r.exit_code == 0, r.message
+            assert " 0 failures" in booted.console.text("host")
+
+        def test_again_from_ready(booted, psaemu_boot_cache):
+            assert not booted.psa.system.records and psaemu_boot_cache.boots == 1
+            assert booted.psa.its_set(0x5151, b"scripted") == 0       # a scripted call beside the firmware
+            assert booted.psa.its_get(0x5151) == b"scripted"
+    """)
+    pytester.runpytest("-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:randomly").assert_outcomes(passed=3)
