@@ -29,9 +29,9 @@ Fixtures:
   unspecified arguments come from the test's markers, then the settings.
 * ``machine`` -- a fresh machine from the settings/markers, not yet run.
 * ``booted`` -- a machine booted to "mailbox ready" (proxy handshake done; a PSA call the Host
-  firmware made before it has not started yet). The boot happens once per session (per xdist worker) and per distinct
-  board/images/defines; each test then gets **the same Machine object restored from the
-  snapshot** taken after the boot. Tests share the object, never its state: whatever a test
+  firmware made before it has not started yet). The boot happens once per session (per xdist
+  worker) and per distinct board/images/defines; each test then gets **the same Machine object
+  restored from the snapshot** taken after the boot. Tests share the object, never its state: whatever a test
   writes (ITS data, consoles, IPC records, memory) is rolled back before the next test. Do not
   keep references to it between tests, and do not install breakpoints/watchpoints you do not
   remove (those are not part of a snapshot).
@@ -68,6 +68,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from psaemu.platform.bundles import Bundle, Recording, bundle_name, plain, replay_command, write_bundle
+from psaemu.platform.faultspec import KINDS as FAULT_KINDS
 from psaemu.platform.faultspec import FaultSpec, fault_spec, fault_specs
 
 CONSOLE_LINES = 20
@@ -83,8 +84,7 @@ _RECORDINGS_KEY = pytest.StashKey[list]()
 _REPLAY_TAKEN_KEY = pytest.StashKey[dict]()
 _SETTINGS_KEY = pytest.StashKey["Settings"]()
 #: FaultInjector methods whose calls a bundle records (the test's injections).
-FAULT_METHODS = ("seed", "clear", "drop_doorbell", "delay_doorbell", "duplicate_doorbell", "corrupt_message",
-                 "corrupt_iovec", "reset_se_during_call", "stall_se", "flip_register", "skip_instruction")
+FAULT_METHODS = ("seed", "clear", *FAULT_KINDS)
 
 
 # ------------------------------------------------------------------------------------------

@@ -129,8 +129,9 @@ class HostSpm:
         def start() -> Block | None:
             result = self._run(core, number, self.identify(core.pc - 2))
             return result if isinstance(result, Block) else None
-        return Block(lambda: self.proxy.handshake.settled, start, f"the proxy's boot handshake (S_MAILBOX_READY) before PSA "
-                     f"SVC {number}", self.reply_budget_cycles, resume=(READY_WAIT, self.host, number))
+        what = f"the proxy's boot handshake (S_MAILBOX_READY) before PSA SVC {number}"
+        return Block(lambda: self.proxy.handshake.settled, start, what, self.reply_budget_cycles,
+                     resume=(READY_WAIT, self.host, number))
 
     @staticmethod
     def _set_r0(core: Core, value: int) -> None:

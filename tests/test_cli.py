@@ -153,7 +153,8 @@ def test_run_with_faults_armed_from_the_command_line(tmp_path):
 
 def test_bad_fault_options_are_clean_errors():
     for spec, message in (("bogus", "fault 'bogus': unknown kind; use one of drop_doorbell"),
-                          ("drop_doorbell:foo=1", "unexpected keyword argument 'foo'; drop_doorbell takes (nth=1, repeat=false)"),
+                          ("drop_doorbell:foo=1",
+                           "unexpected keyword argument 'foo'; drop_doorbell takes (nth=1, repeat=false)"),
                           ("corrupt_message:word=9", "fault 'corrupt_message:word=9': corrupt_message: word 9 is not 0..7"),
                           ("flip_register:host,no_such_symbol", "no symbol 'no_such_symbol'"),
                           ("flip_register:host,main,reg=r99", "core 'host' has no register 'r99'")):
