@@ -21,6 +21,8 @@ from psaemu.platform.errors import ConfigError
 from psaemu.platform.faultspec import FaultSpec, fault_spec
 
 BUNDLE_FORMAT = "psaemu-bundle/2"
+#: The fixtures whose machines a bundle holds.
+FIXTURES = ("booted", "machine", "factory")
 SNAPSHOT_FILE = "snapshot.psaemu"
 
 
@@ -83,7 +85,7 @@ def _machine_files(directory: Path, rec: Recording) -> None:
     if rec.snapshot_path is not None:
         if Path(rec.snapshot_path).resolve() != snap_file.resolve():
             shutil.copyfile(rec.snapshot_path, snap_file)
-    else:
+    elif rec.snapshot is not None:
         rec.snapshot.save(snap_file)
     m.events.write(str(directory / "events.txt"))
     for name in m.cores:
@@ -102,6 +104,7 @@ def _machine_entry(rec: Recording, rel: str) -> dict[str, Any]:
     return {
         "fixture": rec.fixture,
         "dir": rel,
+        "snapshot": rec.snapshot is not None,
         "seed": rec.seed,
         "rng_state": plain(rec.rng_state),
         "plugin_seed": rec.plugin_seed,
@@ -117,8 +120,10 @@ def _machine_entry(rec: Recording, rel: str) -> dict[str, Any]:
     }
 
 
-def write_bundle(directory: Path, nodeid: str, recs: list[Recording], error: str | None) -> Path:
-    """Write the bundle of a failing test that used the machines ``recs`` (each with a snapshot)."""
+def write_bundle(directory: Path, nodeid: str, rootid: str, recs: list[Recording], error: str | None) -> Path:
+    """Write the bundle of a failing test that used the machines ``recs``; ``nodeid`` is the test
+    as the replay command names it, ``rootid`` as pytest does (relative to the rootdir). A machine
+    without a snapshot keeps its place (``"snapshot": false``) and cannot be replayed."""
     directory.mkdir(parents=True, exist_ok=True)
     entries = []
     for i, rec in enumerate(recs):
@@ -128,6 +133,7 @@ def write_bundle(directory: Path, nodeid: str, recs: list[Recording], error: str
     info = {
         "format": BUNDLE_FORMAT,
         "nodeid": nodeid,
+        "rootid": rootid,
         "error": error,
         "psaemu_version": _version(),
         "bundle_dir": str(directory),
@@ -144,17 +150,27 @@ class Bundle:
     def __init__(self, path: Path) -> None:
         self.path = path
         info_path = path / "bundle.json"
-        if not info_path.is_file() or not (path / SNAPSHOT_FILE).is_file():
-            raise ConfigError(f"{path}: not a psaemu bundle (needs bundle.json and {SNAPSHOT_FILE}); give the "
-                              f"directory a failing test's report names after 'bundle:'")
+        if not info_path.is_file():
+            raise ConfigError(f"{path}: not a psaemu bundle (no bundle.json); give the directory a failing "
+                              f"test's report names after 'bundle:'")
         try:
             self.info: dict[str, Any] = json.loads(info_path.read_text())
         except ValueError as exc:
             raise ConfigError(f"{info_path}: not valid JSON ({exc})") from None
-        if self.info.get("format") != BUNDLE_FORMAT:
-            raise ConfigError(f"{info_path}: format {self.info.get('format')!r}; this psaemu replays "
-                              f"{BUNDLE_FORMAT!r} bundles (write the bundle again with this version)")
-        self.machines: list[dict[str, Any]] = self.info["machines"]
+        if not isinstance(self.info, dict) or self.info.get("format") != BUNDLE_FORMAT:
+            found = self.info.get("format") if isinstance(self.info, dict) else None
+            raise ConfigError(f"{info_path}: format {found!r}; this psaemu replays {BUNDLE_FORMAT!r} bundles "
+                              f"(write the bundle again with this version)")
+        machines = self.info.get("machines")
+        if not isinstance(machines, list) or not machines or not isinstance(self.info.get("rootid"), str):
+            raise ConfigError(f"{info_path}: 'machines' (a non-empty list) and 'rootid' are missing or damaged")
+        for i, e in enumerate(machines):
+            if not (isinstance(e, dict) and e.get("fixture") in FIXTURES and isinstance(e.get("dir"), str)):
+                raise ConfigError(f"{info_path}: machines[{i}] is damaged (needs fixture one of "
+                                  f"{', '.join(FIXTURES)} and dir)")
+            if e.get("snapshot") and not (path / e["dir"] / SNAPSHOT_FILE).is_file():
+                raise ConfigError(f"{path / e['dir'] / SNAPSHOT_FILE}: missing; the bundle is incomplete")
+        self.machines: list[dict[str, Any]] = machines
         self._snapshots: dict[int, Any] = {}
 
     def entries(self, fixture: str) -> list[int]:
@@ -165,7 +181,12 @@ class Bundle:
         return (self.path / self.machines[index]["dir"] / SNAPSHOT_FILE).resolve()
 
     def snapshot(self, index: int) -> Any:
-        """Machine ``index``'s snapshot (loaded once)."""
+        """Machine ``index``'s snapshot (loaded once); ConfigError for a machine the bundle could
+        not snapshot."""
+        if not self.machines[index].get("snapshot"):
+            raise ConfigError(f"{self.path}: machine {index} ({self.machines[index]['fixture']}) could not be "
+                              f"snapshotted when the test made it (a Python wait was pending), so the bundle "
+                              f"cannot replay it")
         if index not in self._snapshots:
             from psaemu.platform.snapshot import Snapshot
             self._snapshots[index] = Snapshot.load(self.snapshot_path(index))

@@ -146,6 +146,8 @@ class Stop:
                     f"{self.core} pc {self.where()}")
         elif self.reason == "step":
             text = f"{self.core} stepped {self.count} instruction(s); pc {self.where()}"
+        elif self.reason == "until" and self.core is None:
+            return f"stopped: {self.message}"
         elif self.reason == "until":
             text = f"{self.core} reached {self.where()}"
         elif self.reason == "idle":

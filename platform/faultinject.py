@@ -134,12 +134,17 @@ class FaultInjector:
             hook[0].uc.hook_del(hook[1])
             self._hooks.remove(hook)
 
-    def reset(self) -> None:
+    def reset(self, initial: bool = False) -> None:
         """Disarm everything and remove every hook and pending action (``Machine.restore`` calls
-        this: injections are not part of a snapshot)."""
+        this: injections are not part of a snapshot). ``initial``: also forget the injections,
+        number them from 1 again and seed 0, as a new injector (the pytest plugin's ``booted``
+        does this, so no test's injections reach the next one's event trace)."""
         for inj in self.injections:
             if not inj.done:
                 inj.repeat, inj.fired = False, max(inj.fired, 1)
+        if initial:
+            self.injections, self._next_id = [], 1
+            self.rng, self.seed_value = random.Random(0), 0
         self._drop_fired_hooks(every=True)
         self._pending = []
         self._attributed = set()
@@ -306,6 +311,7 @@ class FaultInjector:
 
     def delay_doorbell(self, nth: int = 1, cycles: int = 10_000, repeat: bool = False) -> Injection:
         """The nth request doorbell rings ``cycles`` Host cycles later (virtual time jumps when every core idles)."""
+        _check_cycles("delay_doorbell", cycles)
         self._bind_proxy()
         return self._arm("delay_doorbell", nth, repeat, cycles=int(cycles))
 
@@ -340,19 +346,30 @@ class FaultInjector:
 
     def stall_se(self, cycles: int, core: str = "se") -> Injection:
         """Take the core off the scheduler now for ``cycles`` of its cycles (no reset: it then goes
-        on where it was; its clock jumps over the stall)."""
+        on where it was; its clock jumps over the stall). A core that is off (not released yet,
+        e.g. when the fault is armed before a run) stalls from the moment it is released."""
+        _check_cycles("stall_se", cycles)
         c = self._core(core)
         inj = self._arm("stall_se", 1, False, c, cycles=int(cycles), target=c.name)
         inj.seen = inj.fired = 1
+        if c.state is CoreState.OFF:
+            def released() -> bool:
+                if c.state is CoreState.OFF:
+                    return False
+                self._stall(inj, c, int(cycles))
+                return True
+            self._add_pending(inj.id, "stall (until the core is released)", released)
+        else:
+            self._stall(inj, c, int(cycles))
+        return inj
+
+    def _stall(self, inj: Injection, c: "Core", cycles: int) -> None:
         m = self.machine
         saved = c.state
-        if saved is CoreState.OFF:
-            self._fire(inj, c, note="core is off")
-            return inj
-        end_ps = m.time_ps(c) + int(cycles) * PS_PER_S // c.clock_hz
+        end_ps = m.time_ps(c) + cycles * PS_PER_S // c.clock_hz
         c.state = CoreState.OFF
         c.uc.emu_stop()
-        self._fire(inj, c, cycles=int(cycles))
+        self._fire(inj, c, cycles=cycles)
 
         def poll() -> bool:
             others = [m.time_ps(o) for o in m.cores.values() if o is not c and o.state is not CoreState.OFF]
@@ -363,7 +380,6 @@ class FaultInjector:
             self._record("resume", c, id=inj.id, fault="stall_se")
             return True
         self._add_pending(inj.id, "stall", poll)
-        return inj
 
     # -- core faults ----------------------------------------------------------------------
     def _address(self, core: "Core", where: int | str) -> int:
@@ -425,6 +441,11 @@ class FaultInjector:
             self._fire(inj, c, address=address, size=insn.size, insn=text)
         self._hook(inj, c, addr, act)
         return inj
+
+
+def _check_cycles(fault: str, cycles: int) -> None:
+    if isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 0:
+        raise PsaEmuError(f"{fault}: cycles must be a whole number of cycles, 0 or more (got {cycles!r})")
 
 
 def injector(machine: "Machine") -> FaultInjector:

@@ -10,7 +10,7 @@ Text form: ``KIND[:ARG,...]`` where each ARG is ``key=value`` or a positional va
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from psaemu.platform.errors import ConfigError, PsaEmuError
@@ -30,18 +30,21 @@ KINDS = ("drop_doorbell", "delay_doorbell", "duplicate_doorbell", "corrupt_messa
          "reset_se_during_call", "stall_se", "flip_register", "skip_instruction")
 
 
-def _value(text: str) -> Any:
-    low = text.strip().lower()
-    if low in ("true", "yes"):
-        return True
-    if low in ("false", "no"):
-        return False
-    if low == "none":
+def _coerce(text: str, types: tuple[type | None, ...]) -> Any:
+    """A text value as the argument's type: ``none`` where None is accepted, ``true``/``false``
+    (``yes``/``no``) where a bool is, a number where an int is, else the text itself."""
+    raw = text.strip()
+    low = raw.lower()
+    if None in types and low == "none":
         return None
-    try:
-        return parse_number(text.strip())
-    except ValueError:
-        return text.strip()
+    if bool in types and low in ("true", "yes", "false", "no"):
+        return low in ("true", "yes")
+    if int in types:
+        try:
+            return parse_number(raw)
+        except ValueError:
+            pass
+    return raw
 
 
 def _accepts(types: tuple[type | None, ...], value: Any) -> bool:
@@ -73,24 +76,32 @@ class FaultSpec:
     kind: str
     args: tuple[Any, ...] = ()
     kwargs: tuple[tuple[str, Any], ...] = ()
+    #: The text it was parsed from (error messages quote what the user wrote).
+    source: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ConfigError(f"fault {self.kind!r}: unknown kind; use one of {', '.join(KINDS)}")
+            raise ConfigError(f"fault {self.source or self.kind!r}: unknown kind; use one of {', '.join(KINDS)}")
+        names = [k for k, _ in self.kwargs]
+        twice = sorted({k for k in names if names.count(k) > 1})
+        if twice:
+            raise ConfigError(f"fault {self.name()!r}: {', '.join(twice)} given more than once")
         try:
             bound = self.signature().bind(*self.args, **dict(self.kwargs))
         except TypeError as exc:
-            raise ConfigError(f"fault {self.label()!r}: {exc}; {self.kind} takes {self.usage()}") from None
+            raise ConfigError(f"fault {self.name()!r}: {exc}; {self.kind} takes {self.usage()}") from None
         for name, value in bound.arguments.items():
             if not _accepts(ARG_TYPES.get(name, (object,)), value):
                 want = " or ".join("none" if t is None else t.__name__ for t in ARG_TYPES[name])
-                raise ConfigError(f"fault {self.label()!r}: {name} must be {want}, got {value!r}")
+                raise ConfigError(f"fault {self.name()!r}: {name} must be {want}, got {value!r}")
+
+    def name(self) -> str:
+        """How error messages quote this fault: the text it came from, else its label."""
+        return self.source if self.source is not None else self.label()
 
     def signature(self) -> inspect.Signature:
         """The injector method's signature without ``self``."""
-        from psaemu.platform.faultinject import FaultInjector
-        sig = inspect.signature(getattr(FaultInjector, self.kind))
-        return sig.replace(parameters=list(sig.parameters.values())[1:])
+        return _signature(self.kind)
 
     def usage(self) -> str:
         """The accepted arguments, for error messages (``core, where, reg=r0, ...``)."""
@@ -116,7 +127,7 @@ class FaultSpec:
             raise
         except (PsaEmuError, KeyError) as exc:
             reason = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            raise ConfigError(f"fault {self.label()!r}: {reason}") from None
+            raise ConfigError(f"fault {self.name()!r}: {reason}") from None
 
     def as_data(self) -> dict[str, Any]:
         """JSON-ready form (bundles); :func:`fault_spec` reads it back."""
@@ -124,21 +135,34 @@ class FaultSpec:
 
     @classmethod
     def parse(cls, text: str) -> "FaultSpec":
-        """``KIND[:ARG,...]`` (see the module docstring)."""
-        kind, _, rest = str(text).strip().partition(":")
-        args: list[Any] = []
-        kwargs: list[tuple[str, Any]] = []
-        for item in (x for x in rest.split(",") if x.strip()) if rest.strip() else ():
+        """``KIND[:ARG,...]`` (see the module docstring); each value takes its argument's type."""
+        source = str(text).strip()
+        kind, _, rest = source.partition(":")
+        kind = kind.strip()
+        args: list[str] = []
+        kwargs: list[tuple[str, str]] = []
+        for item in (x for x in rest.split(",") if x.strip()):
             key, eq, value = item.partition("=")
             if eq:
                 if not key.strip().isidentifier():
-                    raise ConfigError(f"fault {text!r}: {key.strip()!r} is not an argument name")
-                kwargs.append((key.strip(), _value(value)))
+                    raise ConfigError(f"fault {source!r}: {key.strip()!r} is not an argument name")
+                kwargs.append((key.strip(), value))
             elif kwargs:
-                raise ConfigError(f"fault {text!r}: positional value {item.strip()!r} after key=value arguments")
+                raise ConfigError(f"fault {source!r}: positional value {item.strip()!r} after key=value arguments")
             else:
-                args.append(_value(item))
-        return cls(kind.strip(), tuple(args), tuple(kwargs))
+                args.append(item)
+        if kind in KINDS:                      # else the constructor reports the kind
+            params = list(_signature(kind).parameters)
+            args = [_coerce(a, ARG_TYPES.get(n, (str,))) for a, n in zip(args, params)] + args[len(params):]
+            kwargs = [(k, _coerce(v, ARG_TYPES.get(k, (str,)))) for k, v in kwargs]
+        return cls(kind, tuple(args), tuple(kwargs), source)
+
+
+def _signature(kind: str) -> inspect.Signature:
+    """The signature of the injector method ``kind`` without ``self``."""
+    from psaemu.platform.faultinject import FaultInjector
+    sig = inspect.signature(getattr(FaultInjector, kind))
+    return sig.replace(parameters=list(sig.parameters.values())[1:])
 
 
 def fault_spec(value: Any) -> FaultSpec:
@@ -150,9 +174,10 @@ def fault_spec(value: Any) -> FaultSpec:
         return FaultSpec.parse(value)
     if isinstance(value, Mapping):
         extra = set(value) - {"kind", "args", "kwargs"}
-        if "kind" not in value or extra:
-            raise ConfigError(f"fault {dict(value)!r}: expected the keys kind, args, kwargs")
-        return FaultSpec(str(value["kind"]), tuple(value.get("args", ())), tuple(dict(value.get("kwargs", {})).items()))
+        args, kwargs = value.get("args", ()), value.get("kwargs", {})
+        if "kind" not in value or extra or not isinstance(args, (list, tuple)) or not isinstance(kwargs, Mapping):
+            raise ConfigError(f"fault {dict(value)!r}: expected the keys kind, args (a list), kwargs (a mapping)")
+        return FaultSpec(str(value["kind"]), tuple(args), tuple(kwargs.items()))
     if isinstance(value, (tuple, list)) and value and isinstance(value[0], str):
         if len(value) == 2 and isinstance(value[1], Mapping):
             return FaultSpec(value[0], (), tuple(dict(value[1]).items()))

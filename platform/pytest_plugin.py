@@ -32,7 +32,8 @@ Fixtures:
   firmware made before it has not started yet). The boot happens once per session (per xdist
   worker) and per distinct board/images/defines; each test then gets **the same Machine object
   restored from the snapshot** taken after the boot. Tests share the object, never its state: whatever a test
-  writes (ITS data, consoles, IPC records, memory) is rolled back before the next test. Do not
+  writes (ITS data, consoles, IPC records, memory) is rolled back before the next test, and
+  the fault injector starts fresh (``FaultInjector.reset(initial=True)``). Do not
   keep references to it between tests, and do not install breakpoints/watchpoints you do not
   remove (those are not part of a snapshot).
 * ``psaemu_fault`` -- the fault this test case injects: parametrize it with
@@ -219,11 +220,23 @@ def _marker_spec(node: Any, settings: Settings) -> tuple[str | None, str | None,
 def fault_cases(*specs: Any, baseline: bool = False) -> list[Any]:
     """pytest parameters for ``psaemu_fault``, one per fault specification (id = its text form);
     ``baseline=True`` adds a first case ``no_fault`` (``None``)."""
+    from psaemu.platform.errors import PsaEmuError
     params = [pytest.param(None, id="no_fault")] if baseline else []
     for spec in specs:
-        fs = fault_spec(spec)
+        try:
+            fs = fault_spec(spec)
+        except PsaEmuError:          # the case fails at set-up with the message, not the collection
+            params.append(pytest.param(spec, id=str(spec)))
+            continue
         params.append(pytest.param(fs, id=fs.label()))
     return params
+
+
+def _marker_fault(mark: Any) -> FaultSpec:
+    """``psaemu_fault("kind", *args, **kwargs)``, or the text form ``psaemu_fault("kind:arg,...")``."""
+    if len(mark.args) == 1 and not mark.kwargs and isinstance(mark.args[0], str):
+        return fault_spec(mark.args[0])
+    return FaultSpec(mark.args[0], tuple(mark.args[1:]), tuple(mark.kwargs.items()))
 
 
 def _plugin_faults(node: Any, settings: Settings) -> tuple[int | None, list[FaultSpec]]:
@@ -239,8 +252,7 @@ def _plugin_faults(node: Any, settings: Settings) -> tuple[int | None, list[Faul
         if not mark.args:
             pytest.fail(f"{node.nodeid}: the psaemu_fault marker needs the fault kind as first argument, e.g. "
                         f"@pytest.mark.psaemu_fault('drop_doorbell', nth=2)", pytrace=False)
-        specs.append(_usage(lambda: FaultSpec(mark.args[0], tuple(mark.args[1:]), tuple(mark.kwargs.items())),
-                            f"{node.nodeid}: psaemu_fault marker", in_test=True))
+        specs.append(_usage(lambda: _marker_fault(mark), f"{node.nodeid}: psaemu_fault marker", in_test=True))
     params = getattr(getattr(node, "callspec", None), "params", {})
     if params.get("psaemu_fault") is not None:
         specs.append(_usage(lambda: fault_spec(params["psaemu_fault"]), f"{node.nodeid}: psaemu_fault parameter",
@@ -314,7 +326,11 @@ def _start_snapshot(m: Any, settings: Settings) -> Any:
 
 
 def _replay_entry(request: pytest.FixtureRequest, bundle: Bundle, fixture: str) -> int:
-    """The bundle's next machine made by ``fixture`` in this test (the test makes them in the same order)."""
+    """The bundle's next machine made by ``fixture`` in this test (the test makes them in the same
+    order), its snapshot loaded; only the test the bundle was written for replays it."""
+    if request.node.nodeid != bundle.info["rootid"]:
+        pytest.fail(f"--psaemu-replay {bundle.path}: the bundle was written by {bundle.info['rootid']}, not "
+                    f"{request.node.nodeid}; replay it with: {bundle.info.get('replay')}", pytrace=False)
     taken = request.node.stash.setdefault(_REPLAY_TAKEN_KEY, {})
     k = taken.get(fixture, 0)
     entries = bundle.entries(fixture)
@@ -323,7 +339,15 @@ def _replay_entry(request: pytest.FixtureRequest, bundle: Bundle, fixture: str) 
                     f"the test asks for another; replay the test the bundle names ({bundle.info.get('nodeid')})",
                     pytrace=False)
     taken[fixture] = k + 1
+    _usage(lambda: bundle.snapshot(entries[k]), f"--psaemu-replay {bundle.path}", in_test=True)
     return entries[k]
+
+
+def _machine_from_bundle(bundle: Bundle, index: int, **options: Any) -> Any:
+    """Machine ``index`` of a bundle, built from its snapshot (board, images, proxy, state)."""
+    from psaemu.platform.machine import Machine
+    return _usage(lambda: Machine.from_snapshot(bundle.snapshot(index), **options), f"--psaemu-replay {bundle.path}",
+                  in_test=True)
 
 
 @pytest.fixture(scope="session")
@@ -353,9 +377,8 @@ def psaemu_machine_factory(request: pytest.FixtureRequest, psaemu_settings: Sett
     def factory(board: Any = unset, host: Any = unset, se: Any = unset, defines: Any = unset,
                 **machine_options: Any) -> Any:
         if bundle is not None:
-            from psaemu.platform.machine import Machine
             i = _replay_entry(request, bundle, "factory")
-            m = Machine.from_snapshot(bundle.snapshot(i), console=machine_options.get("console"))
+            m = _machine_from_bundle(bundle, i, console=machine_options.get("console"))
             recorders.append(_Recorder.replayed(request, m, "factory", bundle, i))
             return m
         b, h, s, d = _marker_spec(request.node, psaemu_settings)
@@ -375,9 +398,8 @@ def machine(request: pytest.FixtureRequest, psaemu_settings: Settings) -> Iterat
     the plugin's seed and faults armed. Under ``--psaemu-replay``: the bundle's machine."""
     bundle = psaemu_settings.bundle()
     if bundle is not None:
-        from psaemu.platform.machine import Machine
         i = _replay_entry(request, bundle, "machine")
-        m = Machine.from_snapshot(bundle.snapshot(i))
+        m = _machine_from_bundle(bundle, i)
         rec = _Recorder.replayed(request, m, "machine", bundle, i)
     else:
         b, h, s, d = _marker_spec(request.node, psaemu_settings)
@@ -405,8 +427,7 @@ class _BootCache:
     def replay_machine(self, bundle: Bundle, index: int) -> Any:
         key = ("replay", str(bundle.path), index)
         if key not in self.entries:
-            from psaemu.platform.machine import Machine
-            self.entries[key] = (Machine.from_snapshot(bundle.snapshot(index)), bundle.snapshot(index))
+            self.entries[key] = (_machine_from_bundle(bundle, index), bundle.snapshot(index))
         return self.entries[key][0]
 
 
@@ -448,6 +469,7 @@ class _Recorder:
                  replay: tuple[Bundle, int] | None = None) -> None:
         _track(request, m)
         inj = m.faults
+        inj.reset(initial=True)          # a shared `booted` machine: nothing of the last test's injections
         specs = list(specs or [])
         if seed is not None:
             inj.seed(seed)
@@ -510,8 +532,12 @@ def _write_bundles(item: pytest.Item, report: pytest.TestReport) -> None:
     settings = item.config.stash[_SETTINGS_KEY]
     if settings.bundle_dir is None:
         return
-    recs = [r for r in item.stash.get(_RECORDINGS_KEY, []) if r.snapshot is not None]
-    if not recs:
+    recs = item.stash.get(_RECORDINGS_KEY, [])
+    missing = [i for i, r in enumerate(recs) if r.snapshot is None]
+    if not recs or len(missing) == len(recs):
+        if recs:
+            report.sections.append((SECTION_REPRO, "<no bundle: none of this test's machines could be snapshotted "
+                                                   "when it made them (a Python wait was pending)>"))
         return
     crash = getattr(report.longrepr, "reprcrash", None)
     error = crash.message if crash is not None else None
@@ -519,13 +545,17 @@ def _write_bundles(item: pytest.Item, report: pytest.TestReport) -> None:
     if settings.replay is not None and directory.resolve() == settings.replay:
         directory = directory.with_name(directory.name + "-replay")
     try:
-        write_bundle(directory, _invocation_nodeid(item), recs, error)
+        write_bundle(directory, _invocation_nodeid(item), item.nodeid, recs, error)
     except Exception as exc:
         report.sections.append((SECTION_REPRO, f"<could not write the bundle {directory}: {exc!r}>"))
         return
     digests = ", ".join(r.machine.events.digest()[:16] for r in recs)
-    report.sections.append((SECTION_REPRO, f"bundle: {directory}  (event digest {digests})\n"
-                                           f"replay: {replay_command(_invocation_nodeid(item), directory)}"))
+    lines = [f"bundle: {directory}  (event digest {digests})",
+             f"replay: {replay_command(_invocation_nodeid(item), directory)}"]
+    if missing:
+        lines.append(f"note: machine(s) {', '.join(map(str, missing))} could not be snapshotted when the test made "
+                     f"them; the replay stops when the test asks for them")
+    report.sections.append((SECTION_REPRO, "\n".join(lines)))
 
 
 # ------------------------------------------------------------------------------------------

@@ -1164,7 +1164,8 @@ def restore(m: "Machine", snap: Snapshot) -> None:
         ps = state["proxy"]
         proxy, spm = system.proxy, system.spm
         proxy.handshake.state, proxy.handshake.boot_vector = ps["handshake_state"], ps["boot_vector"]
-        proxy.handshake.settled = ps["handshake_settled"]
+        # files from before the key existed: a READY handshake there had always settled
+        proxy.handshake.settled = ps.get("handshake_settled", ps["handshake_state"] == "ready")
         proxy.pool[:] = ps["pool"]
         proxy.monitor.records[:] = ps["records"]
         proxy.monitor.handshake[:] = ps["handshake"]

@@ -180,8 +180,11 @@ def test_failure_bundle_and_replay(pytester):
     pytester.makepyfile(test_inner="""
         def test_seeds(booted):
             booted.faults.seed(11)
+            booted.faults.drop_doorbell(nth=5)          # armed, never fired: must not reach the next test
 
         def test_its_after_fault(booted):
+            assert not booted.faults.injections and booted.faults.seed_value == 0
+            booted.faults.seed(11)
             booted.faults.corrupt_iovec(index=None, byte_offset=None)    # seeded random byte
             booted.psa.its_set(0x2001, b"hello world")
             assert booted.psa.its_get(0x2001) == b"hello world", "ITS value corrupted"
@@ -204,7 +207,7 @@ def test_failure_bundle_and_replay(pytester):
         assert info["nodeid"] == f"test_inner.py::{name}" and info["psaemu_version"]
         entry, = info["machines"]
         assert entry["board"]["name"] == "musca_b1" and entry["images"]["se"].endswith("se_firmware.elf")
-        assert entry["faults"][0]["call"] in ("corrupt_iovec", "drop_doorbell")
+        assert entry["faults"][-1]["call"] in ("corrupt_iovec", "drop_doorbell")
         assert message in info["error"]
         line = next(ln for ln in r.outlines if ln.startswith("replay: ") and name in ln)
         cmd = shlex.split(line[len("replay: "):])
@@ -217,7 +220,8 @@ def test_failure_bundle_and_replay(pytester):
         assert replayed["event_digest"] == entry["event_digest"] and replayed["events"] == entry["events"]
         assert again["error"] == info["error"] and replayed["replayed_from"] == str(first)
     its = json.loads((pytester.path / "bundles" / "test_inner.py_test_its_after_fault" / "bundle.json").read_text())
-    assert its["machines"][0]["seed"] == 11 and its["machines"][0]["fixture"] == "booted"
+    assert its["machines"][0]["faults"][0] == {"call": "seed", "args": [11], "kwargs": {}}
+    assert its["machines"][0]["fixture"] == "booted"
 
 
 def test_replay_needs_a_bundle(pytester):
@@ -317,13 +321,13 @@ def test_fault_option_arms_every_test_and_bad_specs_are_reported(pytester):
                             "keyword argument 'bogus'; drop_doorbell takes (nth=1, repeat=false)*",
                             "*fault 'duplicate_doorbell:repeat=true': IPC fault injection needs the PSA Proxy*"])
     assert "Traceback" not in out and "During handling" not in out and "raise " not in out
-    # the option adds to the ini key's faults; a bad option stops the session as a usage error
+    # the option replaces the ini key's faults; a bad option stops the session as a usage error
     r = pytester.runpytest(*args, "--psaemu-fault", "stall_se:cycles=oops", "-k", "ini_fault")
     assert r.ret == pytest.ExitCode.USAGE_ERROR
     assert "--psaemu-fault: fault 'stall_se:cycles=oops': cycles must be int, got 'oops'" in r.stderr.str()
     r = pytester.runpytest(*args, "--psaemu-fault", "nosuch:1", "-k", "ini_fault")
     assert r.ret == pytest.ExitCode.USAGE_ERROR
-    assert "--psaemu-fault: fault 'nosuch': unknown kind; use one of drop_doorbell" in r.stderr.str()
+    assert "--psaemu-fault: fault 'nosuch:1': unknown kind; use one of drop_doorbell" in r.stderr.str()
     r = pytester.runpytest(*args, "--psaemu-seed", "seven", "-k", "ini_fault")
     assert r.ret == pytest.ExitCode.USAGE_ERROR and "--psaemu-seed" in r.stderr.str()
 
@@ -399,3 +403,113 @@ def test_booted_with_a_host_image_starts_at_mailbox_ready(pytester):
             assert booted.psa.its_get(0x5151) == b"scripted"
     """)
     pytester.runpytest("-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:randomly").assert_outcomes(passed=3)
+
+
+def test_booted_tests_do_not_see_each_others_injections(pytester):
+    """The fault injector of the shared `booted` machine starts fresh in every test (no injection,
+    seed 0, ids from 1), so a test's event trace does not depend on the tests before it."""
+    pytester.makeini("""
+        [pytest]
+        psaemu_host = none
+    """)
+    pytester.makepyfile(test_inner="""
+        DIGESTS = []
+
+        def run(booted):
+            booted.faults.duplicate_doorbell()
+            booted.psa.its_set(3, b"x")
+            DIGESTS.append(booted.events.digest())
+
+        def test_one(booted):
+            booted.faults.seed(99)
+            booted.faults.drop_doorbell(nth=7)
+            run(booted)
+
+        def test_two(booted):
+            assert not booted.faults.injections and booted.faults.seed_value == 0
+            run(booted)
+
+        def test_three(booted):
+            run(booted)
+            assert DIGESTS[1] == DIGESTS[2] != DIGESTS[0]
+    """)
+    pytester.runpytest("-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:randomly").assert_outcomes(passed=3)
+
+
+def test_replay_refuses_another_test_and_damaged_bundles(pytester):
+    import json
+
+    pytester.makeini("""
+        [pytest]
+        psaemu_host = none
+    """)
+    pytester.makepyfile(test_inner="""
+        import pytest
+        from psaemu.platform.pytest_plugin import fault_cases
+
+        def test_fails(booted):
+            assert False, "deliberate"
+
+        def test_other(booted):
+            pass
+
+        @pytest.mark.psaemu_fault("drop_doorbell:nth=2")             # the text form works in a marker
+        def test_text_marker(booted):
+            assert [(i.kind, i.nth) for i in booted.faults.injections] == [("drop_doorbell", 2)]
+
+        @pytest.mark.parametrize("psaemu_fault", fault_cases("drop_doorbell", "explode:1"))
+        def test_cases(booted, psaemu_fault):
+            pass
+    """)
+    args = ("-p", "no:cacheprovider", "-p", "no:benchmark")
+    r = pytester.runpytest(*args, "--psaemu-bundle-dir", "b")
+    r.assert_outcomes(failed=1, passed=3, errors=1)       # a bad fault case fails its own set-up only
+    r.stdout.fnmatch_lines(["*test_cases?explode:1?*fault 'explode:1': unknown kind*"])
+    assert "Traceback" not in r.stdout.str()
+    bundle = pytester.path / "b" / "test_inner.py_test_fails"
+    r = pytester.runpytest(*args, "test_inner.py::test_other", "--psaemu-replay", str(bundle))
+    r.assert_outcomes(errors=1)
+    r.stdout.fnmatch_lines(["*the bundle was written by test_inner.py::test_fails, not test_inner.py::test_other; "
+                            "replay it with: pytest test_inner.py::test_fails --psaemu-replay*"])
+    info = json.loads((bundle / "bundle.json").read_text())
+    del info["machines"]
+    (bundle / "bundle.json").write_text(json.dumps(info))
+    r = pytester.runpytest(*args, "test_inner.py::test_fails", "--psaemu-replay", str(bundle))
+    assert r.ret == pytest.ExitCode.USAGE_ERROR
+    assert "'machines' (a non-empty list) and 'rootid' are missing or damaged" in r.stderr.str()
+    assert "Traceback" not in r.stderr.str() + r.stdout.str()
+
+
+def test_a_machine_that_could_not_be_snapshotted_keeps_its_place_in_the_bundle(pytester):
+    import json
+
+    pytester.makeini("""
+        [pytest]
+        psaemu_host = none
+    """)
+    pytester.makepyfile(test_inner="""
+        import psaemu.platform.snapshot as snapmod
+
+        def test_two_factory_machines(psaemu_machine_factory, monkeypatch):
+            real = snapmod.quiescent
+            calls = []
+            def first_not_quiescent(m):
+                calls.append(m)
+                return len(calls) > 1 and real(m)
+            monkeypatch.setattr(snapmod, "quiescent", first_not_quiescent)
+            a = psaemu_machine_factory()
+            b = psaemu_machine_factory()
+            monkeypatch.undo()
+            assert False, "deliberate"
+    """)
+    args = ("-p", "no:cacheprovider", "-p", "no:benchmark")
+    r = pytester.runpytest(*args, "--psaemu-bundle-dir", "b")
+    r.assert_outcomes(failed=1)
+    r.stdout.fnmatch_lines(["*note: machine(s) 0 could not be snapshotted when the test made them*"])
+    bundle = pytester.path / "b" / "test_inner.py_test_two_factory_machines"
+    info = json.loads((bundle / "bundle.json").read_text())
+    assert [(e["dir"], e["snapshot"]) for e in info["machines"]] == [(".", False), ("machine-1", True)]
+    assert not (bundle / "snapshot.psaemu").exists() and (bundle / "machine-1" / "snapshot.psaemu").is_file()
+    r = pytester.runpytest(*args, "test_inner.py::test_two_factory_machines", "--psaemu-replay", str(bundle))
+    r.assert_outcomes(failed=1)
+    r.stdout.fnmatch_lines(["*machine 0 (factory) could not be snapshotted when the test made it*"])

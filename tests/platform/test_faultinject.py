@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from psaemu.platform.core import CoreState
 from psaemu.platform.disasm import disassemble
 from psaemu.platform.errors import EmuTimeoutError, PsaEmuError
 from psaemu.platform.images import image_path
@@ -217,3 +218,22 @@ def test_snapshot_refused_while_a_delayed_doorbell_is_pending():
     assert any("agent" in b for b in blockers(m))
     m.faults.reset()
     assert not blockers(m)
+
+
+def test_stall_armed_before_the_se_runs_starts_when_it_is_released():
+    from psaemu.proxy.system import attach_proxy
+    m = Machine()
+    m.load("host", image_path("its_probe_host"))
+    m.load("se", image_path("se_firmware"))
+    attach_proxy(m)
+    assert m.se.state is CoreState.OFF
+    m.faults.stall_se(1_000_000)
+    assert not _fires(m, "stall_se")
+    m.run_until(lambda mm: mm.psa.system.proxy.ready, max_instructions=5_000_000)
+    fire, = _fires(m, "stall_se")
+    assert fire["cycles"] == 1_000_000
+    assert m.psa.system.proxy.handshake.boot_vector is not None
+    ready = [e for e in m.events if e[2] == "proxy_ready"][0][0]
+    assert ready >= 1_000_000 * 10**12 // m.se.clock_hz       # the SE answered after its stall
+    with pytest.raises(PsaEmuError, match="cycles must be a whole number"):
+        m.faults.stall_se(-1)

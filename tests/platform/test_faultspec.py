@@ -33,6 +33,14 @@ def test_parse(text, kind, args, kwargs):
     assert fault_spec(json.loads(json.dumps(spec.as_data()))) == spec
 
 
+def test_words_that_look_like_values_stay_text_where_text_is_wanted():
+    spec = FaultSpec.parse("flip_register:se,yes,reg=r2,mask=none")     # a symbol named "yes"
+    assert spec.args == ("se", "yes") and dict(spec.kwargs) == {"reg": "r2", "mask": None}
+    assert FaultSpec.parse("skip_instruction:host,0x100").args == ("host", 0x100)
+    with pytest.raises(ConfigError, match=r"fault 'flip_register:se,true,mask=maybe': mask must be int or none"):
+        FaultSpec.parse("flip_register:se,true,mask=maybe")            # quoted as written
+
+
 def test_other_forms():
     assert fault_spec(("delay_doorbell", {"cycles": 5})) == FaultSpec("delay_doorbell", (), (("cycles", 5),))
     assert fault_spec(("stall_se", 100)) == FaultSpec("stall_se", (100,))
@@ -45,12 +53,15 @@ def test_other_forms():
     ("drop_doorbell:cycles=5", "unexpected keyword argument 'cycles'; drop_doorbell takes (nth=1, repeat=false)"),
     ("stall_se", "missing a required argument: 'cycles'; stall_se takes (cycles, core=se)"),
     ("stall_se:cycles=lots", "cycles must be int, got 'lots'"),
-    ("drop_doorbell:repeat=1", "repeat must be bool, got 1"),
-    ("drop_doorbell:nth=true", "nth must be int, got True"),
+    ("drop_doorbell:repeat=1", "repeat must be bool, got '1'"),
+    ("drop_doorbell:nth=true", "nth must be int, got 'true'"),
+    ("drop_doorbell:nth=2,nth=3", "fault 'drop_doorbell:nth=2,nth=3': nth given more than once"),
+    (("drop_doorbell", {"repeat": 1}), "repeat must be bool, got 1"),
+    ({"kind": "drop_doorbell", "args": 5}, "args (a list)"),
     ("delay_doorbell:cycles=5,7", "positional value '7' after key=value arguments"),
     ("delay_doorbell:5x=1", "'5x' is not an argument name"),
     (42, "expected 'KIND[:ARG,...]'"),
-    ({"kind": "drop_doorbell", "when": 1}, "expected the keys kind, args, kwargs"),
+    ({"kind": "drop_doorbell", "when": 1}, "expected the keys kind, args (a list), kwargs (a mapping)"),
 ])
 def test_bad_specifications_name_the_problem(value, message):
     with pytest.raises(ConfigError) as exc:
