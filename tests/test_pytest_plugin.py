@@ -12,6 +12,15 @@ pytest_plugins = ["pytester"]
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def se_only_suite(pytester, source: str) -> None:
+    """test_inner.py with ``source``, under an ini that drives the SE from Python (no Host image)."""
+    pytester.makeini("""
+        [pytest]
+        psaemu_host = none
+    """)
+    pytester.makepyfile(test_inner=source)
+
+
 def test_plugin_registered(pytestconfig):
     assert pytestconfig.pluginmanager.has_plugin("psaemu")
 
@@ -69,11 +78,7 @@ def test_ini_keys_and_options(pytester):
 
 
 def test_booted_restores_between_tests(pytester):
-    pytester.makeini("""
-        [pytest]
-        psaemu_host = none
-    """)
-    pytester.makepyfile(test_inner="""
+    se_only_suite(pytester, """
         import pytest
         from psaemu.proxy.client import PsaError
 
@@ -103,11 +108,7 @@ def test_booted_restores_between_tests(pytester):
 
 
 def test_failure_report_sections(pytester):
-    pytester.makeini("""
-        [pytest]
-        psaemu_host = none
-    """)
-    pytester.makepyfile(test_inner="""
+    se_only_suite(pytester, """
         import pytest
 
         def test_fails(booted):
@@ -173,11 +174,7 @@ def test_failure_bundle_and_replay(pytester):
     import json
     import shlex
 
-    pytester.makeini("""
-        [pytest]
-        psaemu_host = none
-    """)
-    pytester.makepyfile(test_inner="""
+    se_only_suite(pytester, """
         def test_seeds(booted):
             booted.faults.seed(11)
             booted.faults.drop_doorbell(nth=5)          # armed, never fired: must not reach the next test
@@ -275,11 +272,7 @@ FAULT_SUITE = """
 def test_fault_markers_and_parameters(pytester):
     """psaemu_fault markers and fault_cases parameters arm m.faults before the test body; the
     seed marker makes random choices repeatable; each case's id is the fault's text form."""
-    pytester.makeini("""
-        [pytest]
-        psaemu_host = none
-    """)
-    pytester.makepyfile(test_inner=FAULT_SUITE)
+    se_only_suite(pytester, FAULT_SUITE)
     r = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:benchmark", "-v")
     r.assert_outcomes(passed=7)
     r.stdout.fnmatch_lines(["*test_param?no_fault? PASSED*", "*test_param?duplicate_doorbell? PASSED*",
@@ -338,11 +331,7 @@ def test_bundle_replays_the_plugin_faults_and_factory_machines(pytester):
     import json
     import shlex
 
-    pytester.makeini("""
-        [pytest]
-        psaemu_host = none
-    """)
-    pytester.makepyfile(test_inner="""
+    se_only_suite(pytester, """
         def test_many(booted, psaemu_machine_factory):
             booted.psa.its_set(1, b"abc")
             a = psaemu_machine_factory()
@@ -408,11 +397,7 @@ def test_booted_with_a_host_image_starts_at_mailbox_ready(pytester):
 def test_booted_tests_do_not_see_each_others_injections(pytester):
     """The fault injector of the shared `booted` machine starts fresh in every test (no injection,
     seed 0, ids from 1), so a test's event trace does not depend on the tests before it."""
-    pytester.makeini("""
-        [pytest]
-        psaemu_host = none
-    """)
-    pytester.makepyfile(test_inner="""
+    se_only_suite(pytester, """
         DIGESTS = []
 
         def run(booted):
@@ -439,11 +424,7 @@ def test_booted_tests_do_not_see_each_others_injections(pytester):
 def test_replay_refuses_another_test_and_damaged_bundles(pytester):
     import json
 
-    pytester.makeini("""
-        [pytest]
-        psaemu_host = none
-    """)
-    pytester.makepyfile(test_inner="""
+    se_only_suite(pytester, """
         import pytest
         from psaemu.platform.pytest_plugin import fault_cases
 
@@ -483,11 +464,7 @@ def test_replay_refuses_another_test_and_damaged_bundles(pytester):
 def test_a_machine_that_could_not_be_snapshotted_keeps_its_place_in_the_bundle(pytester):
     import json
 
-    pytester.makeini("""
-        [pytest]
-        psaemu_host = none
-    """)
-    pytester.makepyfile(test_inner="""
+    se_only_suite(pytester, """
         import psaemu.platform.snapshot as snapmod
 
         def test_two_factory_machines(psaemu_machine_factory, monkeypatch):
