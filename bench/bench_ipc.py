@@ -341,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
 
     line("wall time per call", f"{wall_call * US:.1f} us", "100%")
     line("forwarded round trips per second", f"{1 / wall_call:,.0f} /s")
-    line(f"  same, trace_events=False", f"{wall_call_nt * US:.1f} us", pct(wall_call_nt, wall_call))
+    line("  same, trace_events=False", f"{wall_call_nt * US:.1f} us", pct(wall_call_nt, wall_call))
     line("instrumented wall per call (breakdown below)", f"{probe_wall * US:.1f} us", pct(probe_wall, wall_call))
     line("  Python outside Uc.emu_start (scheduler, replies)", f"{outside_call * US:.1f} us",
          pct(outside_call, probe_wall))

@@ -37,7 +37,6 @@ import struct
 import sys
 import time
 from dataclasses import dataclass
-from typing import Callable
 
 import lief
 import unicorn

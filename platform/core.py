@@ -18,7 +18,7 @@ import unicorn.arm_const as A
 from unicorn import (UC_ARCH_ARM, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID, UC_ERR_READ_UNMAPPED,
                      UC_ERR_WRITE_UNMAPPED, UC_HOOK_CODE, UC_HOOK_INSN_INVALID, UC_HOOK_INTR,
                      UC_HOOK_MEM_FETCH_UNMAPPED, UC_HOOK_MEM_READ_UNMAPPED, UC_HOOK_MEM_WRITE_UNMAPPED,
-                     UC_MEM_FETCH_UNMAPPED, UC_MEM_WRITE_UNMAPPED, UC_MODE_THUMB, UC_PROT_ALL, Uc, UcError)
+                     UC_MEM_FETCH_UNMAPPED, UC_MEM_WRITE_UNMAPPED, UC_MODE_THUMB, Uc, UcError)
 
 from psaemu.platform import semihosting
 from psaemu.platform.board import CoreSpec
@@ -28,8 +28,7 @@ from psaemu.platform.exits import HINT, ExitRegistry, emu_counter
 from psaemu.platform.fastuc import FastUc
 from psaemu.platform.faults import Fault
 from psaemu.platform.loader import Image
-from psaemu.platform.nvic import (BUSFAULT, HARDFAULT, IRQ0, MEMMANAGE, SVCALL, SYSTICK, USAGEFAULT, Nvic,
-                                  exception_name)
+from psaemu.platform.nvic import BUSFAULT, HARDFAULT, MEMMANAGE, SVCALL, USAGEFAULT, Nvic, exception_name
 from psaemu.platform.scs import SCS_BASE, SEVONPEND, SLEEPONEXIT, SystemControlSpace
 from psaemu.platform.systick import SysTick
 

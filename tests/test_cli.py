@@ -5,8 +5,6 @@ import shutil
 import subprocess
 import sys
 
-import pytest
-
 from psaemu.platform.images import image_path
 
 PSAEMU = [sys.executable, "-m", "psaemu.platform.cli"]

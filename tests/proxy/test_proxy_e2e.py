@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from psaemu.platform.board import builtin_board_path, load_board
+from psaemu.platform.board import builtin_board_path
 from psaemu.platform.images import image_path
 from psaemu.platform.machine import Machine
 from psaemu.proxy.attestation import TokenError, verify_token
