@@ -1,5 +1,5 @@
 """Reproducer bundles: what a failing test started from (one snapshot per machine, fault-injector
-seed and generator state, the faults armed) and what it saw (event trace, consoles, IPC records),
+seed, the faults armed) and what it saw (event trace, consoles, IPC records),
 written to a directory that ``pytest NODEID --psaemu-replay DIR`` replays bit-identically.
 
 Layout of a bundle directory: ``bundle.json`` (format ``psaemu-bundle/2``: node id, error,
@@ -34,9 +34,7 @@ class Recording:
     fixture: str                                  # "booted", "machine" or "factory"
     snapshot: Any = None                          # the state the test started from (None: no bundle)
     snapshot_path: Path | None = None             # set when that state came from a bundle file
-    seed: int = 0
-    rng_state: Any = None
-    plugin_seed: int | None = None                # seeded by the plugin (option, ini, marker)
+    plugin_seed: int | None = None                # seeded by the plugin (option, ini, marker); else 0
     plugin_faults: list[FaultSpec] = field(default_factory=list)   # armed by the plugin
     faults: list[dict[str, Any]] = field(default_factory=list)     # the test's own m.faults calls
     defines: list[str] = field(default_factory=list)
@@ -77,6 +75,15 @@ def _version() -> str:
         return "unknown"
 
 
+def console_text(m: Any, core: str) -> str:
+    """A core's console output, or a line saying why it cannot be read (a failure report or a
+    bundle must never hide the test's own failure behind another exception)."""
+    try:
+        return m.console.text(core)
+    except Exception as exc:
+        return f"<console unavailable: {exc}>\n"
+
+
 def _machine_files(directory: Path, rec: Recording) -> None:
     """The snapshot, event trace, consoles and IPC records of one machine into ``directory``."""
     m = rec.machine
@@ -89,11 +96,7 @@ def _machine_files(directory: Path, rec: Recording) -> None:
         rec.snapshot.save(snap_file)
     m.events.write(str(directory / "events.txt"))
     for name in m.cores:
-        try:
-            text = m.console.text(name)
-        except Exception as exc:              # never let the bundle hide the failure
-            text = f"<console unavailable: {exc}>\n"
-        (directory / f"console-{name}.txt").write_text(text)
+        (directory / f"console-{name}.txt").write_text(console_text(m, name))
     system = m.proxy_system
     lines = [] if system is None else [r.format() for r in system.records]
     (directory / "ipc.txt").write_text("\n".join(lines) + ("\n" if lines else ""))
@@ -105,8 +108,6 @@ def _machine_entry(rec: Recording, rel: str) -> dict[str, Any]:
         "fixture": rec.fixture,
         "dir": rel,
         "snapshot": rec.snapshot is not None,
-        "seed": rec.seed,
-        "rng_state": plain(rec.rng_state),
         "plugin_seed": rec.plugin_seed,
         "plugin_faults": [s.as_data() for s in rec.plugin_faults],
         "plugin_fault_labels": [s.label() for s in rec.plugin_faults],

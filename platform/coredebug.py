@@ -20,7 +20,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from psaemu.platform.disasm import decode
+from psaemu.platform.disasm import decode, insn_text
 from psaemu.platform.errors import PsaEmuError
 from psaemu.platform.numbers import parse_number
 
@@ -54,7 +54,7 @@ class Insn:
 
     @property
     def text(self) -> str:
-        return f"{self.mnemonic} {self.op_str}".strip()
+        return insn_text(self)
 
     def format(self, marker: bool = False) -> str:
         sym = f"<{self.symbol}>" if self.symbol else ""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import capstone
 
@@ -47,11 +47,16 @@ def decode(core: "Core", pc: int, before: int = 0, after: int = 4) -> list[capst
     return list(cs.disasm(code, pc, count=1))
 
 
+def insn_text(insn: Any) -> str:
+    """``mnemonic op_str`` of a decoded instruction (capstone's or :class:`coredebug.Insn`)."""
+    return f"{insn.mnemonic} {insn.op_str}".strip()
+
+
 def disassemble(core: "Core", pc: int, before: int = 0, after: int = 4) -> list[tuple[int, str]]:
     """(address, text) of the instructions around ``pc`` (see :func:`decode`)."""
     insns = decode(core, pc, before, after)
     if insns:
-        return [(i.address, f"{i.mnemonic} {i.op_str}".strip()) for i in insns]
+        return [(i.address, insn_text(i)) for i in insns]
     pc &= ~1
     try:
         code = bytes(core.uc.mem_read(pc, 4))

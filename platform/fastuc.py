@@ -30,7 +30,7 @@ from __future__ import annotations
 import ctypes
 import os
 import struct
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import unicorn.arm_const as A
 from unicorn import Uc, UcError
@@ -215,11 +215,7 @@ class FastUc:
         if not self.raw or not ids or any(r not in REGS32 for r in ids):
             rd = self.reg_read
             return lambda: [rd(r) for r in ids]
-        n = len(ids)
-        id_arr = (ctypes.c_int * n)(*ids)
-        vals = (ctypes.c_uint64 * n)()
-        base = ctypes.addressof(vals)
-        ptrs = (ctypes.c_void_p * n)(*[base + 8 * i for i in range(n)])
+        n, id_arr, vals, ptrs = _batch_arrays(ids)
         f, h = self._c_read_batch, self._h
 
         def read() -> list[int]:
@@ -241,11 +237,7 @@ class FastUc:
                 for r, v in zip(ids, values):
                     wr(r, v)
             return write_each
-        n = len(ids)
-        id_arr = (ctypes.c_int * n)(*ids)
-        vals = (ctypes.c_uint64 * n)()
-        base = ctypes.addressof(vals)
-        ptrs = (ctypes.c_void_p * n)(*[base + 8 * i for i in range(n)])
+        n, id_arr, vals, ptrs = _batch_arrays(ids)
         f, h = self._c_write_batch, self._h
 
         def write(*values: int) -> None:
@@ -254,3 +246,13 @@ class FastUc:
             if status:
                 raise UcError(status)
         return write
+
+
+def _batch_arrays(ids: list[int]) -> tuple[int, Any, Any, Any]:
+    """The ctypes arguments of ``uc_reg_read_batch``/``uc_reg_write_batch`` for ``ids``: the count,
+    the register ids, the 64-bit value slots and the array of pointers to them."""
+    n = len(ids)
+    id_arr = (ctypes.c_int * n)(*ids)
+    vals = (ctypes.c_uint64 * n)()
+    base = ctypes.addressof(vals)
+    return n, id_arr, vals, (ctypes.c_void_p * n)(*[base + 8 * i for i in range(n)])

@@ -424,14 +424,14 @@ class FaultInjector:
                          repeat: bool = False) -> Injection:
         """When ``core`` reaches ``where`` for the nth time, go on after its instruction without
         executing it (its size from capstone)."""
-        from psaemu.platform.disasm import decode
+        from psaemu.platform.disasm import decode, insn_text
         c = self._core(core)
         addr = self._address(c, where)
         insns = decode(c, addr, 0, 0)
         if not insns or insns[0].address != addr:
             raise PsaEmuError(f"skip_instruction: no instruction decodes at {c.where(addr)}")
         insn = insns[0]
-        text = f"{insn.mnemonic} {insn.op_str}".strip()
+        text = insn_text(insn)
         inj = self._arm("skip_instruction", nth, repeat, c, target=c.name, address=addr, size=insn.size, insn=text)
 
         def act(uc: Any, address: int, _size: int) -> None:

@@ -19,7 +19,7 @@ from psaemu.peripherals.catalog import create as create_peripheral
 from psaemu.platform.board import Board, load_board
 from psaemu.platform.console import Console
 from psaemu.platform.core import Core, CoreState
-from psaemu.platform.errors import EmuTimeoutError, FaultError, ImageError, PsaEmuError
+from psaemu.platform.errors import ConfigError, EmuTimeoutError, FaultError, ImageError, PsaEmuError
 from psaemu.platform.events import EventLog
 from psaemu.platform.faults import fault_report
 from psaemu.platform.loader import Image, read_image
@@ -144,6 +144,14 @@ class Machine:
             if spec.type == type_name and spec.core == core:
                 return self.peripherals[spec.name]
         return None
+
+    def require_peripheral(self, type_name: str, core: str, needed_by: str,
+                           error: type[PsaEmuError] = ConfigError) -> Peripheral:
+        """:meth:`peripheral_of`, or ``error`` naming the board, the missing peripheral and what needs it."""
+        found = self.peripheral_of(type_name, core)
+        if found is None:
+            raise error(f"board {self.board.name!r} has no {type_name} on core {core!r}: {needed_by}")
+        return found
 
     def time_ps(self, core: Core) -> int:
         return core.cycles * PS_PER_S // core.clock_hz

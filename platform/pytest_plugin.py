@@ -53,7 +53,7 @@ faulted or the proxy/SPM panicked, "psaemu fault report".
 
 Reproducers: with a bundle directory a failing test that used ``booted``, ``machine`` or the
 factory gets a bundle ``DIR/<test node id, sanitized>`` (see ``psaemu.platform.bundles``): the
-snapshot each machine started from, the fault-injector seed and generator state, the faults the
+snapshot each machine started from, the fault-injector seed, the faults the
 plugin armed and every ``m.faults`` call the test made, the event digest at the failure, the
 event trace, consoles and IPC records. The report section "psaemu reproducer" prints
 ``pytest <nodeid> --psaemu-replay <bundle dir>``; under ``--psaemu-replay`` every fixture starts
@@ -68,7 +68,8 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from psaemu.platform.bundles import Bundle, Recording, bundle_name, plain, replay_command, write_bundle
+from psaemu.platform.bundles import (Bundle, Recording, bundle_name, console_text, plain, replay_command,
+                                     write_bundle)
 from psaemu.platform.faultspec import KINDS as FAULT_KINDS
 from psaemu.platform.faultspec import FaultSpec, fault_spec, fault_specs
 
@@ -157,11 +158,9 @@ class Settings:
             self.bundle_dir = Path(config.rootpath, ini).resolve() if ini else None
         replay = config.getoption("psaemu_replay")
         self.replay: Path | None = Path(config.invocation_params.dir, replay).resolve() if replay else None
-        self._bundle = None if self.replay is None else _usage(lambda: Bundle(self.replay), "--psaemu-replay")
-
-    def bundle(self) -> Bundle | None:
-        """The replayed bundle (``--psaemu-replay``), or None."""
-        return self._bundle
+        #: The replayed bundle (``--psaemu-replay``), or None.
+        self.bundle: Bundle | None = (None if self.replay is None
+                                      else _usage(lambda: Bundle(self.replay), "--psaemu-replay"))
 
 
 def _usage(make: Callable[[], Any], what: str, *, in_test: bool = False) -> Any:
@@ -289,14 +288,13 @@ def boot_to_ready(m: Any) -> Any:
     """Run ``m`` to "mailbox ready": proxy handshake complete and no Python wait pending."""
     from psaemu.platform.snapshot import quiescent
 
-    psa = m.__dict__.get("psa")
-    if psa is None:
+    system = m.proxy_system
+    if system is None:
         pytest.fail("psaemu 'booted' needs the PSA Proxy: the configured Host image does not carry it (use "
                     "'machine', or a Host image built with the proxy's shared-memory reservation)", pytrace=False)
-    system = psa.system
     if "host" not in m.cores or m.cores["host"].image is None:
         m.set_released("se", True, "psaemu pytest plugin")
-        psa.wait_ready()
+        system.psa.wait_ready()
         if not quiescent(m):
             m.run_until(lambda mm: quiescent(mm))
     else:
@@ -372,7 +370,7 @@ def psaemu_machine_factory(request: pytest.FixtureRequest, psaemu_settings: Sett
     bundle's machines in order."""
     unset = object()
     recorders: list[_Recorder] = []
-    bundle = psaemu_settings.bundle()
+    bundle = psaemu_settings.bundle
 
     def factory(board: Any = unset, host: Any = unset, se: Any = unset, defines: Any = unset,
                 **machine_options: Any) -> Any:
@@ -396,7 +394,7 @@ def psaemu_machine_factory(request: pytest.FixtureRequest, psaemu_settings: Sett
 def machine(request: pytest.FixtureRequest, psaemu_settings: Settings) -> Iterator[Any]:
     """A fresh machine from the settings and markers: images loaded, proxy attached, not run;
     the plugin's seed and faults armed. Under ``--psaemu-replay``: the bundle's machine."""
-    bundle = psaemu_settings.bundle()
+    bundle = psaemu_settings.bundle
     if bundle is not None:
         i = _replay_entry(request, bundle, "machine")
         m = _machine_from_bundle(bundle, i)
@@ -442,7 +440,7 @@ def booted(request: pytest.FixtureRequest, psaemu_settings: Settings, psaemu_boo
     """The machine booted to "mailbox ready", restored from the session's snapshot for this test,
     the plugin's seed and faults armed. The same Machine object is handed to every test with the
     same configuration; its state is restored before each test, so nothing leaks into the next."""
-    bundle = psaemu_settings.bundle()
+    bundle = psaemu_settings.bundle
     if bundle is not None:
         i = _replay_entry(request, bundle, "booted")
         m = psaemu_boot_cache.replay_machine(bundle, i)
@@ -462,28 +460,23 @@ def booted(request: pytest.FixtureRequest, psaemu_settings: Settings, psaemu_boo
 # ------------------------------------------------------------------------------------------
 class _Recorder:
     """Arms the plugin's seed and faults on a machine, notes what the test starts from
-    (snapshot, seed, generator state) and records its ``m.faults`` calls until :meth:`stop`."""
+    (snapshot, seed) and records its ``m.faults`` calls until :meth:`stop`."""
 
     def __init__(self, request: pytest.FixtureRequest, m: Any, fixture: str, snap: Any, defines: list[str],
                  seed: int | None = None, specs: list[FaultSpec] | None = None, *,
                  replay: tuple[Bundle, int] | None = None) -> None:
         _track(request, m)
         inj = m.faults
-        inj.reset(initial=True)          # a shared `booted` machine: nothing of the last test's injections
+        # Every test starts from a new injector (a shared `booted` machine keeps nothing of the last
+        # test's): seed 0 unless the plugin seeds it, so the seed alone fixes every random choice.
+        inj.reset(initial=True)
         specs = list(specs or [])
         if seed is not None:
             inj.seed(seed)
-        self.rec = Recording(m, fixture, snap, None, inj.seed_value, None, seed, specs, [], defines)
+        self.rec = Recording(m, fixture, snapshot=snap, plugin_seed=seed, plugin_faults=specs, defines=defines)
         if replay is not None:
             bundle, i = replay
-            entry = bundle.machines[i]
-            state = entry.get("rng_state")
-            inj.seed_value = entry.get("seed", 0)
-            if state is not None:
-                inj.rng.setstate((state[0], tuple(state[1]), state[2]))
-            self.rec.seed, self.rec.snapshot_path = inj.seed_value, bundle.snapshot_path(i)
-            self.rec.replayed_from = str(bundle.path)
-        self.rec.rng_state = inj.rng.getstate()
+            self.rec.snapshot_path, self.rec.replayed_from = bundle.snapshot_path(i), str(bundle.path)
         request.node.stash.setdefault(_RECORDINGS_KEY, []).append(self.rec)
         for spec in specs:
             _usage(lambda: spec.arm(inj), f"{request.node.nodeid}", in_test=True)
@@ -497,8 +490,8 @@ class _Recorder:
 
     @classmethod
     def replayed(cls, request: pytest.FixtureRequest, m: Any, fixture: str, bundle: Bundle, i: int) -> "_Recorder":
-        """The recorder of a machine started from bundle entry ``i``: the bundle's seed, generator
-        state and plugin faults (not the current options')."""
+        """The recorder of a machine started from bundle entry ``i``: the bundle's seed and plugin
+        faults (not the current options')."""
         seed, specs = bundle.faults(i)
         return cls(request, m, fixture, bundle.snapshot(i), list(bundle.machines[i].get("macros", ())),
                    seed, specs, replay=(bundle, i))
@@ -570,10 +563,7 @@ def report_sections(m: Any) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     lines = []
     for name in m.cores:
-        try:
-            tail = _tail(m.console.text(name), CONSOLE_LINES)
-        except Exception as exc:       # never let the report hide the failure
-            tail = [f"<console unavailable: {exc}>"]
+        tail = _tail(console_text(m, name), CONSOLE_LINES)
         lines.append(f"--- {name} ---")
         lines += tail or ["<no output>"]
     out.append((SECTION_CONSOLE, "\n".join(lines)))
@@ -581,7 +571,7 @@ def report_sections(m: Any) -> list[tuple[str, str]]:
     if system is not None:
         records = list(system.records)[-IPC_RECORDS:]
         body = "\n".join(r.format() for r in records) or "<no IPC records>"
-        out.append((SECTION_IPC, f"handshake: {getattr(getattr(system.proxy, 'handshake', None), 'state', '?')}\n{body}"))
+        out.append((SECTION_IPC, f"handshake: {system.proxy.handshake.state}\n{body}"))
     faults = []
     from psaemu.platform.faults import fault_report
     for core in m.cores.values():

@@ -11,7 +11,6 @@ import struct
 from dataclasses import dataclass
 from typing import Callable, Generator
 
-from psaemu.peripherals.base import Peripheral
 from psaemu.platform.core import Core
 from psaemu.platform.errors import ProtocolError
 from psaemu.platform.machine import Machine
@@ -92,21 +91,15 @@ class Proxy:
         self.monitor = monitor or IpcMonitor()
         self.n_slots = n_slots
         self.layout = shared_layout(n_slots)
-        self.sender = self._frame("mhuv2_sender", host)
-        self.receiver = self._frame("mhuv2_receiver", host)
+        need = "the proxy needs an MHUv2 pair between the Host and the SE"
+        self.sender = machine.require_peripheral("mhuv2_sender", host, need, ProtocolError)
+        self.receiver = machine.require_peripheral("mhuv2_receiver", host, need, ProtocolError)
         spec = next(s for s in machine.board.peripherals if s.name == self.receiver.name)
         self.reply_irq = 16 + spec.params["irqs"].get("comb", spec.params["irqs"].get("msg0", 0))
         self.pool: list[int | None] = [None] * SE_CONN_MAX_NUM      # SE handles, one per Host connection
         self.handshake = Handshake(self)
         self._bind_memory()
         self.reset_shared_memory()
-
-    def _frame(self, kind: str, core: str) -> Peripheral:
-        frame = self.machine.peripheral_of(kind, core)
-        if frame is not None:
-            return frame
-        raise ProtocolError(f"board {self.machine.board.name!r} has no {kind} on core {core!r}: the proxy needs "
-                            f"an MHUv2 pair between the Host and the SE")
 
     # -- memory helpers -------------------------------------------------------------------
     def _bind_memory(self) -> None:

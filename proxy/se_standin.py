@@ -118,8 +118,9 @@ class SeStandin:
         self.console = console
         self.layout = shared_layout(n_slots)
         self.n_slots = n_slots
-        self.receiver = self._frame("mhuv2_receiver", se)
-        self.sender = self._frame("mhuv2_sender", se)
+        need = "the SE stand-in needs the SE's MHUv2 frames"
+        self.receiver = machine.require_peripheral("mhuv2_receiver", se, need)
+        self.sender = machine.require_peripheral("mhuv2_sender", se, need)
         self.scc = next((machine.peripherals[p.name] for p in machine.board.peripherals
                          if p.type == "musca_b1_scc" and p.params.get("controls") == se), None)
         if host_boot_vector is None:
@@ -135,13 +136,6 @@ class SeStandin:
         self._conn_seq = 0
         self.messages: list[StandinMessage] = []
         self.installed = False
-
-    def _frame(self, kind: str, core: str) -> Any:
-        frame = self.machine.peripheral_of(kind, core)
-        if frame is not None:
-            return frame
-        raise ConfigError(f"board {self.machine.board.name!r} has no {kind} on core {core!r}: the SE stand-in "
-                          f"needs the SE's MHUv2 frames")
 
     # -- set-up ------------------------------------------------------------------------------
     def service(self, sid: int, fn: Handler, *, version: int = 1, ns_allowed: bool = True,

@@ -169,8 +169,8 @@ def test_deliberately_failing_example_replays_from_the_printed_command(tmp_path)
 
 def test_failure_bundle_and_replay(pytester):
     """A failing test writes a reproducer bundle; the printed replay command fails the same way
-    with the same event digest at the failure (also when the random choices come from a seed
-    armed by an earlier test: the generator state is part of the bundle)."""
+    with the same event digest at the failure (also when the random choices come from a seed the
+    test sets itself)."""
     import json
     import shlex
 
