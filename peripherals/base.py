@@ -44,10 +44,24 @@ class Peripheral:
     def __init__(self, name: str) -> None:
         self.name = name
         self._by_offset = {r.offset: r for r in self.REGISTERS}
+        # register handlers, resolved once here rather than by name at every bus access
+        self._readers: dict[str, Callable[[], int]] = {}
+        self._writers: dict[str, Callable[[int], None]] = {}
+        self._bind_register_handlers()
         self._outputs: dict[str, list[Callable[[Any], None]]] = {o: [] for o in self.OUTPUTS}
         self.bus_errors: list[tuple[str, int, int]] = []
         self.regs: dict[str, int] = {}
         self.reset()
+
+    def _bind_register_handlers(self) -> None:
+        """``read_<NAME>``/``write_<NAME>`` of each declared register into ``_readers``/``_writers``."""
+        for reg in self.REGISTERS:
+            rd = getattr(self, "read_" + reg.name, None)
+            wr = getattr(self, "write_" + reg.name, None)
+            if rd:
+                self._readers[reg.name] = rd
+            if wr:
+                self._writers[reg.name] = wr
 
     # -- wiring ---------------------------------------------------------------------------
     def connect(self, output: str, sink: Callable[[Any], None]) -> None:
@@ -83,7 +97,7 @@ class Peripheral:
         if reg is None or "r" not in reg.access:
             self.bus_errors.append(("read", offset, size))
             return 0
-        handler = getattr(self, "read_" + reg.name, None)
+        handler = self._readers.get(reg.name)
         value = handler() if handler else self.regs[reg.name]
         shift = (offset & 3) * 8
         return (value >> shift) & ((1 << (8 * size)) - 1)
@@ -95,12 +109,12 @@ class Peripheral:
         if reg is None or "w" not in reg.access:
             self.bus_errors.append(("write", offset, size))
             return
-        handler = getattr(self, "write_" + reg.name, None)
+        handler = self._writers.get(reg.name)
         if size != 4:
             shift = (offset & 3) * 8
             mask = ((1 << (8 * size)) - 1) << shift
             if reg.merge:
-                reader = getattr(self, "read_" + reg.name, None)
+                reader = self._readers.get(reg.name)
                 old = reader() if reader and "r" in reg.access else self.regs.get(reg.name, 0)
             else:
                 old = 0

@@ -217,9 +217,6 @@ class MhuFrame(Peripheral):
         self.REGISTERS = self.registers_for(link.channels, link.revision)
         self.OUTPUTS = self.outputs_for(link.channels)
         self._levels = {o: 0 for o in self.OUTPUTS}
-        self._readers: dict[str, Callable[[], int]] = {}
-        self._writers: dict[str, Callable[[int], None]] = {}
-        self._bind_handlers(link.channels)
         super().__init__(name)
         link.attach(self)
 
@@ -233,23 +230,18 @@ class MhuFrame(Peripheral):
         """The output names of this frame type."""
         raise NotImplementedError
 
-    def _bind_handlers(self, channels: int) -> None:
-        """Map register names to handlers: ``ch_read_X(ch)``/``ch_write_X(ch, v)``, ``read_X``/``write_X``."""
+    def _bind_register_handlers(self) -> None:
+        """Channel registers go to ``ch_read_X(ch)``/``ch_write_X(ch, v)``; then ``read_X``/``write_X``
+        as for every peripheral."""
         for name, _off, _acc, _doc in self.CHANNEL_REGS:
             rd = getattr(self, "ch_read_" + name, None)
             wr = getattr(self, "ch_write_" + name, None)
-            for ch in range(channels):
+            for ch in range(self.link.channels):
                 if rd:
                     self._readers[f"{name}{ch}"] = partial(rd, ch)
                 if wr:
                     self._writers[f"{name}{ch}"] = partial(wr, ch)
-        for reg in self.REGISTERS:
-            rd = getattr(self, "read_" + reg.name, None)
-            wr = getattr(self, "write_" + reg.name, None)
-            if rd:
-                self._readers[reg.name] = rd
-            if wr:
-                self._writers[reg.name] = wr
+        super()._bind_register_handlers()
 
     # -- bus ---------------------------------------------------------------------------------
     def _value(self, name: str) -> int:

@@ -375,11 +375,9 @@ class Core(CoreDebugMixin):
         take), _SKIPPED (SEV done, PC after it) or _GO_ON (the instruction is to execute)."""
         for kind, size in self._hints[address]:
             if kind == UNMASK:
-                if self.nvic.pending:
-                    exc = self.nvic.best_pending()
-                    if exc is not None and self.nvic.can_preempt(exc, self.execution_priority()):
-                        self.stop_requested = True          # the scheduler takes it, before this instruction
-                        return _END
+                if self.nvic.pending and self.preempting() is not None:
+                    self.stop_requested = True              # the scheduler takes it, before this instruction
+                    return _END
                 continue
             if self.fast.reg_read(A.UC_ARM_REG_XPSR) & _XPSR_IT:
                 return _GO_ON            # conditional, inside an IT block: Unicorn executes it (see run_slice)
@@ -401,11 +399,9 @@ class Core(CoreDebugMixin):
         (Stopping from the SCS write itself is not possible: ``emu_stop`` inside a memory
         callback abandons the rest of the instruction and leaves PC on it, so it would run again.)
         """
-        if self.nvic.pending:
-            exc = self.nvic.best_pending()
-            if exc is not None and self.nvic.can_preempt(exc, self.execution_priority()):
-                self.stop_requested = True
-                uc.emu_stop()
+        if self.nvic.pending and self.preempting() is not None:
+            self.stop_requested = True
+            uc.emu_stop()
 
     def _on_hint(self, uc: Uc, address: int, size: int, kind: int) -> None:
         """(Hook mode) WFI/WFE/SEV about to execute."""
@@ -655,7 +651,15 @@ class Core(CoreDebugMixin):
     def wfe_wakes(self) -> bool:
         """WFE wake-up besides the event register: an exception that is taken now (SEVONPEND
         pends set the event register instead)."""
-        return self.nvic.would_take(*self._masks())
+        return self.preempting() is not None
+
+    def preempting(self) -> int | None:
+        """The pending exception that would be taken now (it preempts the current execution
+        priority under the mask registers), or None."""
+        exc = self.nvic.best_pending()
+        if exc is not None and self.nvic.can_preempt(exc, self.execution_priority()):
+            return exc
+        return None
 
     def set_irq_line(self, irq: int, level: bool) -> None:
         """An interrupt input of this core changed level (wired from a peripheral output)."""
@@ -677,8 +681,8 @@ class Core(CoreDebugMixin):
             self.trace("wake", reason="event")
         if self.state is not CoreState.RUNNING:
             return
-        exc = self.nvic.best_pending()
-        if exc is None or not self.nvic.can_preempt(exc, self.execution_priority()):
+        exc = self.preempting()
+        if exc is None:
             return
         self.trace("exception_entry", exc=exc, name=exception_name(exc), pc=self.pc)
         self.engine.enter(exc)
@@ -689,14 +693,8 @@ class Core(CoreDebugMixin):
         excret = pc | 1
         leaving = state[0]
 
-        def chain(_excret: int) -> int | None:
-            exc = self.nvic.best_pending()
-            if exc is not None and self.nvic.can_preempt(exc, self.execution_priority()):
-                return exc
-            return None
-
         try:
-            chained = self.engine.exception_return(excret, chain, state)
+            chained = self.engine.exception_return(excret, self.preempting, state)
         except ExcReturnError as err:
             self.raise_fault(USAGEFAULT, 1 << 18, str(err), pc=self._rd_pc())
             return

@@ -62,7 +62,6 @@ class ExceptionEngine:
         self._rd_entry = f.reader(_ENTRY_REGS)
         self._rd_stack = f.reader((CONTROL, MSP, PSP))
         self._rd_stack_fp = f.reader((CONTROL, MSP, PSP) + fp_regs)
-        self._rd_return = f.reader(RETURN_STATE_REGS)
         self._rd_nzcv = lambda: f.reg_read(NZCV)
         self._wr_nzcv = lambda value: f.reg_write(NZCV, value)
         self._wr_xpsr = lambda value: f.reg_write(xw, value)
@@ -156,22 +155,14 @@ class ExceptionEngine:
             w(self.xpsr_w, new_xpsr)
         w(A.UC_ARM_REG_LR, excret)
 
-    def jump_to_vector(self, exc: int) -> None:
-        self.fast.reg_write(A.UC_ARM_REG_PC, self.vector(exc) | 1)
-        self.refresh_hflags()
-
-    def tail_chain(self, exc: int, excret: int, xpsr: int | None = None, control: int | None = None) -> None:
+    def tail_chain(self, exc: int, excret: int, xpsr: int, control: int) -> None:
         """Enter ``exc`` straight from a returning handler, reusing the frame on the stack.
 
-        ``xpsr`` and ``control`` are their current values if the caller has them (Handler mode
-        throughout, so CONTROL reads the same before and after the IPSR change).
+        ``xpsr`` and ``control`` are their current values (Handler mode throughout, so CONTROL
+        reads the same before and after the IPSR change).
         """
         f = self.fast
-        if xpsr is None:
-            xpsr = f.reg_read(A.UC_ARM_REG_XPSR)
         new_xpsr = (xpsr & 0xF80F0000) | 0x01000000 | exc
-        if self.v8m and control is None:
-            control = f.reg_read(A.UC_ARM_REG_CONTROL)
         try:
             vector = self.vector(exc)
         except UcError:
@@ -189,16 +180,16 @@ class ExceptionEngine:
         self.tail_chains += 1
         self.entries += 1
 
-    def exception_return(self, excret: int, chain: Callable[[int], int | None],
-                         state: tuple[int, int, int, int, int] | list[int] | None = None) -> int | None:
+    def exception_return(self, excret: int, chain: Callable[[], int | None],
+                         state: tuple[int, int, int, int, int] | list[int]) -> int | None:
         """Handle a branch to ``excret`` in Handler mode.
 
-        ``chain(exec_prio)`` names a pending exception to tail-chain into given the execution
-        priority after the return, or None. Returns the exception tail-chained into, or None.
-        ``state`` is the current (IPSR, XPSR, CONTROL, MSP, PSP) if the caller already read them
-        (:data:`RETURN_STATE_REGS`); nothing changes them before they are used here.
+        ``chain()`` names the pending exception to tail-chain into at the execution priority
+        after the returning exception is deactivated, or None. Returns the exception tail-chained
+        into, or None. ``state`` is the current (IPSR, XPSR, CONTROL, MSP, PSP)
+        (:data:`RETURN_STATE_REGS`, read by the caller); nothing changes them before they are used.
         """
-        ipsr, cur_xpsr, control, msp, psp = state if state is not None else self._rd_return()
+        ipsr, cur_xpsr, control, msp, psp = state
         if ipsr == 0:
             raise ExcReturnError(f"EXC_RETURN {excret:#010x} executed in Thread mode")
         if (excret >> 24) != 0xFF or (excret & 0x3) != 1 and self.v8m or (not self.v8m and excret not in
@@ -206,7 +197,7 @@ class ExceptionEngine:
             raise ExcReturnError(f"EXC_RETURN {excret:#010x} is not a valid return value")
         to_thread = bool(excret & 8)
         self.nvic.deactivate(ipsr)
-        exc = chain(excret)
+        exc = chain()
         if exc is not None:
             self.tail_chain(exc, excret, cur_xpsr, control)
             return exc

@@ -456,7 +456,7 @@ class Controller:
         before = self._instructions()
         pc = core.pc
         stop = self.m.step(core, 1, others="frozen")
-        if stop.reason == "step" and core.pc == pc and self._interrupt_due(core):
+        if stop.reason == "step" and core.pc == pc and core.preempting() is not None:
             # Machine.step stopped on the hint hook after CPSIE/MSR/DSB/ISB with an interrupt to
             # take and executed nothing, and a new step would do the same: take the interrupt as
             # the scheduler does between slices; the step ends on the handler's first instruction
@@ -471,10 +471,6 @@ class Controller:
             ev.kind = "step"
         return self._remember(ev)
 
-    @staticmethod
-    def _interrupt_due(core: Any) -> bool:
-        exc = core.nvic.best_pending()
-        return exc is not None and core.nvic.can_preempt(exc, core.execution_priority())
 
     def step_chunk(self, core: Any) -> StopEvent | None:
         """A step of a core that cannot execute with the others frozen (asleep in WFI/WFE, blocked,
