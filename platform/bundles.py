@@ -121,10 +121,12 @@ def _machine_entry(rec: Recording, rel: str) -> dict[str, Any]:
     }
 
 
-def write_bundle(directory: Path, nodeid: str, rootid: str, recs: list[Recording], error: str | None) -> Path:
+def write_bundle(directory: Path, nodeid: str, rootid: str, recs: list[Recording],
+                 error: str | None) -> dict[str, Any]:
     """Write the bundle of a failing test that used the machines ``recs``; ``nodeid`` is the test
     as the replay command names it, ``rootid`` as pytest does (relative to the rootdir). A machine
-    without a snapshot keeps its place (``"snapshot": false``) and cannot be replayed."""
+    without a snapshot keeps its place (``"snapshot": false``) and cannot be replayed. Returns
+    what ``bundle.json`` holds."""
     directory.mkdir(parents=True, exist_ok=True)
     entries = []
     for i, rec in enumerate(recs):
@@ -142,7 +144,7 @@ def write_bundle(directory: Path, nodeid: str, rootid: str, recs: list[Recording
         "machines": entries,
     }
     (directory / "bundle.json").write_text(json.dumps(info, indent=1) + "\n")
-    return directory
+    return info
 
 
 class Bundle:

@@ -252,8 +252,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     board = load_board(args.board)
     machine = Machine(board, trace_events=False)
     print(f"{board.path}: OK ({board.name}: {', '.join(f'{c.name} {c.cpu}' for c in board.cores.values())})")
-    for name, amap in machine.memory.maps.items():
-        print(amap.describe().replace("  0x", "  0x"))
+    for amap in machine.memory.maps.values():
+        print(amap.describe())
     for w in board.windows:
         views = ", ".join(f"{c}@{b:#010x}" for c, b in w.bases.items())
         print(f"window {w.name}: {fmt_size(w.size)} seen by {views}")

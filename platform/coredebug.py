@@ -20,7 +20,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from psaemu.platform.disasm import decode, insn_text
+from psaemu.platform.disasm import decode, engine, insn_hex, insn_text
 from psaemu.platform.errors import PsaEmuError
 from psaemu.platform.numbers import parse_number
 
@@ -58,9 +58,7 @@ class Insn:
 
     def format(self, marker: bool = False) -> str:
         sym = f"<{self.symbol}>" if self.symbol else ""
-        raw = self.bytes
-        hexed = " ".join(f"{raw[i + 1]:02x}{raw[i]:02x}" for i in range(0, len(raw) - 1, 2))
-        return f"{'=>' if marker else '  '} {self.address:#010x} {sym:<30} {hexed:<9}  {self.text}"
+        return f"{'=>' if marker else '  '} {self.address:#010x} {sym:<30} {insn_hex(self.bytes):<9}  {self.text}"
 
     def __str__(self) -> str:
         return self.format()
@@ -246,7 +244,6 @@ class CoreDebugMixin:
             code = bytes(self.uc.mem_read(start, length))
         except Exception:
             return info
-        from psaemu.platform.disasm import engine
         clobbered: set[int] = set()       # registers no longer holding the caller's value
         for insn in engine(self).disasm(code, start):
             if insn.address >= pc:

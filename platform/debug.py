@@ -56,14 +56,14 @@ import unicorn.arm_const as A
 from unicorn import UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MEM_WRITE
 
 from psaemu.platform.core import GPRS, Core, CoreState
-from psaemu.platform.disasm import engine
+from psaemu.platform.disasm import engine, insn_hex, insn_text
 from psaemu.platform.errors import PsaEmuError
 from psaemu.platform.exits import BREAKPOINT
+from psaemu.platform.machine import PS_PER_S
 
 if TYPE_CHECKING:
     from psaemu.platform.machine import Machine, RunResult
 
-PS_PER_S = 10**12
 #: xPSR bits that hold ITSTATE (IT[7:2] at 15:10, IT[1:0] at 26:25).
 XPSR_IT_MASK = 0x0600FC00
 WATCH_KINDS = ("r", "w", "rw")
@@ -295,11 +295,6 @@ class WatchpointTable(_Table):
 # IT blocks
 # =============================================================================================
 
-def insn_hex(raw: bytes) -> str:
-    """Instruction bytes as objdump shows Thumb code: halfwords, most significant byte first."""
-    return " ".join(f"{raw[i + 1]:02x}{raw[i]:02x}" for i in range(0, len(raw) - 1, 2))
-
-
 def thumb_size(halfword: int) -> int:
     """Size of the Thumb instruction whose first halfword is ``halfword``."""
     return 4 if halfword >> 11 in (0x1D, 0x1E, 0x1F) else 2
@@ -309,7 +304,11 @@ def it_length(halfword: int) -> int:
     """Instructions in the IT block an IT instruction opens (0 if ``halfword`` is not IT)."""
     if halfword & 0xFF00 != 0xBF00 or not halfword & 0xF:
         return 0
-    mask = halfword & 0xF
+    return _it_count(halfword & 0xF)
+
+
+def _it_count(mask: int) -> int:
+    """Instructions an IT mask (firstcond<0> and mask<3:0>, nonzero) still covers: 4 minus its trailing zeros."""
     return 4 - ((mask & -mask).bit_length() - 1)
 
 
@@ -411,7 +410,8 @@ class InstructionTracer:
         try:
             head = bytes(core.uc.mem_read(address, 2))
             hw = head[0] | head[1] << 8
-            span = 2 + 4 * it_length(hw) if it_length(hw) else thumb_size(hw)
+            in_block = it_length(hw)
+            span = 2 + 4 * in_block if in_block else thumb_size(hw)
             code = bytes(core.uc.mem_read(address, span))
         except Exception:
             return f"{address:#010x} <unreadable>"
@@ -419,15 +419,11 @@ class InstructionTracer:
         if not insns or insns[0].address != address:
             self._cache[address] = text = f"{address:#010x} .inst {head.hex()}"
             return text
-        if not it_length(hw):
-            insns = insns[:1]
-        else:
-            insns = insns[:1 + it_length(hw)]
-        for i in insns:
+        for i in insns[:1 + in_block]:
             sym = core.symbolize(i.address)
             label = f"<{sym}>" if sym else ""
             self._cache[i.address] = (f"{i.address:#010x} {label:<28} {insn_hex(bytes(i.bytes)):<9} "
-                                      f"{i.mnemonic} {i.op_str}").rstrip()
+                                      f"{insn_text(i)}").rstrip()
         return self._cache[address]
 
     def discard(self, address: int) -> None:
@@ -482,7 +478,7 @@ def it_state(xpsr: int) -> int:
 def it_remaining(xpsr: int) -> int:
     """Instructions left in the IT block the core is inside (0 outside one), the current one included."""
     mask = it_state(xpsr) & 0xF
-    return 4 - ((mask & -mask).bit_length() - 1) if mask else 0
+    return _it_count(mask) if mask else 0
 
 
 class Debugger:
@@ -1070,9 +1066,5 @@ def translate(machine: "Machine", addr: int | str, from_core: str, to_core: str)
     shared = [w for w in machine.board.windows if from_core in w.bases and to_core in w.bases]
     listed = "; ".join(f"{w.name}: {from_core} {w.bases[from_core]:#010x} = {to_core} {w.bases[to_core]:#010x} "
                        f"({w.size // 1024} KiB)" for w in shared)
-    return _raise(f"{to_core} cannot see {from_core}:{a:#010x} ({m.kind} '{m.name}'); memory both see: "
-                  f"{listed or 'none'}")
-
-
-def _raise(message: str) -> int:
-    raise PsaEmuError(message)
+    raise PsaEmuError(f"{to_core} cannot see {from_core}:{a:#010x} ({m.kind} '{m.name}'); memory both see: "
+                      f"{listed or 'none'}")

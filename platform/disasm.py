@@ -11,14 +11,14 @@ if TYPE_CHECKING:
 
 
 @lru_cache(maxsize=None)
-def _engine(v8m: bool) -> capstone.Cs:
-    mode = capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS
-    return capstone.Cs(capstone.CS_ARCH_ARM, mode)
+def _engine() -> capstone.Cs:
+    return capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
 
 
 def engine(core: "Core") -> capstone.Cs:
-    """The capstone decoder for a core (Thumb, M-profile)."""
-    return _engine(core.v8m)
+    """The capstone decoder for a core: Thumb, M-profile (one mode serves v6-M and v8-M; the
+    image only holds instructions of its own architecture)."""
+    return _engine()
 
 
 def decode(core: "Core", pc: int, before: int = 0, after: int = 4) -> list[capstone.CsInsn]:
@@ -28,7 +28,7 @@ def decode(core: "Core", pc: int, before: int = 0, after: int = 4) -> list[capst
     Empty when nothing at ``pc`` decodes (unreadable memory or not an instruction).
     """
     pc &= ~1
-    cs = _engine(core.v8m)
+    cs = engine(core)
     for back in range(before * 4, -1, -2):
         start = max(0, pc - back)
         try:
@@ -45,6 +45,11 @@ def decode(core: "Core", pc: int, before: int = 0, after: int = 4) -> list[capst
     except Exception:
         return []
     return list(cs.disasm(code, pc, count=1))
+
+
+def insn_hex(raw: bytes) -> str:
+    """Instruction bytes as objdump shows Thumb code: halfwords, most significant byte first."""
+    return " ".join(f"{raw[i + 1]:02x}{raw[i]:02x}" for i in range(0, len(raw) - 1, 2))
 
 
 def insn_text(insn: Any) -> str:

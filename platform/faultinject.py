@@ -25,12 +25,12 @@ from unicorn import UC_HOOK_CODE
 
 from psaemu.platform.core import CoreState
 from psaemu.platform.errors import PsaEmuError
+from psaemu.platform.machine import PS_PER_S
 
 if TYPE_CHECKING:
     from psaemu.platform.core import Core
     from psaemu.platform.machine import Machine
 
-PS_PER_S = 10**12
 #: Words of a mailbox_msg_t: call_type, params[6], client_id.
 MSG_WORDS = 8
 _U32 = struct.Struct("<I")
@@ -117,10 +117,13 @@ class FaultInjector:
 
     def clear(self) -> None:
         """Disarm every injection that has not fired (core hooks are removed between slices)."""
+        self._disarm_all()
+        self._record("clear")
+
+    def _disarm_all(self) -> None:
         for inj in self.injections:
             if not inj.done:
                 inj.repeat, inj.fired = False, max(inj.fired, 1)
-        self._record("clear")
 
     # -- machine agent (delayed doorbells, stalls, hook cleanup) --------------------------
     def _add_pending(self, inj_id: int, what: str, poll: Callable[[], bool]) -> None:
@@ -139,9 +142,7 @@ class FaultInjector:
         this: injections are not part of a snapshot). ``initial``: also forget the injections,
         number them from 1 again and seed 0, as a new injector (the pytest plugin's ``booted``
         does this, so no test's injections reach the next one's event trace)."""
-        for inj in self.injections:
-            if not inj.done:
-                inj.repeat, inj.fired = False, max(inj.fired, 1)
+        self._disarm_all()
         if initial:
             self.injections, self._next_id = [], 1
             self.rng, self.seed_value = random.Random(0), 0
@@ -149,8 +150,7 @@ class FaultInjector:
         self._pending = []
         self._attributed = set()
         if self._agent_on:
-            self._agent_on = False
-            self.machine.agents = [a for a in self.machine.agents if a != self._agent]
+            self._remove_agent()
 
     def _agent(self) -> bool:
         acted = False
@@ -164,9 +164,12 @@ class FaultInjector:
                     keep.append(item)
             self._pending = keep
         if not self._pending:
-            self._agent_on = False          # a new list: _deliver goes on iterating the old one
-            self.machine.agents = [a for a in self.machine.agents if a != self._agent]
+            self._remove_agent()
         return acted
+
+    def _remove_agent(self) -> None:
+        self._agent_on = False              # a new list: _deliver goes on iterating the old one
+        self.machine.agents = [a for a in self.machine.agents if a != self._agent]
 
     def _idle(self, exclude: "Core | None" = None) -> bool:
         """No core (but ``exclude``) is running: virtual time only moves if something jumps it."""

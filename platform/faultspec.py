@@ -10,6 +10,7 @@ Text form: ``KIND[:ARG,...]`` where each ARG is ``key=value`` or a positional va
 from __future__ import annotations
 
 import inspect
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
@@ -158,6 +159,7 @@ class FaultSpec:
         return cls(kind, tuple(args), tuple(kwargs), source)
 
 
+@lru_cache(maxsize=None)
 def _signature(kind: str) -> inspect.Signature:
     """The signature of the injector method ``kind`` without ``self``."""
     from psaemu.platform.faultinject import FaultInjector

@@ -68,15 +68,13 @@ class Image:
         if not any(s.addr <= addr < s.addr + s.size for s in self.sections.values()):
             return None
         i = bisect.bisect_right(self._keys, addr) - 1
-        while i >= 0:
-            base, name = self._sorted[i]
-            size = self.symbol_sizes.get(name, 0)
-            if size == 0 or addr < base + size:
-                return name if addr == base else f"{name}+{addr - base:#x}"
-            if size and addr >= base + size:
-                return None
-            i -= 1
-        return None
+        if i < 0:
+            return None
+        base, name = self._sorted[i]
+        size = self.symbol_sizes.get(name, 0)
+        if size and addr >= base + size:
+            return None
+        return name if addr == base else f"{name}+{addr - base:#x}"
 
     def address_of(self, name: str) -> int:
         """Address of a symbol (Thumb bit cleared); ImageError naming near misses if absent."""

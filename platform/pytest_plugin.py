@@ -68,8 +68,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from psaemu.platform.bundles import (Bundle, Recording, bundle_name, console_text, plain, replay_command,
-                                     write_bundle)
+from psaemu.platform.bundles import Bundle, Recording, bundle_name, console_text, plain, write_bundle
 from psaemu.platform.faultspec import KINDS as FAULT_KINDS
 from psaemu.platform.faultspec import FaultSpec, fault_spec, fault_specs
 
@@ -538,13 +537,12 @@ def _write_bundles(item: pytest.Item, report: pytest.TestReport) -> None:
     if settings.replay is not None and directory.resolve() == settings.replay:
         directory = directory.with_name(directory.name + "-replay")
     try:
-        write_bundle(directory, _invocation_nodeid(item), item.nodeid, recs, error)
+        info = write_bundle(directory, _invocation_nodeid(item), item.nodeid, recs, error)
     except Exception as exc:
         report.sections.append((SECTION_REPRO, f"<could not write the bundle {directory}: {exc!r}>"))
         return
-    digests = ", ".join(r.machine.events.digest()[:16] for r in recs)
-    lines = [f"bundle: {directory}  (event digest {digests})",
-             f"replay: {replay_command(_invocation_nodeid(item), directory)}"]
+    digests = ", ".join(e["event_digest"][:16] for e in info["machines"])
+    lines = [f"bundle: {directory}  (event digest {digests})", f"replay: {info['replay']}"]
     if missing:
         lines.append(f"note: machine(s) {', '.join(map(str, missing))} could not be snapshotted when the test made "
                      f"them; the replay stops when the test asks for them")
