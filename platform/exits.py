@@ -209,7 +209,7 @@ def counter_offset() -> int | None:
                 _offset = _probe_offset()
             except Exception:
                 _offset = None
-    return _offset if isinstance(_offset, int) and not isinstance(_offset, bool) else None
+    return _offset
 
 
 def emu_counter(uc: Uc) -> ctypes.c_size_t | None:

@@ -171,6 +171,7 @@ class Machine:
         core = self.cores[core_name]
         image = read_image(path, core.arch, core_name)
         amap = self.memory.maps[core_name]
+        placed = []                                  # every segment is checked before any is written
         for seg in image.segments:
             if not seg.data:
                 continue
@@ -183,10 +184,9 @@ class Machine:
                                  f"is outside the memory of core {core_name!r} ({where}); link the image for "
                                  f"this core.\n{amap.describe()}")
             self._claim(m, seg.paddr, len(seg.data), core_name, str(path))
-        for seg in image.segments:
-            if seg.data:
-                m = amap.find(seg.paddr, len(seg.data))
-                m.store.write(m.offset + seg.paddr - m.base, seg.data)
+            placed.append((m, seg))
+        for m, seg in placed:
+            m.store.write(m.offset + seg.paddr - m.base, seg.data)
         core.load(image)
         vt = image.vector_table
         if amap.find(vt or 0, 8) is None:
@@ -347,8 +347,7 @@ class Machine:
                 if dbg is not None and dbg.after_delivery():
                     return self._debug_finish(start)
                 if deadline is not None and time.monotonic() > deadline:
-                    return self._finish(start, "timeout", EmuTimeoutError(
-                        f"wall-clock timeout of {timeout} s reached; the cores were:\n" + self.describe_cores()))
+                    return self._wall_timeout(start, timeout)
                 continue
             core = runnable[0] if len(runnable) == 1 else min(runnable, key=self.time_ps)
             quantum = self.quantum
@@ -380,9 +379,12 @@ class Machine:
             if dbg is not None and dbg.after_delivery(core):
                 return self._debug_finish(start)
             if deadline is not None and time.monotonic() > deadline:
-                return self._finish(start, "timeout", EmuTimeoutError(
-                    f"wall-clock timeout of {timeout} s reached; the cores were:\n" + self.describe_cores()))
+                return self._wall_timeout(start, timeout)
         return self._end_result(start)
+
+    def _wall_timeout(self, start: float, timeout: float | None) -> RunResult:
+        return self._finish(start, "timeout", EmuTimeoutError(
+            f"wall-clock timeout of {timeout} s reached; the cores were:\n" + self.describe_cores()))
 
     def _end_result(self, start: float) -> RunResult | None:
         """The result of a machine that has ended (panic, fault, exit), or None if it has not."""

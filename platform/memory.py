@@ -100,11 +100,8 @@ class AddressMap:
     def find(self, addr: int, size: int = 1) -> Mapping | None:
         """The first mapping (in address order) holding ``[addr, addr + size)`` (the SPM's checks
         call this several times per PSA call, hence the precomputed bounds)."""
-        spans = self._spans
-        if len(spans) != len(self.mappings):                # the list was changed without add()
-            spans = self._spans = [(x.base, x.base + x.size, x) for x in self.mappings]
         end = addr + size
-        for base, limit, m in spans:
+        for base, limit, m in self._spans:
             if base <= addr and end <= limit:
                 return m
         return None

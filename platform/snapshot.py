@@ -95,7 +95,7 @@ import struct
 import weakref
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from psaemu.platform import errors as _errors
 from psaemu.platform.errors import PsaEmuError
@@ -300,7 +300,7 @@ class _Os:
         # MADV_DONTNEED must bring the file's contents back.
         probe = mmap.mmap(-1, 2 * PAGE)
         try:
-            base = _Base.from_bytes(b"\x5a" * (2 * PAGE), 2 * PAGE, self)
+            base = _Base.from_bytes(b"\x5a" * (2 * PAGE), 2 * PAGE)
             addr = ctypes.addressof(ctypes.c_char.from_buffer(probe))
             _map_private(self, addr, base)
             probe[PAGE] = 1
@@ -417,20 +417,33 @@ class _Base:
         return base
 
     @classmethod
-    def from_bytes(cls, data: bytes, size: int, o: _Os | None = None) -> "_Base":
+    def from_bytes(cls, data: bytes, size: int) -> "_Base":
+        """A sealed base holding the first ``size`` bytes of ``data`` (zero chunks left as holes)."""
+        return cls.from_chunks(size, _nonzero_chunks(data[:size] if len(data) > size else data))
+
+    @classmethod
+    def from_chunks(cls, size: int, chunks: Iterable[tuple[int, Any]]) -> "_Base":
+        """A sealed base of ``size`` bytes, zero but for the ``(offset, bytes)`` chunks."""
         base = cls._new(_page_round(size))
-        zero = bytes(CHUNK)
-        with memoryview(data) as mv:
-            for off in range(0, min(size, len(data)), CHUNK):
-                piece = mv[off:off + CHUNK]
-                if piece != zero[:len(piece)]:
-                    os.pwrite(base.fd, piece, off)
+        for off, piece in chunks:
+            os.pwrite(base.fd, piece, off)
         base._seal()
         return base
 
     def read(self, size: int) -> bytes:
         data = os.pread(self.fd, size, 0)
         return data + bytes(size - len(data))
+
+
+def _nonzero_chunks(data: bytes) -> Iterator[tuple[int, memoryview]]:
+    """``(offset, piece)`` of each :data:`CHUNK`-sized piece of ``data`` that is not all zero
+    (a view: use it before taking the next one)."""
+    zero = bytes(CHUNK)
+    with memoryview(data) as mv:
+        for off in range(0, len(data), CHUNK):
+            piece = mv[off:off + CHUNK]
+            if piece != zero[:len(piece)]:
+                yield off, piece
 
 
 def _page_round(n: int) -> int:
@@ -469,7 +482,7 @@ class _StoreImage:
     def ensure_base(self) -> None:
         """Give a full-copy image a base (to restore it into a copy-on-write store)."""
         if self.base is None:
-            self.base = _Base.from_bytes(self.data, self.size, _os())
+            self.base = _Base.from_bytes(self.data, self.size)
             self.overlay, self.mask = [], None
 
 
@@ -742,14 +755,7 @@ class Snapshot:
         state = _portable(self._state)
         memory = {}
         for name, img in self._memory.items():
-            data = img.contents(keep=False)
-            chunks = []
-            with memoryview(data) as mv:
-                zero = bytes(CHUNK)
-                for off in range(0, len(data), CHUNK):
-                    piece = mv[off:off + CHUNK]
-                    if piece != zero[:len(piece)]:
-                        chunks.append((off, bytes(piece)))
+            chunks = [(off, bytes(piece)) for off, piece in _nonzero_chunks(img.contents(keep=False))]
             memory[name] = (img.size, chunks)
         payload = zlib.compress(marshal.dumps({"state": _encode(state), "memory": memory}, 4), 1)
         header = dict(self.identity, format=FORMAT, version=FORMAT_VERSION,
@@ -791,11 +797,7 @@ class Snapshot:
         cow = memory_mode() == "cow"
         for name, (size, chunks) in memory.items():
             if cow:
-                base = _Base._new(_page_round(size))
-                for off, piece in chunks:
-                    os.pwrite(base.fd, piece, off)
-                base._seal()
-                snap._memory[name] = _StoreImage(name, size, base)
+                snap._memory[name] = _StoreImage(name, size, _Base.from_chunks(size, chunks))
             else:
                 buf = bytearray(size)
                 for off, piece in chunks:
