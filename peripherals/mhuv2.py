@@ -45,6 +45,8 @@ PID_VALUES = {"PID4": 0x04, "PID5": 0x00, "PID6": 0x00, "PID7": 0x00,
 CID_VALUES = (0x0D, 0xF0, 0x05, 0xB1)
 
 AccessHook = Callable[[str, str, str, int], None]
+#: The offsets a driver's send and receive of one word use (channel 0 window, access control).
+CH_ST0, CH_CLR0, CH_SET0, ACCESS_REQUEST, ACCESS_READY = 0x000, 0x008, 0x00C, 0xF88, 0xF8C
 _MSG_OUTPUTS = tuple(f"msg{ch}" for ch in range(MAX_CHANNELS))
 
 # Per-channel registers: (name, offset inside the channel window, access, doc).
@@ -243,6 +245,26 @@ class MhuFrame(Peripheral):
                     self._writers[f"{name}{ch}"] = partial(wr, ch)
         super()._bind_register_handlers()
 
+    # -- registers both frame types have --------------------------------------------------------
+    def ch_read_CH_ST(self, ch: int) -> int:
+        return self.link.status[ch]
+
+    def read_CHCOMB_INT_ST0(self) -> int:
+        return self._chcomb()[0]
+
+    def read_CHCOMB_INT_ST1(self) -> int:
+        return self._chcomb()[1]
+
+    def read_CHCOMB_INT_ST2(self) -> int:
+        return self._chcomb()[2]
+
+    def read_CHCOMB_INT_ST3(self) -> int:
+        return self._chcomb()[3]
+
+    def _chcomb(self) -> list[int]:
+        """CHCOMB_INT_ST0..3: which channels have an interrupt pending (per frame type)."""
+        raise NotImplementedError
+
     # -- bus ---------------------------------------------------------------------------------
     def _value(self, name: str) -> int:
         """Current value of a register without side effects or access logging."""
@@ -334,10 +356,18 @@ class MhuV2Sender(MhuFrame):
         """NR2R and R2NR lines, plus the v2.1 combined channel (transfer-acknowledge) line."""
         return ("nr2r", "r2nr", "comb")
 
-    # channel windows
-    def ch_read_CH_ST(self, ch: int) -> int:
-        return self.link.status[ch]
+    def send_word(self, word: int) -> bool:
+        """A driver's send of one word, through the bus: request access and, once ACCESS_READY
+        reads 1, set channel 0 and release access. False (access still requested, nothing set)
+        when ACCESS_READY reads 0; the caller decides what a failed send does."""
+        self.write(ACCESS_REQUEST, 4, 1)
+        if not self.read(ACCESS_READY, 4):
+            return False
+        self.write(CH_SET0, 4, word)
+        self.write(ACCESS_REQUEST, 4, 0)
+        return True
 
+    # channel windows
     def ch_write_CH_SET(self, ch: int, value: int) -> None:
         self.link.set_bits(ch, value)
 
@@ -392,18 +422,6 @@ class MhuV2Sender(MhuFrame):
         self.regs["INT_EN"] = value & (0b111 if self.link.v21 else 0b11)
         self.refresh()
 
-    def read_CHCOMB_INT_ST0(self) -> int:
-        return self._chcomb()[0]
-
-    def read_CHCOMB_INT_ST1(self) -> int:
-        return self._chcomb()[1]
-
-    def read_CHCOMB_INT_ST2(self) -> int:
-        return self._chcomb()[2]
-
-    def read_CHCOMB_INT_ST3(self) -> int:
-        return self._chcomb()[3]
-
     def compute_levels(self) -> dict[str, int]:
         if not self.link.v21:
             return {"nr2r": 0, "r2nr": 0, "comb": 0}
@@ -425,10 +443,14 @@ class MhuV2Receiver(MhuFrame):
         """A ``msg<n>`` line per possible channel (only the first ``channels`` can rise) and ``comb``."""
         return (*(f"msg{ch}" for ch in range(MAX_CHANNELS)), "comb")
 
-    # channel windows
-    def ch_read_CH_ST(self, ch: int) -> int:
-        return self.link.status[ch]
+    def take_word(self) -> int:
+        """A driver's receive, through the bus: read channel 0 and, when it holds a word, clear it."""
+        word = self.read(CH_ST0, 4)
+        if word:
+            self.write(CH_CLR0, 4, 0xFFFFFFFF)
+        return word
 
+    # channel windows
     def ch_read_CH_ST_MSK(self, ch: int) -> int:
         return self.link.status[ch] & ~self.link.mask[ch] & 0xFFFFFFFF
 
@@ -466,18 +488,6 @@ class MhuV2Receiver(MhuFrame):
         if self.link.v21:
             self.regs["INT_EN"] = value & 0b100
             self.refresh()
-
-    def read_CHCOMB_INT_ST0(self) -> int:
-        return self._chcomb()[0]
-
-    def read_CHCOMB_INT_ST1(self) -> int:
-        return self._chcomb()[1]
-
-    def read_CHCOMB_INT_ST2(self) -> int:
-        return self._chcomb()[2]
-
-    def read_CHCOMB_INT_ST3(self) -> int:
-        return self._chcomb()[3]
 
     def compute_levels(self) -> dict[str, int]:
         # runs on every link change (each MHU access that changes state): no per-call formatting

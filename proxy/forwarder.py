@@ -25,8 +25,6 @@ from psaemu.proxy.layout import shared_layout
 
 Wait = Callable[[], bool]
 Op = Generator[Wait, None, object]
-# MHUv2 frame offsets used by the TF-M driver (tfm-facts §5.2)
-CH_ST0, CH_SET0, CH_CLR0, ACCESS_REQUEST, ACCESS_READY = 0x000, 0x00C, 0x008, 0xF88, 0xF8C
 _U32 = struct.Struct("<I")
 _TABLES = struct.Struct("<16I")          # in_vec[4] and out_vec[4]: {base, len} pairs, adjacent
 
@@ -58,10 +56,9 @@ class Handshake:
             self.settled = True
             return False
         p = self.proxy
-        word = p.receiver.read(CH_ST0, 4)
+        word = p.receiver.take_word()
         if not word:
             return False
-        p.receiver.write(CH_CLR0, 4, 0xFFFFFFFF)
         p.host.nvic.clear_pending(p.reply_irq)
         p.log_handshake("se->host", word)
         if self.state == self.WAIT_BOOT_VECTOR:
@@ -165,11 +162,8 @@ class Proxy:
 
     def send(self, word: int) -> None:
         """platform_mailbox_send_msg_data: request access, set channel 0, release access."""
-        self.sender.write(ACCESS_REQUEST, 4, 1)
-        if not self.sender.read(ACCESS_READY, 4):
+        if not self.sender.send_word(word):
             raise ProtocolError("Host->SE MHU never became ready (ACCESS_READY stayed 0)")
-        self.sender.write(CH_SET0, 4, word)
-        self.sender.write(ACCESS_REQUEST, 4, 0)
         if self.handshake.state != Handshake.READY:
             self.log_handshake("host->se", word)
 

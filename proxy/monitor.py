@@ -110,9 +110,10 @@ class IpcMonitor:
 
     def write(self, path: str) -> None:
         """Save every record: JSON lines for ``*.json``/``*.jsonl``, text otherwise."""
+        as_json = path.endswith((".json", ".jsonl"))
         with open(path, "w") as f:
-            for t, direction, word in self.handshake:
-                if not path.endswith((".json", ".jsonl")):
+            if not as_json:
+                for t, direction, word in self.handshake:
                     f.write(f"handshake {t / 1e6:.2f}us {direction} {word:#010x}\n")
             for r in self.records:
-                f.write((r.to_json() if path.endswith((".json", ".jsonl")) else r.format()) + "\n")
+                f.write((r.to_json() if as_json else r.format()) + "\n")

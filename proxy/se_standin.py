@@ -34,6 +34,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
+from psaemu.peripherals.mhuv2 import ACCESS_REQUEST
 from psaemu.platform.errors import ConfigError, PsaEmuError
 from psaemu.platform.machine import Machine
 from psaemu.proxy.layout import shared_layout
@@ -41,18 +42,15 @@ from psaemu.proxy.mailbox import (IPC_SYNC_MAGIC, MAILBOX_PSA_CALL, MAILBOX_PSA_
                                   MAILBOX_PSA_FRAMEWORK_VERSION, MAILBOX_PSA_VERSION, NS_MAILBOX_INIT_ENABLE,
                                   PSA_CLIENT_CALL_REPLY_MAGIC, PSA_CLIENT_CALL_REQ_MAGIC, S_MAILBOX_READY)
 from psaemu.proxy.services import (ITS_MAX_ASSET_SIZE, ITS_NUM_ASSETS, PS_MAX_ASSET_SIZE, PS_NUM_ASSETS,
-                                   PSA_STORAGE_FLAG_WRITE_ONCE, service_by_name)
+                                   PSA_STORAGE_FLAG_WRITE_ONCE, TFM_CONN_HANDLE_MAX_NUM, service_by_name)
 from psaemu.proxy.status import (PSA_FRAMEWORK_VERSION, PSA_IPC_CONNECT, PSA_IPC_DISCONNECT, PSA_MAX_IOVEC,
                                  PSA_VERSION_NONE, PsaStatus, to_int32)
 from psaemu.proxy.structs import MailboxMsg
 
 __all__ = ["SeStandin", "StandinMessage", "StandinHandlerError", "StorageService", "Handler"]
 
-# MHUv2 frame offsets (tfm-facts §5.2), the registers the SE firmware's driver uses
-CH_ST0, CH_CLR0, CH_SET0, ACCESS_REQUEST, ACCESS_READY = 0x000, 0x008, 0x00C, 0xF88, 0xF8C
 #: Host boot vector the SE firmware sends when nobody configured it (platform_config.h)
 SE_DEFAULT_HOST_BOOT_VECTOR = 0x1A260400
-SE_CONN_MAX = 16
 _U32 = struct.Struct("<I")
 
 HandlerResult = Union[None, int, tuple[int, Iterable[bytes]]]
@@ -132,7 +130,7 @@ class SeStandin:
         self.state = self.OFF
         self.queue: int | None = None                 # SE address of the Host's queue
         self.ns_data: tuple[int, int] | None = None   # (SE base, size) the callers' memory must be in
-        self.conns: list[_Conn | None] = [None] * SE_CONN_MAX
+        self.conns: list[_Conn | None] = [None] * TFM_CONN_HANDLE_MAX_NUM
         self._conn_seq = 0
         self.messages: list[StandinMessage] = []
         self.installed = False
@@ -193,8 +191,7 @@ class SeStandin:
         if not self.receiver.link.status[0]:          # peek: no bus access (and no trace) per slice
             return booted
         self._sync_clock()
-        word = self.receiver.read(CH_ST0, 4)
-        self.receiver.write(CH_CLR0, 4, 0xFFFFFFFF)
+        word = self.receiver.take_word()          # nonzero: the peek saw it
         if self.state == self.WAIT_SYNC:
             if word == IPC_SYNC_MAGIC:
                 self._send(NS_MAILBOX_INIT_ENABLE)
@@ -221,7 +218,7 @@ class SeStandin:
             se.cycles = now
 
     def _boot(self) -> None:
-        self.conns = [None] * SE_CONN_MAX
+        self.conns = [None] * TFM_CONN_HANDLE_MAX_NUM
         self.queue = None
         self._trace("boot")
         self._say("boot (Python stand-in)")
@@ -236,23 +233,18 @@ class SeStandin:
         else:
             m = self.machine.memory.maps[self.se.name].find(addr)
             self.ns_data = (m.base, m.size) if m is not None and m.store is not None else (addr, 0)
-        if addr & 3 or not self._ns_ok(addr, self.layout.in_vec, True):
+        if addr & 3 or not self._ns_ok(addr, self.layout.in_vec):
             self._say(f"queue pointer {addr:#010x} is not a 4-aligned address in NS data memory; requests will "
                       f"not be served")
 
     # -- MHU and memory, as the SE firmware uses them ---------------------------------------
     def _send(self, word: int) -> None:
         """mhu_send: request access, wait ready, set channel 0, release."""
-        s = self.sender
-        s.write(ACCESS_REQUEST, 4, 1)
-        if not s.read(ACCESS_READY, 4):
-            s.write(ACCESS_REQUEST, 4, 0)
+        if not self.sender.send_word(word):
+            self.sender.write(ACCESS_REQUEST, 4, 0)
             self._say(f"mhu send timeout word={word:#010x}")
-            return
-        s.write(CH_SET0, 4, word)
-        s.write(ACCESS_REQUEST, 4, 0)
 
-    def _ns_ok(self, addr: int, size: int, write: bool) -> bool:
+    def _ns_ok(self, addr: int, size: int) -> bool:
         if size == 0:
             return True
         base, length = self.ns_data or (0, 0)
@@ -280,7 +272,7 @@ class SeStandin:
 
     # -- the secure mailbox ------------------------------------------------------------------
     def _serve(self) -> None:
-        if self.queue is None or self.queue & 3 or not self._ns_ok(self.queue, self.layout.in_vec, True):
+        if self.queue is None or self.queue & 3 or not self._ns_ok(self.queue, self.layout.in_vec):
             self._say(f"request ignored: queue {self.queue or 0:#010x} is not a 4-aligned address in NS data memory")
             return
         lay = self.layout
@@ -304,24 +296,24 @@ class SeStandin:
             self._say("doorbell without a pending slot")
 
     def _dispatch(self, msg: MailboxMsg) -> int:
-        p = struct.unpack("<6I", msg.params)
         ct = msg.call_type
+        p: Any = msg.params_view()                  # the params member call_type selects
         if ct == MAILBOX_PSA_FRAMEWORK_VERSION:
             status = PSA_FRAMEWORK_VERSION
             rec = StandinMessage(ct, status)
         elif ct == MAILBOX_PSA_VERSION:
-            svc = self.services.get(p[0])
+            svc = self.services.get(p.sid)
             status = svc.version if svc is not None and svc.ns_allowed else PSA_VERSION_NONE
-            rec = StandinMessage(ct, status, sid=p[0])
+            rec = StandinMessage(ct, status, sid=p.sid)
         elif ct == MAILBOX_PSA_CONNECT:
-            status = self._connect(p[0], p[1])
-            rec = StandinMessage(ct, status, sid=p[0], handle=status if status > 0 else None)
+            status = self._connect(p.sid, p.version)
+            rec = StandinMessage(ct, status, sid=p.sid, handle=status if status > 0 else None)
         elif ct == MAILBOX_PSA_CALL:
-            rec = self._call(to_int32(p[0]), to_int32(p[1]), p[2], p[3], p[4], p[5])
+            rec = self._call(p.handle, p.type, p.in_vec, p.in_len, p.out_vec, p.out_len)
             status = rec.status
         elif ct == MAILBOX_PSA_CLOSE:
-            status = self._close(to_int32(p[0]))
-            rec = StandinMessage(ct, status, handle=to_int32(p[0]))
+            status = self._close(p.handle)
+            rec = StandinMessage(ct, status, handle=p.handle)
         else:
             self._say(f"bad call_type {ct}")
             status = PsaStatus.PSA_ERROR_NOT_SUPPORTED
@@ -334,7 +326,7 @@ class SeStandin:
     def _find(self, handle: int) -> _Conn | None:
         if handle <= 0:
             return None
-        c = self.conns[handle % SE_CONN_MAX]
+        c = self.conns[handle % TFM_CONN_HANDLE_MAX_NUM]
         return c if c is not None and c.handle == handle else None
 
     def _connect(self, sid: int, version: int) -> int:
@@ -359,7 +351,7 @@ class SeStandin:
         if c is not None:
             if c.service.connect_close:
                 self._result(c.service.fn(MAILBOX_PSA_CLOSE, handle, PSA_IPC_DISCONNECT, [], []), [], "CLOSE")
-            self.conns[handle % SE_CONN_MAX] = None
+            self.conns[handle % TFM_CONN_HANDLE_MAX_NUM] = None
         return PsaStatus.PSA_SUCCESS
 
     def _call(self, handle: int, ptype: int, in_vec: int, in_len: int, out_vec: int, out_len: int
@@ -371,18 +363,18 @@ class SeStandin:
         if c is None or c.error:
             return rec
         rec.sid = c.service.sid
-        if not self._ns_ok(in_vec, 8 * in_len, False) or not self._ns_ok(out_vec, 8 * out_len, True):
+        if not self._ns_ok(in_vec, 8 * in_len) or not self._ns_ok(out_vec, 8 * out_len):
             return rec
         raw_in, raw_out = self._read(in_vec, 8 * in_len), self._read(out_vec, 8 * out_len)   # copied once
         ins = [struct.unpack_from("<II", raw_in, 8 * i) for i in range(in_len)]
         outs = [struct.unpack_from("<II", raw_out, 8 * i) for i in range(out_len)]
-        if not all(self._ns_ok(b, n, False) for b, n in ins):
+        if not all(self._ns_ok(b, n) for b, n in ins):
             return rec
         for i, (a, la) in enumerate(ins):
             for b, lb in ins[i + 1:]:
                 if la and lb and a < b + lb and b < a + la:
                     return rec
-        if not all(self._ns_ok(b, n, True) for b, n in outs):
+        if not all(self._ns_ok(b, n) for b, n in outs):
             return rec
         rec.in_sizes = [n for _, n in ins]
         rec.out_sizes = [n for _, n in outs]

@@ -11,7 +11,7 @@ from typing import Callable, Mapping
 
 from psaemu.platform.errors import ConfigError
 from psaemu.platform.machine import Machine
-from psaemu.proxy.client import PsaClient
+from psaemu.proxy.client import DEFAULT_REPLY_BUDGET_S, PsaClient
 from psaemu.proxy.config import SECTION, SYMBOL, Placement, ProxyConfig, resolve_placement
 from psaemu.proxy.forwarder import Proxy
 from psaemu.proxy.monitor import IpcMonitor, IpcRecord
@@ -20,8 +20,6 @@ from psaemu.proxy.spm import HostSpm
 #: Symbol of the SE firmware's platform configuration block (see images/se/platform_config.h).
 SE_CONFIG_SYMBOL = "se_platform_config"
 SE_CONFIG_MAGIC = 0x53455043
-#: Default budget for one SE reply, in seconds of Host virtual time.
-DEFAULT_REPLY_BUDGET_S = 10.0
 
 
 @dataclass
