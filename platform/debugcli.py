@@ -32,7 +32,7 @@ from typing import Any, Callable, TextIO
 
 from psaemu.platform.cli import build_machine, write_traces
 from psaemu.platform.errors import PsaEmuError
-from psaemu.platform.faults import register_lines
+from psaemu.platform.faults import explain_fault, register_lines
 from psaemu.platform.numbers import parse_number
 
 HISTORY_FILE = "~/.psaemu_history"
@@ -124,14 +124,7 @@ class DebugShell(cmd.Cmd):
 
     @property
     def exit_status(self) -> int:
-        r = self.result
-        if r is None:
-            return 0
-        if r.reason == "exit":
-            return r.exit_code
-        if r.reason in ("fault", "panic"):
-            return r.exit_code
-        return 0
+        return self.result.exit_code if self.result is not None else 0     # set for exit, fault, panic only
 
     # -- running --------------------------------------------------------------------------
     def _ended(self) -> bool:
@@ -153,12 +146,7 @@ class DebugShell(cmd.Cmd):
         if result.reason == "exit":
             self.say(result.message)
         elif result.reason == "fault":
-            core = self.m.faulted
-            self.say(result.error.report if getattr(result.error, "report", "") else result.message)
-            if core is not None:
-                self.say("  backtrace:")
-                for f in core.backtrace():
-                    self.say("    " + f.format())
+            self.say(explain_fault(self.m.faulted) if self.m.faulted is not None else result.message)
         else:
             text = result.message or result.reason
             self.say(f"{result.reason}: {text.splitlines()[0]}")
@@ -285,18 +273,14 @@ class DebugShell(cmd.Cmd):
         """info break|watch|cores|regs CORE: breakpoints, watchpoints, core states, registers."""
         words = self._args(arg, 1, 2, "info break|watch|cores|regs CORE")
         what = words[0]
-        if what in ("break", "breakpoints", "b"):
-            items = self.m.breakpoints.list()
+        if what in ("break", "breakpoints", "b", "watch", "watchpoints", "w"):
+            table, noun = ((self.m.breakpoints, "breakpoints") if what in ("break", "breakpoints", "b")
+                           else (self.m.watchpoints, "watchpoints"))
+            items = table.list()
             if not items:
-                self.say("no breakpoints")
-            for bp in items:
-                self.say(bp.format(self.m.cores[bp.core]))
-        elif what in ("watch", "watchpoints", "w"):
-            items = self.m.watchpoints.list()
-            if not items:
-                self.say("no watchpoints")
-            for wp in items:
-                self.say(wp.format(self.m.cores[wp.core]))
+                self.say(f"no {noun}")
+            for point in items:
+                self.say(point.format(self.m.cores[point.core]))
         elif what in ("cores", "threads"):
             self.say(self.m.describe_cores())
         elif what in ("regs", "registers"):
@@ -360,10 +344,8 @@ class DebugShell(cmd.Cmd):
     def do_translate(self, arg: str) -> None:
         """translate ADDR FROM TO: the address at which core TO sees what core FROM sees at ADDR."""
         addr, src, dst = self._args(arg, 3, 3, "translate ADDR FROM TO")
-        self._core(src)
-        self._core(dst)
+        got = self.m.translate(addr, src, dst)          # checks both core names, resolves ADDR
         a = self.m.cores[src].resolve(addr)
-        got = self.m.translate(a, src, dst)
         self.say(f"{src}:{a:#010x} = {dst}:{got:#010x}")
 
     def do_bt(self, arg: str) -> None:

@@ -253,36 +253,33 @@ V6M = Description("v6m", "armv6s-m", _CORE_REGS + _SYS_V6M)
 _D_REGS = [getattr(A, f"UC_ARM_REG_D{i}") for i in range(16)]
 
 
-def _has_fp(core: Any) -> bool:
-    return bool(getattr(core, "v8m", False))
+def _lacks(core: Any, reg: Reg) -> bool:
+    """The core does not have this register of the description (FP and BASEPRI/FAULTMASK are v8-M's)."""
+    return not getattr(core, "v8m", False) and (reg.feature == _VFP or reg.name in ("basepri", "faultmask"))
 
 
 def read_register(core: Any, reg: Reg) -> int:
     """A register of ``core`` as the description names it; what the core lacks reads as zero."""
+    if _lacks(core, reg):
+        return 0
     name = reg.name
     if reg.feature == _VFP:
-        if not _has_fp(core):
-            return 0
         if name == "fpscr":
             return core.uc.reg_read(A.UC_ARM_REG_FPSCR) & 0xFFFFFFFF
         return core.uc.reg_read(_D_REGS[int(name[1:])]) & 0xFFFFFFFFFFFFFFFF
-    if name in ("basepri", "faultmask") and not getattr(core, "v8m", False):
-        return 0
     return core.reg(name) & 0xFFFFFFFF
 
 
 def write_register(core: Any, reg: Reg, value: int) -> None:
     """Write a register; registers the core does not have are ignored."""
+    if _lacks(core, reg):
+        return
     name = reg.name
     if reg.feature == _VFP:
-        if not _has_fp(core):
-            return
         if name == "fpscr":
             core.uc.reg_write(A.UC_ARM_REG_FPSCR, value & 0xFFFFFFFF)
         else:
             core.uc.reg_write(_D_REGS[int(name[1:])], value)
-        return
-    if name in ("basepri", "faultmask") and not getattr(core, "v8m", False):
         return
     core.set_reg(name, value & 0xFFFFFFFF)
 
@@ -359,25 +356,22 @@ def stop_from_debug(stop: Any, reason: str) -> StopEvent:
 class Controller:
     """Runs the machine for the sessions: chunks, steps, budgets, the last stop and the end."""
 
-    def __init__(self, machine: Any, system: Any = None, *, chunk: int = DEFAULT_CHUNK,
-                 max_instructions: int | None = None, timeout: float | None = None,
-                 log: Callable[[str], None] | None = None) -> None:
+    def __init__(self, machine: Any, *, chunk: int = DEFAULT_CHUNK, max_instructions: int | None = None,
+                 timeout: float | None = None) -> None:
         self.m = machine
-        self.system = system
         self.chunk = chunk
         self.max_instructions = max_instructions
         self.timeout = timeout
-        self.log = log or (lambda text: None)
         self.executed = 0
         self.run_seconds = 0.0
-        self.result: Any = None            # the RunResult that ended the machine (exit, fault...)
-        self.finished = False              # the firmware exited: nothing can run any more
+        self.result: Any = None            # the RunResult of the firmware's exit
         self.fault_text = ""
         self.last_stop: StopEvent | None = None
 
     @property
-    def cores(self) -> list[Any]:
-        return list(self.m.cores.values())
+    def finished(self) -> bool:
+        """The firmware exited: nothing can run any more."""
+        return self.result is not None
 
     def _instructions(self) -> int:
         return sum(c.instructions for c in self.m.cores.values())
@@ -435,7 +429,6 @@ class Controller:
         message = result.message or (str(result.error) if result.error else "")
         if reason == "exit":
             self.result = result
-            self.finished = True
             return StopEvent("exit", result.core, exit_code=result.exit_code, message=message)
         core = result.core
         if reason == "fault":
@@ -520,7 +513,21 @@ class ZPoint:
     ztype: int
     addr: int
     kind: int
-    ids: list[tuple[Any, int]] = field(default_factory=list)    # (breakpoints|watchpoints table, id)
+    ids: list[int] = field(default_factory=list)
+
+    def table(self, machine: Any) -> Any:
+        """The debug-API table its ids are in: breakpoints for Z0/Z1, watchpoints for Z2-Z4."""
+        return machine.breakpoints if self.ztype in (0, 1) else machine.watchpoints
+
+    def remove(self, machine: Any, quiet: bool = False) -> None:
+        """Remove its ids from the machine (``quiet``: ignore ids already gone)."""
+        table = self.table(machine)
+        for ident in self.ids:
+            try:
+                table.remove(ident)
+            except Exception:                          # noqa: BLE001
+                if not quiet:
+                    raise
 
 
 _WATCH_KINDS = {2: "w", 3: "r", 4: "rw"}
@@ -873,28 +880,25 @@ class Session:
         if not insert:
             zp = self.zpoints.pop(key, None)
             if zp is not None:
-                for table, ident in zp.ids:
-                    table.remove(ident)
+                zp.remove(self.m)
             return b"OK"
         if key in self.zpoints:
             return b"OK"
         zp = ZPoint(ztype, addr, kind)
+        table = zp.table(self.m)
         try:
             if ztype in (0, 1):
-                table = self.m.breakpoints
                 for t in self.threads:
                     if self._maps(t.core, addr, 1):
-                        zp.ids.append((table, table.add(t.core, addr)))
+                        zp.ids.append(table.add(t.core, addr))
             else:
-                table = self.m.watchpoints
                 size = max(kind, 1)
                 chosen = [c for c in self._views() if self._maps(c, addr, size)]
                 if chosen:
-                    zp.ids.append((table, table.add(chosen[0], addr, size, _WATCH_KINDS[ztype])))
+                    zp.ids.append(table.add(chosen[0], addr, size, _WATCH_KINDS[ztype]))
         except PsaEmuError as exc:
             self.log(f"psaemu gdb: Z{ztype} at {addr:#010x}: {exc}")
-            for table, ident in zp.ids:
-                table.remove(ident)
+            zp.remove(self.m)
             return b"E01"
         if not zp.ids:
             return b"E01"
@@ -903,17 +907,13 @@ class Session:
 
     def remove_all_points(self) -> None:
         for zp in self.zpoints.values():
-            for table, ident in zp.ids:
-                try:
-                    table.remove(ident)
-                except Exception:                      # noqa: BLE001 - already gone
-                    pass
+            zp.remove(self.m, quiet=True)
         self.zpoints.clear()
 
     def owns(self, ev: StopEvent) -> bool:
         """Whether this session is the one to hear the reason of ``ev``."""
         if ev.ids:
-            mine = {ident for zp in self.zpoints.values() for _t, ident in zp.ids}
+            mine = {ident for zp in self.zpoints.values() for ident in zp.ids}
             if mine & set(ev.ids):
                 return True
             if ev.kind == "watchpoint":
@@ -923,7 +923,7 @@ class Session:
     def _zpoint_of(self, ev: StopEvent, types: Iterable[int]) -> ZPoint | None:
         types = set(types)
         for zp in self.zpoints.values():
-            if zp.ztype in types and any(ident in ev.ids for _t, ident in zp.ids):
+            if zp.ztype in types and any(ident in ev.ids for ident in zp.ids):
                 return zp
         return None
 
@@ -1041,8 +1041,7 @@ class GdbServer:
         self.system = system
         self.per_core = per_core
         self.log = log or (lambda text: print(text, file=sys.stderr, flush=True))
-        self.controller = Controller(machine, system, chunk=chunk, max_instructions=max_instructions,
-                                     timeout=timeout, log=self.log)
+        self.controller = Controller(machine, chunk=chunk, max_instructions=max_instructions, timeout=timeout)
         threads = [ThreadInfo(i + 1, c) for i, c in enumerate(machine.cores.values())]
         self.threads = threads
         self.ports: list[Port] = []
