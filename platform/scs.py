@@ -6,7 +6,7 @@ which act on the core's :class:`Nvic` and :class:`SysTick`.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from psaemu.peripherals.base import Peripheral, Register, bank
 from psaemu.platform.nvic import (BUSFAULT, DEBUGMON, IRQ0, MEMMANAGE, NMI, PENDSV, SVCALL, SYSTICK,
@@ -87,7 +87,7 @@ class SystemControlSpace(Peripheral):
         self.emit("change", None)
 
     # -- NVIC banks -----------------------------------------------------------------------
-    def _irq_bits(self, bank_no: int, members: set[int], offset: int = 0) -> int:
+    def _irq_bits(self, bank_no: int, members: Iterable[int], offset: int = 0) -> int:
         """Bit n set when exception ``32 * bank_no + n + offset`` is in ``members``."""
         word = 0
         first = bank_no * 32 + offset
@@ -119,7 +119,7 @@ class SystemControlSpace(Peripheral):
             elif kind in (2, 3):
                 value = self._irq_bits(bank_no, self.nvic.pending, IRQ0)
             elif kind == 4:
-                value = self._irq_bits(bank_no, set(self.nvic.active), IRQ0)
+                value = self._irq_bits(bank_no, self.nvic.active, IRQ0)     # a repeated member sets its bit again
             else:
                 value = self.regs.get(f"ITNS{bank_no}", 0)
             return (value >> ((offset & 3) * 8)) & ((1 << (8 * size)) - 1)

@@ -32,7 +32,7 @@ from psaemu.proxy.services import (ITS_MAX_ASSET_SIZE, PS_MAX_ASSET_SIZE, PSA_AL
                                    PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE, CryptoSfn, PartitionId, service_by_name)
 from psaemu.proxy.spm import Caller
 from psaemu.proxy.status import PsaStatus, psa_handle_is_valid, status_name, to_int32
-from psaemu.proxy.structs import CryptoPackIovec, PsaStorageInfo
+from psaemu.proxy.structs import CryptoPackIovec, PsaStorageInfo, iovec_pairs
 
 if TYPE_CHECKING:
     from psaemu.platform.machine import Machine
@@ -579,9 +579,8 @@ class PsaClient:
         fast = self.machine.cores[self.spm.host].fast
         outputs = []
         if out_vecs:
-            words = struct.unpack(f"<{2 * len(out_vecs)}I", fast.mem_read(out_arr, 8 * len(out_vecs)))
-            for i, (base, _size) in enumerate(out_vecs):
-                n = words[2 * i + 1]
+            written = iovec_pairs(bytes(fast.mem_read(out_arr, 8 * len(out_vecs))), len(out_vecs))
+            for (base, _size), (_base, n) in zip(out_vecs, written):
                 outputs.append(bytes(fast.mem_read(base, n)) if n else b"")
         return CallResult(as_status(status), outputs)
 

@@ -45,7 +45,7 @@ from psaemu.proxy.services import (ITS_MAX_ASSET_SIZE, ITS_NUM_ASSETS, PS_MAX_AS
                                    PSA_STORAGE_FLAG_WRITE_ONCE, TFM_CONN_HANDLE_MAX_NUM, service_by_name)
 from psaemu.proxy.status import (PSA_FRAMEWORK_VERSION, PSA_IPC_CONNECT, PSA_IPC_DISCONNECT, PSA_MAX_IOVEC,
                                  PSA_VERSION_NONE, PsaStatus, to_int32)
-from psaemu.proxy.structs import MailboxMsg
+from psaemu.proxy.structs import MailboxMsg, inputs_overlap, iovec_counts_ok, iovec_pairs
 
 __all__ = ["SeStandin", "StandinMessage", "StandinHandlerError", "StorageService", "Handler"]
 
@@ -357,7 +357,7 @@ class SeStandin:
     def _call(self, handle: int, ptype: int, in_vec: int, in_len: int, out_vec: int, out_len: int
               ) -> StandinMessage:
         rec = StandinMessage(MAILBOX_PSA_CALL, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR, handle=handle, type=ptype)
-        if ptype < 0 or in_len > PSA_MAX_IOVEC or out_len > PSA_MAX_IOVEC or in_len + out_len > PSA_MAX_IOVEC:
+        if ptype < 0 or not iovec_counts_ok(in_len, out_len):
             return rec
         c = self._find(handle)
         if c is None or c.error:
@@ -366,14 +366,9 @@ class SeStandin:
         if not self._ns_ok(in_vec, 8 * in_len) or not self._ns_ok(out_vec, 8 * out_len):
             return rec
         raw_in, raw_out = self._read(in_vec, 8 * in_len), self._read(out_vec, 8 * out_len)   # copied once
-        ins = [struct.unpack_from("<II", raw_in, 8 * i) for i in range(in_len)]
-        outs = [struct.unpack_from("<II", raw_out, 8 * i) for i in range(out_len)]
-        if not all(self._ns_ok(b, n) for b, n in ins):
+        ins, outs = iovec_pairs(raw_in, in_len), iovec_pairs(raw_out, out_len)
+        if not all(self._ns_ok(b, n) for b, n in ins) or inputs_overlap(ins):
             return rec
-        for i, (a, la) in enumerate(ins):
-            for b, lb in ins[i + 1:]:
-                if la and lb and a < b + lb and b < a + la:
-                    return rec
         if not all(self._ns_ok(b, n) for b, n in outs):
             return rec
         rec.in_sizes = [n for _, n in ins]

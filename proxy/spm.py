@@ -21,6 +21,7 @@ from psaemu.platform.snapshot import register_wait
 from psaemu.proxy.forwarder import Proxy, Vec
 from psaemu.proxy.mailbox import SvcV13
 from psaemu.proxy.services import DEFAULT_NS_CLIENT_ID, Service, service_by_sid
+from psaemu.proxy.structs import inputs_overlap, iovec_counts_ok, iovec_pairs
 from psaemu.proxy.status import PSA_FRAMEWORK_VERSION, PSA_MAX_IOVEC, PSA_VERSION_NONE, PsaStatus, status_name, to_int32
 
 #: Host SPM connection pool. Larger than the proxy's 16 forward handles, so the 17th
@@ -290,7 +291,7 @@ class HostSpm:
         ptype, in_len, out_len = struct.unpack("<iII", self.read_caller(ctrl_addr, 12))
         if ptype < 0:
             return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR, f"psa_call type {ptype} < 0")
-        if in_len > PSA_MAX_IOVEC or out_len > PSA_MAX_IOVEC or in_len + out_len > PSA_MAX_IOVEC:
+        if not iovec_counts_ok(in_len, out_len):
             return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR,
                               f"psa_call in_len {in_len} + out_len {out_len} exceeds {PSA_MAX_IOVEC}")
         conn = self._connection(caller, handle)
@@ -303,18 +304,15 @@ class HostSpm:
                 not self.accessible(caller, out_addr, 8 * out_len, write=True):
             return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR,
                               "psa_call in_vec/out_vec array is not accessible to the caller")
-        words = struct.unpack(f"<{2 * in_len}I", self.read_caller(in_addr, 8 * in_len))     # one read per array
-        in_vecs = [Vec(words[2 * i], words[2 * i + 1]) for i in range(in_len)]
-        words = struct.unpack(f"<{2 * out_len}I", self.read_caller(out_addr, 8 * out_len))
-        out_vecs = [Vec(words[2 * i], words[2 * i + 1]) for i in range(out_len)]
+        in_pairs = iovec_pairs(self.read_caller(in_addr, 8 * in_len), in_len)       # one read per array
+        in_vecs = [Vec(b, n) for b, n in in_pairs]
+        out_vecs = [Vec(b, n) for b, n in iovec_pairs(self.read_caller(out_addr, 8 * out_len), out_len)]
         for i, v in enumerate(in_vecs):
             if not self.accessible(caller, v.base, v.len, write=False):
                 return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR,
                                   f"in_vec[{i}] {v.base:#010x}+{v.len} is not readable by the caller")
-        for i, a in enumerate(in_vecs):
-            for b in in_vecs[i + 1:]:
-                if a.len and b.len and a.base < b.base + b.len and b.base < a.base + a.len:
-                    return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR, "input buffers overlap")
+        if inputs_overlap(in_pairs):
+            return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR, "input buffers overlap")
         for i, v in enumerate(out_vecs):
             if not self.accessible(caller, v.base, v.len, write=True):
                 return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR,

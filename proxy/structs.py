@@ -7,6 +7,7 @@ field machinery is :mod:`psaemu.proxy.cstruct`.
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar, Optional, TypeVar
@@ -43,6 +44,26 @@ class PsaOutvec(CStruct):
 
     base: int = cfield(PTR)
     len: int = cfield(SIZE_T)
+
+
+def iovec_pairs(raw: bytes, count: int) -> list[tuple[int, int]]:
+    """``(base, len)`` of each of ``count`` psa_invec/psa_outvec in the array bytes ``raw``."""
+    words = struct.unpack_from(f"<{2 * count}I", raw)
+    return [(words[2 * i], words[2 * i + 1]) for i in range(count)]
+
+
+def iovec_counts_ok(in_len: int, out_len: int) -> bool:
+    """The SPM's rule for psa_call: at most PSA_MAX_IOVEC vectors each way and in all."""
+    return in_len <= PSA_MAX_IOVEC and out_len <= PSA_MAX_IOVEC and in_len + out_len <= PSA_MAX_IOVEC
+
+
+def inputs_overlap(vecs: list[tuple[int, int]]) -> bool:
+    """The SPM's rule for psa_call input vectors: two non-empty ones may not share a byte."""
+    for i, (a, la) in enumerate(vecs):
+        for b, lb in vecs[i + 1:]:
+            if la and lb and a < b + lb and b < a + la:
+                return True
+    return False
 
 
 @cstruct
