@@ -46,6 +46,14 @@ class Region:
     def end(self) -> int:
         return self.base + self.size
 
+    def view_base(self, addr: int) -> int | None:
+        """The start of the view of this region holding ``addr``: its base, its Non-secure alias, or None."""
+        if self.base <= addr < self.end:
+            return self.base
+        if self.ns_alias is not None and self.ns_alias <= addr < self.ns_alias + self.size:
+            return self.ns_alias
+        return None
+
 
 @dataclass(frozen=True)
 class Window:
@@ -98,13 +106,6 @@ class Board:
     peripherals: list[PeripheralSpec]
     mhu: dict[str, Any]
     proxy: dict[str, int]
-
-    def region_at(self, core: str, addr: int) -> Region | None:
-        """The region of ``core`` holding ``addr`` through its base or its Non-secure alias."""
-        for r in self.cores[core].regions:
-            if r.base <= addr < r.end or (r.ns_alias is not None and r.ns_alias <= addr < r.ns_alias + r.size):
-                return r
-        return None
 
 
 #: Board files shipped with psaemu (package data beside this module).
@@ -374,13 +375,11 @@ class _BoardParser:
         for i, w in enumerate(windows):
             owners = []
             for cname, base in w.bases.items():
-                holder = next((r for r in cores[cname].regions
-                               if r.base <= base < r.end or (r.ns_alias is not None and r.ns_alias <= base < r.ns_alias + r.size)), None)
+                holder = next((r for r in cores[cname].regions if r.view_base(base) is not None), None)
                 if holder is None:
                     spans[cname].append((base, w.size, f"windows[{i}] ({w.name})"))
                     continue
-                start = holder.base if holder.base <= base < holder.end else holder.ns_alias
-                if base + w.size > start + holder.size:
+                if base + w.size > holder.view_base(base) + holder.size:
                     self.err(f"windows[{i}].{cname}", f"window {w.name!r} ({base:#x}+{w.size:#x}) runs past the end "
                                                       f"of region {holder.name!r} on core {cname!r}")
                 owners.append(cname)

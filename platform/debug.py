@@ -496,7 +496,6 @@ class Debugger:
         #: Cores stopped on an instruction they have not executed: core -> that stop.
         self._resume: dict[str, Stop] = {}
         self._bps: dict[str, dict[int, list[Breakpoint]]] = {}     # core -> address -> breakpoints
-        self._exits_on: set[str] = set()                            # cores with breakpoint exits registered
         self._quiet_watch: str | None = None                         # core whose watchpoints are off for a step
         self._deferred: dict[str, Stop] = {}                         # IT-block hits waiting for the block end
         self._step: _StepState | None = None
@@ -550,12 +549,7 @@ class Debugger:
     def _sync_exits(self, name: str) -> None:
         """Give the core's exit registry its breakpoint addresses (it drops the translated code
         where the list changed)."""
-        addrs = set(self._bps.get(name, ()))
-        self.machine.cores[name].exits.set(BREAKPOINT, addrs)
-        if addrs:
-            self._exits_on.add(name)
-        else:
-            self._exits_on.discard(name)
+        self.machine.cores[name].exits.set(BREAKPOINT, set(self._bps.get(name, ())))
 
     def _check_breakpoint(self, core: Core) -> bool:
         """After a slice: is ``core`` on a breakpoint (an exit ended its slice, or it got there by an

@@ -95,7 +95,8 @@ def test_breakpoint_table_add_list_remove_clear_and_errors():
         m.breakpoints.add("cpu2", "main")
     m.breakpoints.clear()
     m.watchpoints.clear()
-    assert m.breakpoints.list() == [] and not m.debugger._bps and not m.debugger._exits_on
+    assert m.breakpoints.list() == [] and not m.debugger._bps
+    assert not any(c.exits.of("breakpoint") for c in m.cores.values())     # no core keeps a breakpoint exit
     assert m.se.exits.addresses == hints and not m.se.exits.of("breakpoint")
     finish(m)
 
