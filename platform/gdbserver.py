@@ -458,12 +458,16 @@ class Controller:
         self.executed += self._instructions() - before
         if stop.result is not None:                  # the machine ended (exit, fault, panic...)
             return self._remember(self.from_result(stop.result))
+        return self._step_event(stop, core, ("breakpoint", "watchpoint", "idle"))
+
+    def _step_event(self, stop: Any, core: Any, keep: tuple[str, ...]) -> StopEvent:
+        """The event of a debugger stop ending a step of ``core``: its own kind when in ``keep``,
+        else "step"."""
         ev = stop_from_debug(stop, stop.reason)
         ev.core = ev.core or core.name
-        if ev.kind not in ("breakpoint", "watchpoint", "idle"):
+        if ev.kind not in keep:
             ev.kind = "step"
         return self._remember(ev)
-
 
     def step_chunk(self, core: Any) -> StopEvent | None:
         """A step of a core that cannot execute with the others frozen (asleep in WFI/WFE, blocked,
@@ -474,11 +478,7 @@ class Controller:
             return event
         if stop.result is not None:
             return self._after(stop.result)
-        ev = stop_from_debug(stop, stop.reason)
-        ev.core = ev.core or core.name
-        if ev.kind not in ("breakpoint", "watchpoint"):
-            ev.kind = "step"
-        return self._remember(ev)
+        return self._step_event(stop, core, ("breakpoint", "watchpoint"))
 
     def run_to_end(self, should_stop: Callable[[], bool] = lambda: False) -> Any:
         """After the last gdb detached: run until the firmware ends or a budget runs out."""
