@@ -24,8 +24,10 @@ PAGE = 0x400
 SCS_BASE, SCS_SIZE = 0xE000E000, 0x1000
 CPUS = {"cortex-m33": "v8m", "cortex-m0plus": "v6m", "cortex-m0": "v6m"}
 REGION_KINDS = ("flash", "ram", "rom")
-RESET_MODES = ("run", "held")
+RESET_MODES = ("run", "held", "bl0")
 MAX_IRQS = {"v8m": 480, "v6m": 32}
+#: SAU regions (and so TF-M's veneer region) have a 32-byte granule.
+VENEER_ALIGN = 0x20
 PROXY_MACROS = ("SHARED_BUFFER_SIZE", "PSA_PROXY_SHARED_MEMORY_BASE",
                 "PSA_PROXY_SHARED_MEMORY_SIZE", "PSA_PROXY_ADDR_TRANSLATION")
 DEFAULT_BOARD = "musca_b1"
@@ -41,6 +43,8 @@ class Region:
     size: int
     kind: str
     ns_alias: int | None = None
+    #: (offset, size) parts whose Non-secure alias an MPC gates Secure (security attribution).
+    mpc_secure: tuple[tuple[int, int], ...] = ()
 
     @property
     def end(self) -> int:
@@ -77,6 +81,17 @@ class PeripheralSpec:
     key: str
 
 
+@dataclass(frozen=True)
+class Slot:
+    """A firmware image slot of one core (its own address view): where a part of a multi-image
+    file goes, and where an MCUboot image given without an address is placed (``primary``)."""
+
+    name: str
+    base: int
+    size: int
+    primary: bool = False
+
+
 @dataclass
 class CoreSpec:
     """A CPU of the board: its model, clock, interrupt controller size and memory."""
@@ -88,6 +103,17 @@ class CoreSpec:
     num_irqs: int
     reset: str
     regions: list[Region] = field(default_factory=list)
+    #: TF-M's CMSE veneer (NSC) region, (base, size): where psaemu writes the secure veneers.
+    veneer_region: tuple[int, int] | None = None
+    slots: list[Slot] = field(default_factory=list)
+    #: Fault Non-secure code's accesses to Secure memory (platform/security.py); None: on when
+    #: any region has a Non-secure alias (the board declares an attribution).
+    enforce_security: bool | None = None
+
+    @property
+    def attributed(self) -> bool:
+        """The board declares which memory of this core is Secure and which Non-secure."""
+        return any(r.ns_alias is not None for r in self.regions)
 
     @property
     def arch(self) -> str:
@@ -216,6 +242,7 @@ class _BoardParser:
         mhu = self.parse_mhu(self.table(d.get("mhu", {}), "mhu"))
         peripherals = self.parse_peripherals(d.get("peripherals", []), cores, mhu)
         proxy = self.parse_proxy(self.table(d.get("proxy", {}), "proxy"))
+        self.check_bl0(cores, peripherals)
         if not self.errors:
             self.check_layout(cores, windows, peripherals)
         if self.errors:
@@ -230,7 +257,8 @@ class _BoardParser:
         for cname, ctab in cores_tab.items():
             key = f"cores.{cname}"
             ctab = self.table(ctab, key)
-            self.keys(ctab, key, {"cpu", "clock_hz", "priority_bits", "num_irqs", "reset", "regions"})
+            self.keys(ctab, key, {"cpu", "clock_hz", "priority_bits", "num_irqs", "reset", "regions",
+                                  "veneer_region", "slots", "enforce_security"})
             cpu = self.choice(ctab, "cpu", key, list(CPUS))
             arch = CPUS.get(cpu or "", "v8m")
             clock = self.number(ctab, "clock_hz", key, minimum=1000)
@@ -248,7 +276,7 @@ class _BoardParser:
             for i, rtab in enumerate(regions):
                 rkey = f"{key}.regions[{i}]"
                 rtab = self.table(rtab, rkey)
-                self.keys(rtab, rkey, {"name", "base", "size", "kind", "ns_alias"})
+                self.keys(rtab, rkey, {"name", "base", "size", "kind", "ns_alias", "mpc_secure"})
                 rname = self.string(rtab, "name", rkey)
                 if rname in seen:
                     self.err(f"{rkey}.name", f"region name {rname!r} is used twice on core {cname!r}")
@@ -261,9 +289,91 @@ class _BoardParser:
                     if base + size > 1 << 32:
                         self.err(f"{rkey}.size", f"region {rname!r} runs past the 4 GiB address space")
                     else:
-                        spec.regions.append(Region(cname, rname, base, size, kind, alias))
+                        gated = self.parse_mpc_secure(rtab, rkey, size, alias)
+                        spec.regions.append(Region(cname, rname, base, size, kind, alias, gated))
+            if "enforce_security" in ctab:
+                if not isinstance(ctab["enforce_security"], bool):
+                    self.err(f"{key}.enforce_security", "expected true or false")
+                else:
+                    spec.enforce_security = ctab["enforce_security"]
+            if "veneer_region" in ctab:
+                spec.veneer_region = self.parse_veneer_region(ctab["veneer_region"], f"{key}.veneer_region", spec)
+            spec.slots = self.parse_slots(ctab.get("slots", []), f"{key}.slots")
             cores[cname] = spec
         return cores
+
+    def parse_mpc_secure(self, rtab: dict[str, Any], rkey: str, size: int,
+                         alias: int | None) -> tuple[tuple[int, int], ...]:
+        """``mpc_secure = [{ offset = .., size = .. }, ..]``: parts of a region whose Non-secure
+        alias an MPC keeps Secure; page aligned, inside the region, not overlapping."""
+        entries = rtab.get("mpc_secure", [])
+        if not isinstance(entries, list):
+            self.err(f"{rkey}.mpc_secure", "expected an array of { offset = .., size = .. } tables")
+            return ()
+        if entries and alias is None:
+            self.err(f"{rkey}.mpc_secure", "the region has no ns_alias, so no MPC can gate one; remove the key "
+                                           "or give the region its Non-secure alias")
+            return ()
+        parts: list[tuple[int, int]] = []
+        for i, etab in enumerate(entries):
+            ekey = f"{rkey}.mpc_secure[{i}]"
+            etab = self.table(etab, ekey)
+            self.keys(etab, ekey, {"offset", "size"})
+            off = self.number(etab, "offset", ekey, align=PAGE, minimum=0)
+            length = self.number(etab, "size", ekey, align=PAGE, minimum=PAGE)
+            if off is None or length is None:
+                continue
+            if off + length > size:
+                self.err(ekey, f"{off:#x}+{length:#x} runs past the end of the region ({size:#x} bytes)")
+                continue
+            clash = next((p for p in parts if off < p[0] + p[1] and p[0] < off + length), None)
+            if clash:
+                self.err(ekey, f"{off:#x}+{length:#x} overlaps the part {clash[0]:#x}+{clash[1]:#x}")
+                continue
+            parts.append((off, length))
+        return tuple(sorted(parts))
+
+    def parse_slots(self, entries: Any, key: str) -> list[Slot]:
+        """``[[cores.NAME.slots]]``: name, base, size (the core's own addresses), primary."""
+        if not isinstance(entries, list):
+            self.err(key, "expected an array of tables ([[cores.NAME.slots]])")
+            return []
+        out: list[Slot] = []
+        for i, tab in enumerate(entries):
+            skey = f"{key}[{i}]"
+            tab = self.table(tab, skey)
+            self.keys(tab, skey, {"name", "base", "size", "primary"})
+            name = self.string(tab, "name", skey)
+            base = self.number(tab, "base", skey, maximum=0xFFFFFFFF)
+            size = self.number(tab, "size", skey, minimum=1)
+            primary = tab.get("primary", False)
+            if not isinstance(primary, bool):
+                self.err(f"{skey}.primary", f"expected true or false, got {primary!r}")
+            elif None not in (name, base, size):
+                out.append(Slot(str(name), base, size, primary))
+        if sum(s.primary for s in out) > 1:
+            self.err(key, "more than one slot has primary = true; mark the one an MCUboot image without an "
+                          "address goes to")
+        return out
+
+    def parse_veneer_region(self, tab: Any, key: str, spec: CoreSpec) -> tuple[int, int] | None:
+        """The NSC veneer region: 32-byte granules (SAU) inside the Secure alias of a region with
+        a Non-secure alias, on an Armv8-M core."""
+        tab = self.table(tab, key)
+        self.keys(tab, key, {"base", "size"})
+        base = self.number(tab, "base", key, align=VENEER_ALIGN, maximum=0xFFFFFFFF)
+        size = self.number(tab, "size", key, align=VENEER_ALIGN, minimum=VENEER_ALIGN)
+        if base is None or size is None:
+            return None
+        if spec.arch != "v8m":
+            self.err(key, f"core {spec.name!r} is {spec.cpu}, which has no TrustZone: only an Armv8-M core has "
+                          f"a veneer region; remove the key")
+            return None
+        if not any(r.ns_alias is not None and r.base <= base and base + size <= r.end for r in spec.regions):
+            self.err(key, f"{base:#x}+{size:#x} is not inside the Secure alias of one region of core "
+                          f"{spec.name!r} that has an ns_alias; put it in Secure code memory")
+            return None
+        return base, size
 
     def parse_windows(self, windows: Any, cores: dict[str, CoreSpec]) -> list[Window]:
         out: list[Window] = []
@@ -338,6 +448,14 @@ class _BoardParser:
                 out.append(PeripheralSpec(name, ptype, core, base, alias, params, key))
         self.check_models(out, mhu)
         return out
+
+    def check_bl0(self, cores: dict[str, CoreSpec], peripherals: list[PeripheralSpec]) -> None:
+        """A core that BL0 releases (``reset = "bl0"``) needs an SCC that ``controls`` it."""
+        controlled = {p.params.get("controls") for p in peripherals}
+        for cname, spec in cores.items():
+            if spec.reset == "bl0" and cname not in controlled:
+                self.err(f"cores.{cname}.reset", f'"bl0" needs a peripheral whose `controls` is {cname!r} '
+                                                 f'(the SCC BL0 writes to release it); add one or use "held"')
 
     def check_models(self, specs: list[PeripheralSpec], mhu: dict[str, Any]) -> None:
         """Build each model once so type-specific parameters and MHU pairing are checked now."""

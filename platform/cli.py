@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from importlib import metadata
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from psaemu.platform.board import builtin_boards, load_board
 from psaemu.platform.errors import ConfigError, PsaEmuError
 from psaemu.platform.faultspec import KINDS as FAULT_KINDS
 from psaemu.platform.faultspec import fault_specs
-from psaemu.platform.images import DEFAULT_IMAGES, image_path
+from psaemu.platform.images import DEFAULT_IMAGES, NO_IMAGE, bundled_images
 from psaemu.platform.machine import DEFAULT_QUANTUM, Machine
 from psaemu.platform.numbers import fmt_size, parse_number
 from psaemu.proxy.config import parse_defines
-from psaemu.proxy.system import ProxySystem, attach_proxy, wants_proxy
+from psaemu.proxy.system import ProxySystem, attach_proxy, host_kind
 
 EXIT_CODES = """exit status:
   0..119  the firmware's own exit status (semihosting SYS_EXIT / SYS_EXIT_EXTENDED)
@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     from psaemu.platform.debugcli import add_debug_parser      # imports this module: load it here
     add_debug_parser(sub, add_machine_options, EXIT_CODES)
 
+    images = sub.add_parser("images", help="list the bundled firmware images (usable by name wherever an "
+                                           "image file is taken)")
+    images.set_defaults(func=cmd_images)
+    sdk = sub.add_parser("sdk", help="print how to build a Non-secure application for psaemu's Host secure side: "
+                                     "the veneer import library, headers, linker script and gcc command")
+    sdk.set_defaults(func=cmd_sdk)
     boards = sub.add_parser("boards", help="list the built-in boards")
     boards.set_defaults(func=cmd_boards)
     check = sub.add_parser("check", help="validate a board file and print its memory maps")
@@ -94,10 +100,17 @@ out gdb sees SIGXCPU.
 def add_machine_options(parser: argparse.ArgumentParser) -> None:
     """The board, image, proxy, budget and trace options of every command that builds a machine."""
     parser.add_argument("--board", metavar="FILE", help="board file or built-in board name (default: musca_b1)")
-    parser.add_argument("--host", metavar="ELF", help=f"Host image (default: prebuilt {DEFAULT_IMAGES['host']}.elf)")
-    parser.add_argument("--se", metavar="ELF", help=f"SE image (default: prebuilt {DEFAULT_IMAGES['se']}.elf)")
-    parser.add_argument("--image", action="append", default=[], metavar="CORE=ELF",
-                        help="load ELF on CORE (for boards whose cores are not named host/se); repeatable")
+    parser.add_argument("--host", metavar="IMAGE",
+                        help=f"Host image: a file or a bundled image's name (see 'psaemu images'); default: bundled "
+                             f"{DEFAULT_IMAGES['host']}; '{NO_IMAGE}': no Host image")
+    parser.add_argument("--se", metavar="IMAGE",
+                        help=f"SE image: a file or a bundled image's name; default (whenever no SE image is named): "
+                             f"bundled {DEFAULT_IMAGES['se']}; '{NO_IMAGE}': run without an SE image")
+    parser.add_argument("--image", action="append", default=[], metavar="CORE=IMAGE",
+                        help="load IMAGE on CORE (for boards whose cores are not named host/se); repeatable")
+    parser.add_argument("--symbols", action="append", default=[], metavar="CORE=ELF",
+                        help="symbols, sections and vector table for CORE's Intel HEX or binary image from the ELF "
+                             "it was made from (default: FILE.elf beside the image, if its bytes match); repeatable")
     parser.add_argument("--max-instructions", type=_number, metavar="N",
                         help="stop after N instructions over all cores (exit 124)")
     parser.add_argument("--timeout", type=float, metavar="S",
@@ -109,8 +122,10 @@ def add_machine_options(parser: argparse.ArgumentParser) -> None:
                         help="report: stop at the first fault with a report (default); firmware: deliver faults "
                              "to the firmware's handlers and stop only on lockup or a handler that spins")
     parser.add_argument("--proxy", choices=("auto", "on", "off"), default="auto",
-                        help="model the Host SPM and PSA Proxy: auto = when the Host image carries the proxy's "
-                             "shared-memory reservation (default)")
+                        help="play the Host's secure side in Python (Host SPM, PSA Proxy, and a BL0 that releases "
+                             "the SE): auto (default) = when the Host image is a PSA client (veneer calls, client "
+                             "SVCs or the proxy's shared-memory reservation) and brings no proxy of its own; the "
+                             "decision is printed at start")
     parser.add_argument("--define", "-D", action="append", default=[], metavar="NAME=VALUE",
                         help="override a proxy macro from the board file (SHARED_BUFFER_SIZE, "
                              "PSA_PROXY_SHARED_MEMORY_BASE, PSA_PROXY_SHARED_MEMORY_SIZE, PSA_PROXY_ADDR_TRANSLATION); "
@@ -142,27 +157,65 @@ def _handshake(t_ps: int, direction: str, word: int) -> None:
     print(f"[proxy] handshake {direction} {word:#010x} {name}", flush=True)
 
 
-def build_machine(args: argparse.Namespace) -> tuple[Machine, ProxySystem | None]:
-    """The machine the options describe: board, images loaded, the PSA Proxy attached if wanted."""
-    board = load_board(args.board)
-    images: dict[str, str] = {}
-    explicit = {"host": args.host, "se": args.se}
+def choose_images(board: Any, args: argparse.Namespace) -> dict[str, str]:
+    """Core -> image for the run: ``--host``/``--se``/``--image``; a ``host`` or ``se`` core that
+    is not named gets its bundled default, and ``none`` leaves a core without an image."""
+    named: dict[str, str | None] = {"host": args.host, "se": args.se}
     for spec in args.image:
         core, sep, path = spec.partition("=")
-        if not sep:
-            raise PsaEmuError(f"--image {spec!r}: expected CORE=ELF, e.g. --image se=build/se.elf")
-        explicit[core] = path
-    if not any(explicit.values()):
-        explicit = {c: str(image_path(name)) for c, name in DEFAULT_IMAGES.items() if c in board.cores}
-    for core, path in explicit.items():
-        if path:
-            if core not in board.cores:
-                raise PsaEmuError(f"board {board.name!r} has no core {core!r} (cores: {', '.join(board.cores)})")
+        if not sep or not core or not path:
+            raise PsaEmuError(f"--image {spec!r}: expected CORE=IMAGE, e.g. --image se=build/se.elf")
+        named[core] = path
+    images: dict[str, str] = {}
+    for core, path in named.items():
+        if path is not None and core not in board.cores:
+            raise PsaEmuError(f"board {board.name!r} has no core {core!r} (cores: {', '.join(board.cores)})")
+        if path is None and core in board.cores and core in DEFAULT_IMAGES:
+            path = DEFAULT_IMAGES[core]
+        if path is not None and path != NO_IMAGE:
             images[core] = path
     if not images:      # a board whose cores have no default images (those are for host/se)
         raise ConfigError(f"{board.path}: no image to run: the default images are for cores "
-                          f"{', '.join(DEFAULT_IMAGES)}; name one per core with --image CORE=ELF "
+                          f"{', '.join(DEFAULT_IMAGES)}; name one per core with --image CORE=IMAGE "
                           f"(cores of {board.name!r}: {', '.join(board.cores)})")
+    return images
+
+
+def symbol_files(board: Any, specs: list[str]) -> dict[str, str]:
+    """``--symbols CORE=ELF`` options as core -> ELF."""
+    out: dict[str, str] = {}
+    for spec in specs:
+        core, sep, path = spec.partition("=")
+        if not sep or not core or not path:
+            raise PsaEmuError(f"--symbols {spec!r}: expected CORE=ELF, e.g. --symbols host=build/tfm_s_ns.elf")
+        if core not in board.cores:
+            raise PsaEmuError(f"--symbols {spec!r}: board {board.name!r} has no core {core!r} "
+                              f"(cores: {', '.join(board.cores)})")
+        out[core] = path
+    return out
+
+
+def decide_proxy(machine: Machine, mode: str) -> tuple[bool, str | None]:
+    """Whether psaemu plays the Host's secure side (SPM, PSA Proxy, BL0), and the line that says
+    what it detected: ``--proxy auto`` decides from the Host image, ``on``/``off`` force it."""
+    if "host" not in machine.cores:
+        return mode == "on", None
+    kind = host_kind(machine)
+    if mode == "auto":
+        return kind.python_secure, kind.describe()
+    return mode == "on", kind.describe(forced=mode)
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def build_machine(args: argparse.Namespace, announce: Callable[[str], None] = _to_stderr
+                  ) -> tuple[Machine, ProxySystem | None]:
+    """The machine the options describe: board, images loaded, the PSA Proxy attached if wanted.
+    ``announce`` gets the one line that says what was decided about the Host (not with --quiet)."""
+    board = load_board(args.board)
+    images = choose_images(board, args)
     flash = {}
     for spec in args.flash:
         region, sep, path = spec.partition("=")
@@ -172,20 +225,40 @@ def build_machine(args: argparse.Namespace) -> tuple[Machine, ProxySystem | None
     defines = parse_defines(args.define)
     machine = Machine(board, quantum=args.quantum, fault_policy=args.fault_policy,
                       console=None if args.quiet else _stream, trace_events=True, flash_files=flash)
+    symbols = symbol_files(board, args.symbols)
     for core, path in images.items():
-        machine.load(core, path)
+        if machine.cores[core].image is not None and path == DEFAULT_IMAGES.get(core):
+            continue        # a multi-core file given for another core already loaded this core's part
+        machine.load(core, path, symbols=symbols)
     system = None
-    if args.proxy == "on" or (args.proxy == "auto" and wants_proxy(machine)):
+    python_secure, decision = decide_proxy(machine, args.proxy)
+    if decision and not args.quiet:
+        announce(f"psaemu: {decision}")
+    if python_secure:
         sink = (lambda rec: print(f"[ipc] {rec.format()}", flush=True)) if args.trace_ipc == "-" else None
         system = attach_proxy(machine, defines, on_record=sink, on_handshake=None if args.quiet else _handshake)
-    elif defines:
-        raise PsaEmuError("--define only applies with the PSA Proxy; add --proxy on")
+    else:
+        if defines:
+            raise PsaEmuError("--define only applies with the PSA Proxy; add --proxy on")
+        if "host" in machine.cores and machine.cores["host"].security is not None:
+            machine.enforce_security("host", False)      # the image's own secure side sets SAU/MPC up
+    check_proxy_options(args, system)
     specs = fault_specs(args.fault)
     if args.fault_seed is not None:
         machine.faults.seed(args.fault_seed)
     for spec in specs:
         spec.arm(machine.faults)
     return machine, system
+
+
+def check_proxy_options(args: argparse.Namespace, system: ProxySystem | None) -> None:
+    """Refuse, before anything runs, options that only the PSA Proxy model serves when none is attached
+    (they would otherwise be ignored without a word)."""
+    if args.trace_ipc is not None and system is None:
+        why = ("--proxy off" if args.proxy == "off" else
+               "this Host image does not use the Python PSA Proxy (--proxy auto decided so)")
+        raise ConfigError(f"--trace-ipc needs the PSA Proxy model, and none is attached: {why}; use --proxy on to "
+                          f"attach it, or drop --trace-ipc (--trace-events FILE records the MHU traffic of any image)")
 
 
 def write_traces(args: argparse.Namespace, machine: Machine, system: ProxySystem | None) -> None:
@@ -213,7 +286,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_gdb(args: argparse.Namespace) -> int:
     from psaemu.platform.gdbserver import GdbServer, connect_hint
 
-    machine, system = build_machine(args)
+    machine, system = build_machine(args, announce=print)
     per_core = args.port_per_core is not None
     server = GdbServer(machine, system, port=args.port_per_core if per_core else args.port, per_core=per_core,
                        max_instructions=args.max_instructions, timeout=args.timeout,
@@ -248,6 +321,29 @@ def cmd_boards(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_images(_args: argparse.Namespace) -> int:
+    for img in bundled_images():
+        default = [core for core, name in DEFAULT_IMAGES.items() if name == img.name]
+        note = f"  (default --{default[0]})" if default else ""
+        print(f"{img.name:<20} {img.arch:<17} {img.size:>7} B  {img.path}{note}")
+    return 0
+
+
+def cmd_sdk(_args: argparse.Namespace) -> int:
+    from psaemu.platform.sdk import ns_sdk
+
+    kit = ns_sdk()
+    print(f"veneer import library  {kit.veneer_library}")
+    print(f"PSA client API source  {kit.ns_api_source}")
+    for d in kit.include_dirs:
+        print(f"include directory      {d}")
+    print(f"linker script          {kit.linker_script}")
+    print("build and run an NS application app.c:")
+    print("  arm-none-eabi-gcc -O2 app.c " + " ".join(kit.gcc_args()) + " -o app.elf")
+    print("  psaemu run --host app.elf")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     board = load_board(args.board)
     machine = Machine(board, trace_events=False)
@@ -257,6 +353,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     for w in board.windows:
         views = ", ".join(f"{c}@{b:#010x}" for c, b in w.bases.items())
         print(f"window {w.name}: {fmt_size(w.size)} seen by {views}")
+    for name in board.cores:
+        if machine.memory.security[name]:
+            print(machine.memory.describe_security(name))
     return 0
 
 

@@ -15,10 +15,12 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable
 
 import unicorn.arm_const as A
-from unicorn import (UC_ARCH_ARM, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID, UC_ERR_READ_UNMAPPED,
-                     UC_ERR_WRITE_UNMAPPED, UC_HOOK_CODE, UC_HOOK_INSN_INVALID, UC_HOOK_INTR,
-                     UC_HOOK_MEM_FETCH_UNMAPPED, UC_HOOK_MEM_READ_UNMAPPED, UC_HOOK_MEM_WRITE_UNMAPPED,
-                     UC_MEM_FETCH_UNMAPPED, UC_MEM_WRITE_UNMAPPED, UC_MODE_THUMB, Uc, UcError)
+from unicorn import (UC_ARCH_ARM, UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID,
+                     UC_ERR_READ_PROT, UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_PROT, UC_ERR_WRITE_UNMAPPED,
+                     UC_HOOK_CODE, UC_HOOK_INSN_INVALID, UC_HOOK_INTR, UC_HOOK_MEM_FETCH_UNMAPPED,
+                     UC_HOOK_MEM_READ_PROT, UC_HOOK_MEM_READ_UNMAPPED, UC_HOOK_MEM_WRITE_PROT,
+                     UC_HOOK_MEM_WRITE_UNMAPPED, UC_MEM_FETCH_UNMAPPED, UC_MEM_WRITE_UNMAPPED,
+                     UC_MODE_THUMB, Uc, UcError)
 
 from psaemu.platform import semihosting
 from psaemu.platform.board import CoreSpec
@@ -30,6 +32,7 @@ from psaemu.platform.faults import Fault
 from psaemu.platform.loader import Image
 from psaemu.platform.nvic import BUSFAULT, HARDFAULT, MEMMANAGE, SVCALL, USAGEFAULT, Nvic, exception_name
 from psaemu.platform.scs import SCS_BASE, SEVONPEND, SLEEPONEXIT, SystemControlSpace
+from psaemu.platform.security import SecurityGuard
 from psaemu.platform.systick import SysTick
 
 if TYPE_CHECKING:
@@ -92,6 +95,10 @@ V8M_EXTRA = {"basepri": A.UC_ARM_REG_BASEPRI, "faultmask": A.UC_ARM_REG_FAULTMAS
 _NZCV = 0xF0000000
 
 
+#: ``Core.state_reason`` of a core that has never been given an image.
+NO_IMAGE = "no image loaded"
+
+
 class CoreState(Enum):
     OFF = "off"            # held in reset or never given an image
     RUNNING = "running"
@@ -148,6 +155,9 @@ class Core(CoreDebugMixin):
         self.cycles = 0
         self.instructions = 0
         self.state = CoreState.OFF
+        #: Why the core is off or halted, for reports ("held in reset by scc at t=..."); the
+        #: machine sets it where the state changes (:attr:`stopped_reason` reads it).
+        self.state_reason = NO_IMAGE
         self.event_register = False
         self.block: Block | None = None
         self.fault: Fault | None = None
@@ -155,6 +165,8 @@ class Core(CoreDebugMixin):
         self.svc_handlers: dict[int, SvcHandler] = {}
         self.stop_requested = False
         self._last_unmapped: tuple[int, int, int, int] | None = None
+        #: Security attribution enforcement (platform/security.py); None: the board declares none.
+        self.security: SecurityGuard | None = None
         #: Unicorn's exit list of this core, shared with the debugger's breakpoints.
         self.exits = ExitRegistry(self.uc)
         #: address -> ((kind, size), ...) of the hint exits, in scan order (UNMASK before the
@@ -175,8 +187,8 @@ class Core(CoreDebugMixin):
         self.uc.mmio_map(SCS_BASE, 0x1000, self._scs_read, None, self._scs_write, None)
         self.uc.hook_add(UC_HOOK_INTR, self._on_intr)
         self.uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
-        self.uc.hook_add(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED,
-                         self._on_unmapped)
+        self.uc.hook_add(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED
+                         | UC_HOOK_MEM_READ_PROT | UC_HOOK_MEM_WRITE_PROT, self._on_unmapped)
 
     def _bind_fast(self) -> None:
         """Batch accessors of the hot paths (one libunicorn call each, registers in list order)."""
@@ -261,6 +273,16 @@ class Core(CoreDebugMixin):
         sym = self.symbolize(addr)
         return f"{addr:#010x} <{sym}>" if sym else f"{addr:#010x}"
 
+    @property
+    def stopped_reason(self) -> str:
+        """Why the core does not run: its recorded reason while off or halted ("" otherwise), or
+        one derived from its state when none was recorded (a snapshot taken before reasons were kept)."""
+        if self.state is CoreState.OFF:
+            return self.state_reason or (NO_IMAGE if self.image is None else "held in reset")
+        if self.state is CoreState.HALTED:
+            return self.state_reason or "halted"
+        return ""
+
     # -- System Control Space bus ---------------------------------------------------------
     def _scs_read(self, uc: Uc, offset: int, size: int, _ud: Any) -> int:
         return self.scs.read(offset, size)
@@ -300,8 +322,11 @@ class Core(CoreDebugMixin):
             uc.reg_write(r, 0)
         uc.reg_write(A.UC_ARM_REG_PC, reset_pc | 1)
         self.engine.refresh_hflags()
+        if self.security is not None:
+            self.security.reset(reset_pc)
         uc.ctl_flush_tb()
         self.state = CoreState.RUNNING
+        self.state_reason = ""
         self.trace("reset", vtor=vt, msp=msp, pc=reset_pc & ~1)
 
     # -- hint instructions ----------------------------------------------------------------
@@ -514,11 +539,34 @@ class Core(CoreDebugMixin):
         return count
 
     def _emu(self, pc: int, count: int) -> int:
-        """One emu_start; the instructions Unicorn counted (0 without the counter)."""
-        try:
-            self.uc.emu_start(pc | 1, NEVER, count=count)
-        except UcError as exc:
-            self._on_uc_error(exc)
+        """One emu_start; the instructions Unicorn counted (0 without the counter). A change of
+        security state (a fetch-protection error, platform/security.py) goes on from there."""
+        done = 0
+        while True:
+            try:
+                self.uc.emu_start(pc | 1, NEVER, count=count - done)
+                break
+            except UcError as exc:
+                if exc.errno != UC_ERR_FETCH_PROT or self.security is None:
+                    self._on_uc_error(exc)
+                    break
+                outcome = self.security.on_fetch(self._rd_pc())
+                if outcome != "switch":
+                    if outcome is None:
+                        self._on_uc_error(exc)
+                    break
+                pc = self._rd_pc()
+                counter = self._counter
+                if counter is not None:
+                    done += counter.value
+                    self._ran += counter.value
+                    if done >= count:
+                        return count + 1           # as a count that ran out: the slice ends here
+        if done:
+            counter = self._counter
+            if counter is not None and self._resume_pc is None:
+                self._ran += counter.value
+                return done + counter.value
         if self._resume_pc is not None:                    # hook mode: past the WFI/WFE
             self._wr_pc(self._resume_pc | 1)
             self._resume_pc = None
@@ -532,6 +580,10 @@ class Core(CoreDebugMixin):
 
     def _on_uc_error(self, exc: UcError) -> None:
         pc = self.uc.reg_read(A.UC_ARM_REG_PC)
+        if exc.errno in (UC_ERR_READ_PROT, UC_ERR_WRITE_PROT) and self.security is not None and self._last_unmapped:
+            access, addr, size, value = self._last_unmapped
+            if self.security.on_data(access, addr, size, value, pc):
+                return
         if exc.errno in (UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED):
             access, addr, size, value = self._last_unmapped or (exc.errno, 0, 0, 0)
             if exc.errno == UC_ERR_FETCH_UNMAPPED or access == UC_MEM_FETCH_UNMAPPED:
@@ -744,6 +796,7 @@ class Core(CoreDebugMixin):
                 "the firmware's handler spins on itself" if self.fault_policy == "firmware" else "")
         self.fault = Fault(self.name, exception_name(exc), exception_name(target), what, pc, address, note)
         self.state = CoreState.HALTED
+        self.state_reason = f"halted by a {exception_name(target)} at {pc:#010x}: {what}"
         self.uc.reg_write(A.UC_ARM_REG_PC, pc | 1)
         self.stop_requested = True
         self.uc.emu_stop()

@@ -465,6 +465,10 @@ class _StepState:
     expect: int = 1
     suppress_watch: bool = False
     ended: str | None = None        # why stepping could not go on (idle)
+    frozen: bool = True             # others="frozen"
+    #: The stepped instruction was an SVC a Python handler completes later (a forwarded PSA call):
+    #: the machine runs until the caller resumes; the other cores' instruction counts before that.
+    wait_svc: dict[str, int] | None = None
 
 
 _MEMORY_MNEMONICS = ("ld", "st", "push", "pop", "vld", "vst", "vpush", "vpop", "tbb", "tbh", "lda", "stl")
@@ -750,6 +754,8 @@ class Debugger:
         if st is None:
             return quantum
         if core is st.core:
+            if self._svc_completed():
+                return 0
             self._prepare_step(core, st)
             return 1
         target = st.core
@@ -773,9 +779,28 @@ class Debugger:
             self.stop = Stop("until", core.name, core.pc, core.symbolize(core.pc), message="condition true")
         return self._stopping()
 
+    def _svc_completed(self) -> bool:
+        """While a step waits for the SVC it executed: once the caller has resumed (r0 holds the
+        result), the step's stop if the step is over (or, others frozen, to go on frozen). True
+        when there is a stop."""
+        st = self._step
+        if st is None or st.wait_svc is None or st.core.state is CoreState.BLOCKED:
+            return False
+        ran, st.wait_svc = st.wait_svc, None
+        core = st.core
+        if self.stop is None and (st.done >= st.n or st.frozen):
+            others = ", ".join(f"{c.name} {c.instructions - ran[c.name]:,}" for c in self.machine.cores.values()
+                               if c.name in ran and c.instructions != ran[c.name])
+            self.stop = Stop("step", core.name, core.pc, core.symbolize(core.pc),
+                             message="the SVC was completed by Python models" +
+                                     (f"; the other cores ran meanwhile ({others} instructions)" if others else ""))
+        return self.stop is not None
+
     def after_delivery(self, core: Core | None = None) -> bool:
         """After a delivery round (agents, resumed waits, interrupts: after ``core``'s slice, or
-        while no core could run): a ``run_until`` condition may have become true there."""
+        while no core could run): a ``run_until`` condition may have become true there, or a
+        stepped SVC completed."""
+        self._svc_completed()
         if self.stop is None and self._condition is not None and self._condition(self.machine):
             where = (core.name, core.pc, core.symbolize(core.pc)) if core is not None else ()
             self.stop = Stop("until", *where, message="condition true" if where else
@@ -847,6 +872,9 @@ class Debugger:
         st.done += st.expect
         if self._pending_to_stop(core):
             return
+        if core.state is CoreState.BLOCKED:
+            st.wait_svc = {c.name: c.instructions for c in self.machine.cores.values() if c is not core}
+            return
         if st.done >= st.n:
             message = ""
             if st.done != st.n:
@@ -883,16 +911,25 @@ class Debugger:
         self.last_stop = None
         self.stop = None
         self._deferred.clear()
-        st = _StepState(c, n)
+        st = _StepState(c, n, frozen=others == "frozen")
         st.suppress_watch = (previous is not None and previous.reason == "watchpoint" and not previous.completed
                              and previous.pc == c.pc)
         self._step = st
         m.stopping = False
         try:
             self._step_frozen(c, st, first_only=others == "run")
-            if others == "run" and self.stop is None and st.done < n and m._end_result(start) is None:
+            # others="run": the scheduler runs every core (the stepped one an instruction at a time).
+            # A stepped SVC that a Python handler completes (a forwarded PSA call) also needs the
+            # machine to run, whatever ``others`` says, until the caller resumes with r0 set.
+            while (self.stop is None and m._end_result(start) is None
+                   and (st.wait_svc is not None or (others == "run" and st.done < n))):
                 st.ended = None                   # a sleeping core is woken by the others running
                 result = m.run(max_instructions=max_instructions, timeout=timeout)
+                if st.frozen and result.reason == "step" and st.done < n:
+                    self._resume.pop(c.name, None)          # the SVC completed: step on, others frozen
+                    self.last_stop = None
+                    self._step_frozen(c, st)
+                    continue
                 if result.stop is not None:
                     return result.stop
                 stop = Stop(result.reason, result.core or c.name, c.pc, c.symbolize(c.pc), count=st.done,
@@ -938,6 +975,8 @@ class Debugger:
             self._account_step(core, st)
             if self.stop is not None or m.exit is not None or m.faulted is not None or m.panic is not None:
                 return
+            if st.wait_svc is not None:
+                return                                    # step() runs the machine to complete the SVC
             if st.done < st.n and not held and self._check_breakpoint(core):
                 return
             if first_only:
@@ -945,10 +984,8 @@ class Debugger:
 
     def _why_idle(self, core: Core) -> str:
         state = core.state
-        if state is CoreState.OFF:
-            return f"core {core.name!r} is off (held in reset or no image)"
-        if state is CoreState.HALTED:
-            return f"core {core.name!r} has halted"
+        if state in (CoreState.OFF, CoreState.HALTED):
+            return f"core {core.name!r} is {state.value}: {core.stopped_reason}"
         if state is CoreState.BLOCKED and core.block is not None:
             what = f"blocked waiting for {core.block.what}"
         else:

@@ -435,7 +435,7 @@ def run_script(shell: DebugShell, lines: list[str], source: str, echo: bool) -> 
 
 
 def cmd_debug(args: argparse.Namespace) -> int:
-    machine, system = build_machine(args)
+    machine, system = build_machine(args, announce=print)
     shell = DebugShell(machine, system, max_instructions=args.max_instructions, timeout=args.timeout)
     try:
         if args.script is not None:

@@ -368,9 +368,10 @@ class FaultInjector:
 
     def _stall(self, inj: Injection, c: "Core", cycles: int) -> None:
         m = self.machine
-        saved = c.state
+        saved, saved_reason = c.state, c.state_reason
         end_ps = m.time_ps(c) + cycles * PS_PER_S // c.clock_hz
         c.state = CoreState.OFF
+        c.state_reason = f"stalled by fault injection {inj.id} (stall_se) until t={end_ps / 1e6:.1f}us"
         c.uc.emu_stop()
         self._fire(inj, c, cycles=cycles)
 
@@ -379,7 +380,7 @@ class FaultInjector:
             if (max(others) if others else 0) < end_ps and not self._idle(c):
                 return False
             c.cycles = max(c.cycles, -(-end_ps * c.clock_hz // PS_PER_S))
-            c.state = saved
+            c.state, c.state_reason = saved, saved_reason
             self._record("resume", c, id=inj.id, fault="stall_se")
             return True
         self._add_pending(inj.id, "stall", poll)

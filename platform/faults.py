@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from psaemu.platform.disasm import disassemble
+from psaemu.platform.nvic import exception_label
 
 if TYPE_CHECKING:
     from psaemu.platform.core import Core
@@ -89,12 +90,13 @@ def fault_report(core: "Core") -> str:
     lines += register_lines(regs)
     frame = core.stacked_frame()
     if frame:
-        lines.append(f"  stacked frame at {frame['sp']:#010x} (exception {regs['xpsr'] & 0x1FF} active):")
+        lines.append(f"  stacked frame at {frame['sp']:#010x} ({exception_label(regs['xpsr'] & 0x1FF)} active):")
         lines.append("    " + "  ".join(f"{k}={v:#010x}" for k, v in frame.items() if k != "sp"))
         lines.append(f"    interrupted code: {core.where(frame['pc'])}")
     lines += status_lines(core)
     if f.address is not None:
         lines.append(address_line(core, f.address))
+    lines.append(f"  exceptions: {core.nvic.describe()}")
     return "\n".join(lines)
 
 
@@ -107,18 +109,16 @@ def explain_fault(core: "Core") -> str:
     core running a fault handler (a breakpoint on ``HardFault_Handler``, ``fault_policy="firmware"``),
     the fault being handled: decoded CFSR/HFSR, the faulting instruction from the stacked PC, the
     stacked registers and a symbolized backtrace through the exception frame."""
-    from psaemu.platform.nvic import exception_name
-
     if core.fault is not None:
         return fault_report(core) + "\n  backtrace:\n" + _indent(core.format_backtrace())
     if core.image is None or core.state.value == "off":
-        return f"core '{core.name}' is off (held in reset or no image): no fault to explain"
+        return f"core '{core.name}' is off ({core.stopped_reason or 'no image loaded'}): no fault to explain"
     frames = core.backtrace()
     ipsr = core.reg("xpsr") & 0x1FF
     handling = [f for f in frames if f.kind == "exception" and f.exception in FAULT_EXCEPTIONS]
     if not handling:
         cfsr, hfsr = core.scs.regs["CFSR"], core.scs.regs["HFSR"]
-        state = f"in {exception_name(ipsr)}" if ipsr else "in Thread mode"
+        state = f"in {exception_label(ipsr)}" if ipsr else "in Thread mode"
         lines = [f"core '{core.name}' is not handling a fault: it is {state} at {core.where(core.pc)}"]
         if cfsr or hfsr:
             lines.append("  fault status registers are set from an earlier fault:")
@@ -126,7 +126,7 @@ def explain_fault(core: "Core") -> str:
         return "\n".join(lines)
     exc = handling[0]
     stacked = exc.registers
-    lines = [f"core '{core.name}' is handling a {exc.exception_name} (exception {exc.exception}); "
+    lines = [f"core '{core.name}' is handling a {exception_label(exc.exception)}; "
              f"now at {core.where(core.pc)}"]
     lines += status_lines(core)
     cfsr = core.scs.regs["CFSR"]

@@ -448,7 +448,8 @@ class Controller:
             return self._ended()
         before = self._instructions()
         pc = core.pc
-        stop = self.m.step(core, 1, others="frozen")
+        left = None if self.max_instructions is None else max(1, self.max_instructions - self.executed)
+        stop = self.m.step(core, 1, others="frozen", max_instructions=left)   # bounds an SVC it completes
         if stop.reason == "step" and core.pc == pc and core.preempting() is not None:
             # Machine.step stopped on the hint hook after CPSIE/MSR/DSB/ISB with an interrupt to
             # take and executed nothing, and a new step would do the same: take the interrupt as

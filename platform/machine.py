@@ -18,13 +18,15 @@ from psaemu.peripherals.base import Peripheral
 from psaemu.peripherals.catalog import create as create_peripheral
 from psaemu.platform.board import Board, load_board
 from psaemu.platform.console import Console
-from psaemu.platform.core import Core, CoreState
+from psaemu.platform.core import NO_IMAGE, Core, CoreState
 from psaemu.platform.errors import ConfigError, EmuTimeoutError, FaultError, ImageError, PsaEmuError
 from psaemu.platform.events import EventLog
 from psaemu.platform.faults import fault_report
-from psaemu.platform.loader import Image, read_image
+from psaemu.platform import imagefile
+from psaemu.platform.loader import Image
 from psaemu.platform.memory import Mapping, Memory
 from psaemu.platform.nvic import SYSTICK
+from psaemu.platform.security import SecurityGuard
 
 DEFAULT_QUANTUM = 10_000
 PS_PER_S = 10**12
@@ -84,6 +86,10 @@ class Machine:
         self._links: dict[str, Any] = {}
         for spec in self.board.peripherals:
             self._add_peripheral(spec)
+        for name, core in self.cores.items():
+            if self.memory.security[name]:
+                core.security = SecurityGuard(core, self.memory.security[name],
+                                              core.spec.enforce_security is not False)
         self._written: dict[str, list[tuple[int, int, str, str]]] = {}
         self.exit: tuple[Core, int, str] | None = None
         self.faulted: Core | None = None
@@ -163,15 +169,41 @@ class Machine:
         return max(live) if live else 0
 
     # -- images ---------------------------------------------------------------------------
-    def load(self, core_name: str, path: str | Path) -> Image:
-        """Load an ELF onto a core and, if the board lets it run at power-on, reset it."""
+    def load(self, core_name: str, path: str | Path,
+             symbols: str | Path | dict[str, str | Path] | None = None) -> Image:
+        """Load an image onto a core and, if the board lets it run at power-on, reset it.
+
+        ``path`` is an image spec (``psaemu.platform.imagefile``): an ELF, Intel HEX, MCUboot image
+        or ``raw.bin@ADDRESS``, by path or bundled name. A file holding parts for other cores (in
+        their board slots) loads those on them too. ``symbols``: an ELF (or {core: ELF}) giving
+        the symbols, sections and vector table of a HEX/binary image.
+        """
         if core_name not in self.cores:
             raise ImageError(f"{path}: no core named {core_name!r} on board {self.board.name!r} "
                              f"(cores: {', '.join(self.cores)})")
-        core = self.cores[core_name]
-        image = read_image(path, core.arch, core_name)
+        split_from = self.__dict__.setdefault("_split_from", {})
+        if split_from.get(core_name) == str(path) and self.cores[core_name].image is not None:
+            return self.cores[core_name].image       # this core's part of a file already loaded for another
+        plan = imagefile.plan(self, core_name, path, symbols)
+        for other in plan.images:
+            if other != core_name and self.cores[other].image is not None:
+                raise ImageError(f"{path}: holds a part for core {other!r} (its image slots), which already has "
+                                 f"{self.cores[other].image.path} loaded; give one image per core")
+        placed = [self._place(cname, image, str(path)) for cname, image in plan.images.items()]
+        for parts in placed:                         # every segment is checked before any is written
+            for m, seg in parts:
+                m.store.write(m.offset + seg.paddr - m.base, seg.data)
+        for cname in plan.images:
+            image = imagefile.finish(plan, cname, lambda a, n, c=cname: self._read_or_none(c, a, n))
+            self._start(cname, image, path, plan.format, plan.notes.get(cname, []))
+            if cname != core_name:
+                split_from[cname] = str(path)
+        return self.cores[core_name].image
+
+    def _place(self, core_name: str, image: Image, path: str) -> list[tuple[Mapping, Any]]:
+        """Check and claim where each segment of ``image`` goes on ``core_name``."""
         amap = self.memory.maps[core_name]
-        placed = []                                  # every segment is checked before any is written
+        placed = []
         for seg in image.segments:
             if not seg.data:
                 continue
@@ -182,11 +214,20 @@ class Machine:
                          else "no memory is there")
                 raise ImageError(f"{path}: segment at {seg.paddr:#010x}..{seg.paddr + len(seg.data) - 1:#010x} "
                                  f"is outside the memory of core {core_name!r} ({where}); link the image for "
-                                 f"this core.\n{amap.describe()}")
-            self._claim(m, seg.paddr, len(seg.data), core_name, str(path))
+                                 f"this core (or fix the @ADDRESS).\n{amap.describe()}")
+            self._claim(m, seg.paddr, len(seg.data), core_name, path)
             placed.append((m, seg))
-        for m, seg in placed:
-            m.store.write(m.offset + seg.paddr - m.base, seg.data)
+        return placed
+
+    def _read_or_none(self, core_name: str, addr: int, size: int) -> bytes | None:
+        """``size`` bytes of ``core_name``'s memory at ``addr``, or None where it is not mapped."""
+        m = self.memory.maps[core_name].find(addr, size)
+        return None if m is None or m.store is None else bytes(self.cores[core_name].uc.mem_read(addr, size))
+
+    def _start(self, core_name: str, image: Image, path: str | Path, fmt: str, notes: list[str]) -> None:
+        """Give ``core_name`` its written image: vector table checks, load event, reset if it runs."""
+        core = self.cores[core_name]
+        amap = self.memory.maps[core_name]
         core.load(image)
         vt = image.vector_table
         if amap.find(vt or 0, 8) is None:
@@ -195,10 +236,23 @@ class Machine:
         if not reset_pc & 1:
             raise ImageError(f"{path}: reset vector {reset_pc:#010x} at {vt + 4:#010x} has bit 0 clear; Cortex-M "
                              f"vectors must be Thumb addresses (is the vector table at {vt:#010x}?)")
-        self.events.record(core, "load", image=Path(path).name, vtor=vt, segments=len(image.segments))
+        extra = {"format": fmt, **({"notes": "; ".join(notes)} if notes else {})} if fmt != "elf" else {}
+        self.events.record(core, "load", image=Path(image.path).name, vtor=vt, segments=len(image.segments),
+                           **extra)
         if core.spec.reset == "run" or core.state is not CoreState.OFF:
             core.reset()
-        return image
+        elif core.state_reason == NO_IMAGE:
+            core.state_reason = self._held_since_power_on(core_name)
+
+    def _held_since_power_on(self, core_name: str) -> str:
+        """The reason of a loaded core the board holds in reset at power-on, naming what releases it."""
+        by = [f"'{p.name}' on core '{p.core}'" for p in self.board.peripherals if p.params.get("controls") == core_name]
+        how = f" (a write to {' or '.join(by)} releases it)" if by else ""
+        return f"held in reset since power-on; nothing released it{how}"
+
+    def _at(self) -> str:
+        """The machine's virtual time as state reasons print it."""
+        return f"t={self.now_ps / 1e6:.1f}us"
 
     def _claim(self, m: Mapping, addr: int, size: int, core: str, path: str) -> None:
         """Refuse two images (of any cores) writing the same bytes of one store."""
@@ -217,6 +271,7 @@ class Machine:
         core = self.cores[core_name]
         if released and core.state is CoreState.OFF:
             if core.image is None:
+                core.state_reason = f"released by {source} at {self._at()}, but no image loaded"
                 self.events.record(core, "release_ignored", source=source, note="no image loaded")
                 return
             core.cycles = max(core.cycles, max(c.cycles * core.clock_hz // c.clock_hz for c in self.cores.values()))
@@ -224,6 +279,7 @@ class Machine:
             self.events.record(core, "release", source=source)
         elif not released and core.state is not CoreState.OFF:
             core.state = CoreState.OFF
+            core.state_reason = f"held in reset by {source} at {self._at()}"
             core.uc.emu_stop()
             self.events.record(core, "hold_reset", source=source)
 
@@ -237,6 +293,7 @@ class Machine:
         if self.exit is None:
             self.exit = (core, code, why)
         core.state = CoreState.HALTED
+        core.state_reason = f"halted: exited with status {code} ({why})"
         self.stopping = True
         self.events.record(core, "exit", code=code, why=why)
 
@@ -334,7 +391,8 @@ class Machine:
                     continue
                 if not live:
                     return self._finish(start, "deadlock", EmuTimeoutError(
-                        "no core can run: every core is held in reset, halted or has no image"))
+                        "no core can run: every core is held in reset, halted or has no image:\n"
+                        + self.describe_cores()))
                 wake = self._next_timer_ps(live, ceil=True)
                 stuck = self._blocked_over_budget(live)
                 if stuck:
@@ -425,15 +483,16 @@ class Machine:
                          self.now_ps / PS_PER_S, error, stop)
 
     def describe_cores(self) -> str:
-        """One line per core: state, PC with symbol, what it waits for."""
+        """One line per core: state, PC with symbol, what it waits for or why it is stopped."""
         lines = []
         for c in self.cores.values():
             detail = ""
             if c.state is CoreState.BLOCKED and c.block:
                 detail = f", waiting for {c.block.what}"
             if c.state in (CoreState.SLEEPING, CoreState.WAITING):
-                pend = sorted(c.nvic.pending)
-                detail = f", enabled IRQs {sorted(c.nvic.enabled) or 'none'}, pending {pend or 'none'}"
+                detail = f", {c.nvic.describe()}"
+            if c.state in (CoreState.OFF, CoreState.HALTED):
+                detail = f": {c.stopped_reason}"
             where = c.where(c.pc) if c.state is not CoreState.OFF else "-"
             lines.append(f"  {c.name:<6} {c.state.value:<9} pc={where} t={self.time_ps(c) / 1e6:.1f}us{detail}")
         return "\n".join(lines)
@@ -482,6 +541,19 @@ class Machine:
         is evaluated after every slice, so it sees the machine at most one quantum late; pass
         ``quantum=`` (instructions) for a finer check. Reason ``until`` when reached."""
         return self.debugger.run_until(where, core, max_instructions, timeout, quantum)
+
+    def enforce_security(self, core: str, on: bool) -> None:
+        """Fault (on) or allow (off) Non-secure code's accesses to Secure memory on ``core``
+        (board key ``enforce_security``). Turn it off for an image that brings its own secure
+        side: psaemu cannot model that image's SAU. A core whose board declares no attribution
+        has nothing to enforce."""
+        guard = self.cores[core].security
+        if guard is None:
+            if on:
+                raise ConfigError(f"core {core!r} of board {self.board.name!r} declares no security attribution "
+                                  f"(no region has an ns_alias), so there is nothing to enforce")
+            return
+        guard.set_enabled(on)
 
     def translate(self, addr: int | str, from_core: str, to_core: str) -> int:
         """The address at which ``to_core`` sees what ``from_core`` sees at ``addr``; PsaEmuError

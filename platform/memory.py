@@ -84,6 +84,57 @@ class Mapping:
         return self.base <= addr and addr + size <= self.end
 
 
+@dataclass(frozen=True)
+class SecuritySpan:
+    """A range of one core's addresses with one security attribute (IDAU alias + MPC gating)."""
+
+    base: int
+    end: int
+    secure: bool
+    what: str            # e.g. "Secure alias of 'sram'", "Non-secure alias of 'code_sram', kept Secure by its MPC"
+    mpc: bool = False    # Secure because an MPC gates this Non-secure alias (not by the IDAU)
+
+
+SECURE, NON_SECURE = "secure", "non-secure"
+
+
+def security_spans(board: Board, core: str) -> list[SecuritySpan]:
+    """The board's security attribution of ``core``, sorted; empty when it declares none.
+
+    A region's base (Secure) alias is Secure; its Non-secure alias is Non-secure except the
+    parts listed in ``mpc_secure``; a peripheral's base is Secure and its ``ns_alias``
+    Non-secure; a shared window outside every region is Secure.
+    """
+    spec = board.cores[core]
+    if not spec.attributed:
+        return []
+    spans: list[SecuritySpan] = []
+    for r in spec.regions:
+        spans.append(SecuritySpan(r.base, r.end, True, f"Secure alias of {r.name!r}"))
+        if r.ns_alias is None:
+            continue
+        cursor = 0
+        for off, size in list(r.mpc_secure) + [(r.size, 0)]:
+            if off > cursor:
+                spans.append(SecuritySpan(r.ns_alias + cursor, r.ns_alias + off, False,
+                                          f"Non-secure alias of {r.name!r}"))
+            if size:
+                spans.append(SecuritySpan(r.ns_alias + off, r.ns_alias + off + size, True,
+                                          f"Non-secure alias of {r.name!r}, kept Secure by its MPC", True))
+            cursor = off + size
+    for w in board.windows:
+        base = w.bases.get(core)
+        if base is not None and not any(r.view_base(base) is not None for r in spec.regions):
+            spans.append(SecuritySpan(base, base + w.size, True, f"shared window {w.name!r}"))
+    for p in board.peripherals:
+        if p.core == core:
+            spans.append(SecuritySpan(p.base, p.base + 0x1000, True, f"Secure alias of peripheral {p.name!r}"))
+            if p.ns_alias is not None:
+                spans.append(SecuritySpan(p.ns_alias, p.ns_alias + 0x1000, False,
+                                          f"Non-secure alias of peripheral {p.name!r}"))
+    return sorted(spans, key=lambda s: s.base)
+
+
 class AddressMap:
     """The sorted list of mappings of one core, with lookups."""
 
@@ -124,6 +175,8 @@ class Memory:
                 raise ConfigError(f"flash file for {key!r}: no such region (regions: {', '.join(sorted(known))})")
         self.stores: dict[str, Store] = {}
         self.maps: dict[str, AddressMap] = {c: AddressMap(c) for c in board.cores}
+        #: Security attribution per core (empty: the board declares none for that core).
+        self.security: dict[str, list[SecuritySpan]] = {c: security_spans(board, c) for c in board.cores}
         self._build()
 
     def _build(self) -> None:
@@ -156,6 +209,43 @@ class Memory:
                     continue
                 self.maps[cname].add(Mapping(cname, base, w.size, w.name, "window", store, offset,
                                              None, w.name))
+
+    def security_span(self, core: str, addr: int) -> SecuritySpan | None:
+        """The attribution span holding ``core:addr``, or None."""
+        for span in self.security[core]:
+            if span.base <= addr < span.end:
+                return span
+        return None
+
+    def attribution(self, core: str, addr: int, size: int = 1) -> str | None:
+        """``"secure"`` or ``"non-secure"`` for ``core:[addr, addr+size)``, as the board's IDAU
+        aliases and MPC gating say: Secure if any byte is; None when the core has no
+        attribution or part of the range has none (unmapped)."""
+        spans = self.security[core]
+        if not spans or size <= 0 or addr + size > 1 << 32:
+            return None
+        cursor, end, secure = addr, addr + size, False
+        for span in spans:
+            if span.end <= cursor:
+                continue
+            if span.base > cursor:
+                return None
+            secure = secure or span.secure
+            cursor = span.end
+            if cursor >= end:
+                return SECURE if secure else NON_SECURE
+        return None
+
+    def describe_security(self, core: str) -> str:
+        """A table of ``core``'s security attribution ("" when it has none), for ``psaemu check``."""
+        spans = self.security[core]
+        if not spans:
+            return ""
+        spec = self.board.cores[core]
+        state = "enforced" if spec.enforce_security is not False else "not enforced (enforce_security = false)"
+        lines = [f"  {s.base:#010x}..{s.end - 1:#010x}  {'Secure' if s.secure else 'Non-secure':<10} {s.what}"
+                 for s in spans]
+        return f"security attribution of core {core!r} ({state}):\n" + "\n".join(lines)
 
     def ram_mappings(self, core: str) -> list[Mapping]:
         return [m for m in self.maps[core].mappings if m.store is not None]

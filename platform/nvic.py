@@ -6,7 +6,7 @@ write it. Interrupt lines are level-sensitive as on real NVIC inputs.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 NMI, HARDFAULT, MEMMANAGE, BUSFAULT, USAGEFAULT, SECUREFAULT = 2, 3, 4, 5, 6, 7
 SVCALL, DEBUGMON, PENDSV, SYSTICK = 11, 12, 14, 15
@@ -24,6 +24,19 @@ _FAULT_ENABLE_BIT = {MEMMANAGE: 16, BUSFAULT: 17, USAGEFAULT: 18, SECUREFAULT: 1
 def exception_name(exc: int) -> str:
     """``SVCall``, ``IRQ24``...: the name reports and traces print for an exception number."""
     return EXCEPTION_NAMES.get(exc, f"IRQ{exc - IRQ0}" if exc >= IRQ0 else f"exception {exc}")
+
+
+def exception_label(exc: int) -> str:
+    """An exception number as reports print it, unambiguous next to IRQ numbers: ``IRQ 87`` for an
+    external interrupt (exception 16 + 87), ``SysTick (exception 15)`` for a system exception."""
+    if exc >= IRQ0:
+        return f"IRQ {exc - IRQ0}"
+    return f"{EXCEPTION_NAMES.get(exc, 'reserved')} (exception {exc})"
+
+
+def exception_list(excs: Iterable[int]) -> str:
+    """Exception numbers as one list of :func:`exception_label` labels, system exceptions first; ``none``."""
+    return ", ".join(exception_label(e) for e in sorted(set(excs))) or "none"
 
 
 class Nvic:
@@ -130,6 +143,13 @@ class Nvic:
             self.active.remove(exc)
         if exc >= IRQ0 and (exc - IRQ0) in self.lines:
             self.pending.add(exc)
+
+    def describe(self) -> str:
+        """Enabled, pending and active exceptions in one line, every number labelled the same way
+        (``enabled`` holds IRQ numbers, ``pending``/``active`` exception numbers): the one place
+        fault and deadlock reports take this from."""
+        return (f"enabled: {exception_list(IRQ0 + irq for irq in self.enabled)}; "
+                f"pending: {exception_list(self.pending)}; active: {exception_list(self.active)}")
 
     # -- snapshots ------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

@@ -191,14 +191,9 @@ def _none(value: Any) -> str | None:
 
 
 def resolve_image(value: str | Path, root: Path | None = None) -> Path:
-    """A prebuilt image name (``se_firmware`` or ``se_firmware.elf``) or an ELF path."""
-    from psaemu.platform.images import image_path
-    p = Path(value)
-    for candidate in ([p] if p.is_absolute() else [p, *( [root / p] if root else [])]):
-        if candidate.is_file():
-            return candidate.resolve()
-    name = p.name[:-4] if p.name.endswith(".elf") else p.name
-    return image_path(name)
+    """A prebuilt image name (``se_firmware`` or ``se_firmware.elf``) or an image path (relative to ``root`` too)."""
+    from psaemu.platform.images import find_image
+    return find_image(value, root).resolve()
 
 
 def _marker_spec(node: Any, settings: Settings) -> tuple[str | None, str | None, str | None, tuple[str, ...]]:

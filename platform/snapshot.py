@@ -120,20 +120,20 @@ PAGE = mmap.PAGESIZE
 #: (Names in the lists that a Core does not have are skipped: ``_resume_pc`` and ``_hint_hooks``
 #: belong to the UC_HOOK_CODE hint hooks, ``exits``/``_hints``/``_counter``/``on_skip`` to hint exits;
 #: ``_hint_passes``/``_ran`` decide which hint exits become hooks, which changes speed, never results.)
-CORE_DYNAMIC = ("state", "cycles", "instructions", "event_register", "block", "fault", "fault_policy",
-                "stop_requested", "_last_unmapped", "_resume_pc")
+CORE_DYNAMIC = ("state", "state_reason", "cycles", "instructions", "event_register", "block", "fault",
+                "fault_policy", "stop_requested", "_last_unmapped", "_resume_pc", "security")
 CORE_STATIC = ("machine", "spec", "name", "arch", "v8m", "clock_hz", "uc", "fast", "nvic", "systick", "scs",
                "engine", "image", "svc_handlers", "_hint_hooks", "exits", "_hints", "_counter", "on_skip",
                "_hint_passes", "_ran")
 #: Prefixes of static core attributes: the batched register accessors bound by ``Core._bind_fast``.
 CORE_STATIC_PREFIXES = ("_rd_", "_wr_")
 #: Dynamic core attributes holding plain values, saved and restored as they are.
-_CORE_PLAIN = ("cycles", "instructions", "event_register", "fault_policy", "stop_requested", "_last_unmapped",
-               "_resume_pc")
+_CORE_PLAIN = ("state_reason", "cycles", "instructions", "event_register", "fault_policy", "stop_requested",
+               "_last_unmapped", "_resume_pc")
 #: The same for Machine (``scs``/``nvic``/``systick`` are saved through ``scs``).
 MACHINE_DYNAMIC = ("quantum", "exit", "faulted", "panic", "stopping", "_pending_resets", "_agents_acted", "events",
                    "console", "memory", "cores", "peripherals", "_debugger", "proxy_system", "_snapshot_slot")
-MACHINE_STATIC = ("board", "_links", "_written", "agents", "psa")
+MACHINE_STATIC = ("board", "_links", "_written", "_split_from", "agents", "psa")
 
 
 class SnapshotError(PsaEmuError):
@@ -688,6 +688,7 @@ def _capture_core(core: "Core") -> dict[str, Any]:
         "scs": core.scs.snapshot(), "scs_bus_errors": list(core.scs.bus_errors),
         "engine": (e.entries, e.returns, e.tail_chains, e.fp_frames, e.return_pc),
         "wait": None if core.block is None else (_held_wait(core), core.block.started),
+        "security": None if core.security is None else (core.security.enabled, core.security.state),
     }
 
 
@@ -700,6 +701,7 @@ def _restore_core(core: "Core", s: dict[str, Any], same_uc: bool) -> None:
     else:
         _restore_foreign_context(core, ctx if isinstance(ctx, (bytes, bytearray)) else bytes(ctx))
     core.state = CoreState(s["state"])
+    core.state_reason = ""          # a snapshot from before reasons were kept: Core.stopped_reason derives one
     core.block = None
     core.fault = s["fault"]
     d = core.__dict__
@@ -710,6 +712,8 @@ def _restore_core(core: "Core", s: dict[str, Any], same_uc: bool) -> None:
     core.scs.bus_errors = list(s["scs_bus_errors"])
     e = core.engine
     e.entries, e.returns, e.tail_chains, e.fp_frames, e.return_pc = s["engine"]
+    if core.security is not None and s.get("security") is not None:
+        core.security.restore(*s["security"])
 
 
 class Snapshot:

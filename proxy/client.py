@@ -86,6 +86,9 @@ class HostRef:
     addr: int
     len: int
 
+    def __len__(self) -> int:
+        return self.len
+
 
 def as_status(value: int) -> PsaStatus | int:
     """A ``PsaStatus`` when the value is one, else the plain int (positive platform statuses,
@@ -215,14 +218,28 @@ def _free(lo: int, hi: int, used: list[tuple[int, int, str]]) -> list[tuple[int,
     return spans
 
 
+def _non_secure_ram(machine: "Machine", host: str) -> list[tuple[Any, int, int]]:
+    """(mapping, start, end store offsets) of the Host's Non-secure RAM: RAM mappings of a
+    Non-secure alias, less the parts the board's MPCs keep Secure."""
+    out = []
+    spans = machine.memory.security[host]
+    for m in machine.memory.maps[host].mappings:
+        if m.store is None or m.kind != "ram" or m.secure is not False:
+            continue
+        parts = [(max(m.base, sp.base), min(m.end, sp.end)) for sp in spans
+                 if not sp.secure and sp.base < m.end and m.base < sp.end] if spans else [(m.base, m.end)]
+        out += [(m, m.offset + lo - m.base, m.offset + hi - m.base) for lo, hi in parts if lo < hi]
+    return out
+
+
 def find_scratch(machine: "Machine", host: str = "host", placement: Any = None, *,
                  size: int | None = None, scratch: tuple[int, int] | None = None) -> ScratchArea:
     """The scratch area of a scripted client.
 
     With ``scratch=(base, size)``: that range, checked to be Host Non-secure RAM the Host image
     (sections, stack) and the proxy's shared memory do not use. Otherwise the top of the largest
-    unused range of Host Non-secure RAM (Musca-B1 without Host firmware: the whole 512 KiB SRAM
-    alias at 0x20000000), or, with ``size``, the top ``size`` bytes of the highest unused range
+    unused range of Host Non-secure RAM (Musca-B1 without Host firmware: the 256 KiB of the SRAM's
+    Non-secure alias its MPC leaves Non-secure, 0x20040000..), or, with ``size``, the top ``size`` bytes of the highest unused range
     that holds them. ConfigError when nothing fits.
     """
     amap = machine.memory.maps[host]
@@ -230,7 +247,8 @@ def find_scratch(machine: "Machine", host: str = "host", placement: Any = None, 
     if scratch is not None:
         base, length = scratch
         m = amap.find(base, length)
-        if length <= 0 or m is None or m.store is None or m.kind != "ram" or m.secure is not False:
+        if length <= 0 or m is None or m.store is None or m.kind != "ram" or m.secure is not False or \
+                machine.memory.attribution(host, base, length) == "secure":
             raise ConfigError(f"scratch area {base:#010x}+{length:#x} is not inside one Non-secure RAM region of "
                               f"core {host!r} (a scripted client is a non-secure client: its buffers must be "
                               f"Non-secure memory)\n{amap.describe()}")
@@ -241,10 +259,8 @@ def find_scratch(machine: "Machine", host: str = "host", placement: Any = None, 
                               f"choose Host Non-secure RAM the Host image does not use")
         return ScratchArea(base, length, "given")
     best: tuple[int, int, int] | None = None                     # (length, base, region end)
-    for m in amap.mappings:
-        if m.store is None or m.kind != "ram" or m.secure is not False:
-            continue
-        for s, e in _free(m.offset, m.offset + m.size, reserved.get(m.store.name, [])):
+    for m, lo, hi in _non_secure_ram(machine, host):
+        for s, e in _free(lo, hi, reserved.get(m.store.name, [])):
             base = m.base + s - m.offset
             end = m.base + e - m.offset
             base = (base + SCRATCH_ALIGN - 1) & ~(SCRATCH_ALIGN - 1)
@@ -435,9 +451,10 @@ class PsaClient:
         return PsaStorageInfo.unpack(out.ljust(PsaStorageInfo.SIZE, b"\0"))
 
     # -- typed helpers: Crypto (tfm-client-abi §6) ------------------------------------------
-    def hash_compute(self, alg: int, data: bytes, hash_size: int = PSA_HASH_MAX_SIZE) -> bytes:
-        """``psa_hash_compute``: the digest (its written length)."""
-        r = self._crypto(CryptoPackIovec(sfn_id=CryptoSfn.TFM_CRYPTO_HASH_COMPUTE, alg=alg), [bytes(data)],
+    def hash_compute(self, alg: int, data: bytes | HostRef, hash_size: int = PSA_HASH_MAX_SIZE) -> bytes:
+        """``psa_hash_compute``: the digest (its written length); ``data`` may be Host memory as it is."""
+        message = data if isinstance(data, HostRef) else bytes(data)
+        r = self._crypto(CryptoPackIovec(sfn_id=CryptoSfn.TFM_CRYPTO_HASH_COMPUTE, alg=alg), [message],
                          [hash_size])
         return _data(r, f"psa_hash_compute(alg {alg:#x}, {len(data)} bytes)")[0]
 

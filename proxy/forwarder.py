@@ -194,9 +194,11 @@ class Proxy:
         return value
 
     # -- CONNECT / CALL / CLOSE (psa_proxy.c) ---------------------------------------------
-    def connect(self, sid: int, version: int, client_id: int) -> Op:
-        """Returns (status, pool index): the SE handle is kept in the pool, as psa_set_rhandle does."""
-        record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CONNECT, client_id, sid=sid, version=version))
+    def connect(self, sid: int, version: int, client_id: int, *, origin: str = "") -> Op:
+        """Returns (status, pool index): the SE handle is kept in the pool, as psa_set_rhandle does.
+        ``origin`` (every operation): why the client id is what it is, for the IPC record."""
+        record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CONNECT, client_id, sid=sid, version=version,
+                                             client_origin=origin))
         if None not in self.pool:
             record.status, record.note = PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, "forward-handle pool exhausted"
             self.monitor.close(record)
@@ -214,11 +216,11 @@ class Proxy:
         return value, None
 
     def call(self, chunk: int, in_vecs: list[Vec], out_vecs: list[Vec], client_id: int,
-             host_handle: int) -> Op:
+             host_handle: int, *, origin: str = "") -> Op:
         """Forward a psa_call; on success copy the SE's outputs back. Returns (status, written lengths)."""
         se_handle = self.pool[chunk] or 0
         record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CALL, client_id, host_handle=host_handle,
-                                             se_handle=se_handle, psa_type=0))
+                                             se_handle=se_handle, psa_type=0, client_origin=origin))
         packed = self._pack(in_vecs, out_vecs, record)
         if packed is None:
             record.status, record.note = PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, "does not fit SHARED_BUFFER_SIZE"
@@ -236,10 +238,10 @@ class Proxy:
         self.monitor.close(record)
         return status, written
 
-    def close(self, chunk: int, client_id: int, host_handle: int) -> Op:
+    def close(self, chunk: int, client_id: int, host_handle: int, *, origin: str = "") -> Op:
         se_handle = self.pool[chunk] or 0
         record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CLOSE, client_id, host_handle=host_handle,
-                                             se_handle=se_handle))
+                                             se_handle=se_handle, client_origin=origin))
         record.status = yield from self.mailbox_call(MAILBOX_PSA_CLOSE, struct.pack("<i", se_handle), record)
         self.monitor.close(record)
         self.pool[chunk] = None

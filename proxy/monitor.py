@@ -47,6 +47,9 @@ class IpcRecord:
     t_request_ps: int = 0
     t_reply_ps: int | None = None
     note: str = ""
+    #: Why ``client_id`` is what it is when it is not the caller's own, e.g. "secure code outside
+    #: every partition at 0x1a2801cc" (client 0); "" for a non-secure or partition caller.
+    client_origin: str = ""
 
     @property
     def latency_ps(self) -> int | None:
@@ -55,7 +58,8 @@ class IpcRecord:
     def format(self) -> str:
         """One line: ``#3 CALL sid=0x70 handle=1->SE 0x9 in[8@0x1a40807c/0x3820807c] -> PSA_SUCCESS (0) 12.3us``."""
         name = call_type_name(self.call_type)
-        parts = [f"#{self.seq}", name, f"client={self.client_id}"]
+        origin = f" ({self.client_origin})" if self.client_origin else ""
+        parts = [f"#{self.seq}", name, f"client={self.client_id}{origin}"]
         if self.sid is not None:
             parts.append(f"sid={self.sid:#x}")
         if self.version is not None:

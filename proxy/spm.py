@@ -1,6 +1,7 @@
 """The Host SPM model: TF-M v1.3 PSA client SVCs (10..14) answered in Python.
 
-It identifies the caller (a Non-secure alias means a non-secure client, id -1; Secure code is
+It identifies the caller (code in a Non-secure alias, or a TF-M veneer in the board's veneer
+region (proxy/veneers.py), means a non-secure client, id -1; Secure code is
 the partition whose code range holds the SVC), validates each call as TF-M's SPM does —
 programmer errors return error codes to non-secure callers and panic the system for secure
 ones — routes forwarded SIDs to the proxy and blocks the caller until the SE has replied.
@@ -23,6 +24,7 @@ from psaemu.proxy.mailbox import SvcV13
 from psaemu.proxy.services import DEFAULT_NS_CLIENT_ID, Service, service_by_sid
 from psaemu.proxy.structs import inputs_overlap, iovec_counts_ok, iovec_pairs
 from psaemu.proxy.status import PSA_FRAMEWORK_VERSION, PSA_MAX_IOVEC, PSA_VERSION_NONE, PsaStatus, status_name, to_int32
+from psaemu.proxy.veneers import VeneerRegion, install_veneers
 
 #: Host SPM connection pool. Larger than the proxy's 16 forward handles, so the 17th
 #: connection is refused by the proxy (PSA_ERROR_INSUFFICIENT_MEMORY) as the proxy documents.
@@ -32,6 +34,8 @@ SECURE_PROGRAMMER_ERRORS = (PsaStatus.PSA_ERROR_PROGRAMMER_ERROR, PsaStatus.PSA_
 #: The SVCs that go through the proxy: made before its boot handshake, they wait for it first.
 FORWARDED_SVCS = frozenset(int(n) for n in (SvcV13.TFM_SVC_PSA_CONNECT, SvcV13.TFM_SVC_PSA_CALL,
                                             SvcV13.TFM_SVC_PSA_CLOSE))
+#: The partition of a Secure caller outside every ``.tfm_sp.<id>`` section (client id 0).
+OUTSIDE_PARTITIONS = "secure code outside every partition"
 #: ``Block.resume`` key of that wait (snapshots hold it; see :func:`_rebuild_ready_wait`).
 READY_WAIT = "host_spm.proxy_ready"
 
@@ -45,6 +49,12 @@ class Caller:
     pc: int
     partition: str
     scripted: bool = False         # a Python client (psaemu.proxy.client), not an SVC
+
+    @property
+    def client_origin(self) -> str:
+        """Why the client id is what it is when it is not the caller's own (a Secure caller outside
+        every partition gets client 0): IPC records show it next to the id; "" otherwise."""
+        return f"{self.partition} at {self.pc:#010x}" if self.partition == OUTSIDE_PARTITIONS else ""
 
     def __str__(self) -> str:
         if self.scripted:
@@ -96,6 +106,10 @@ class HostSpm:
         self.forward_queue: list[Forwarding] = []     # operations waiting for it, first come first served
         if not self.partitions and self.core.image is not None:
             self.partitions = partitions_from_image(self.core)
+        if self.core.security is not None:       # NS code calls partition code directly (psaemu images)
+            entries = [(p.start, p.end) for p in self.partitions] + self._unsectioned_secure_code()
+            self.core.security.add_entries(entries)
+        self.veneers: VeneerRegion | None = install_veneers(self.machine, self.host)   # TF-M's NS entry points
         handlers: dict[int, Callable[[Caller], object]] = {
             SvcV13.TFM_SVC_PSA_FRAMEWORK_VERSION: self.framework_version,
             SvcV13.TFM_SVC_PSA_VERSION: self.version,
@@ -106,6 +120,16 @@ class HostSpm:
         self._handlers = {int(n): fn for n, fn in handlers.items()}
         for number in self._handlers:
             self.core.svc_handlers[number] = self._dispatch
+
+    def _unsectioned_secure_code(self) -> list[tuple[int, int]]:
+        """A Host image without a section table (HEX, BIN without --symbols) cannot say where its
+        partitions are: the Secure bytes it carries count as partition code NS code may call."""
+        image = self.core.image
+        if image is None or image.sections:
+            return []
+        memory = self.machine.memory
+        return [(seg.paddr, seg.paddr + len(seg.data)) for seg in image.segments
+                if seg.data and memory.attribution(self.host, seg.paddr, len(seg.data)) == "secure"]
 
     # -- plumbing -------------------------------------------------------------------------
     def _dispatch(self, core: Core, number: int) -> bool | Block:
@@ -158,13 +182,15 @@ class HostSpm:
         return pending if pending is not None else True
 
     def identify(self, pc: int) -> Caller:
+        if self.veneers is not None and self.veneers.holds(pc):     # a veneer: the caller is NS code
+            return Caller(DEFAULT_NS_CLIENT_ID, False, pc, "non-secure (through a veneer)")
         mapping = self.machine.memory.maps[self.host].find(pc)
         if mapping is not None and mapping.secure is False:
             return Caller(DEFAULT_NS_CLIENT_ID, False, pc, "non-secure")
         for part in self.partitions:
             if part.start <= pc < part.end:
                 return Caller(part.pid, True, pc, part.name)
-        return Caller(0, True, pc, "secure code outside every partition")
+        return Caller(0, True, pc, OUTSIDE_PARTITIONS)
 
     def reg(self, n: int) -> int:
         return self._fast.reg_read(A.UC_ARM_REG_R0 + n)
@@ -182,7 +208,8 @@ class HostSpm:
         return status
 
     def accessible(self, caller: Caller, addr: int, size: int, write: bool) -> bool:
-        """The caller may read (or write) [addr, addr+size): NS callers only Non-secure memory."""
+        """The caller may read (or write) [addr, addr+size): NS callers only memory the board
+        attributes Non-secure (IDAU alias and MPC gating, ``Memory.attribution``)."""
         if size == 0:
             return True
         if addr + size > 1 << 32:
@@ -192,7 +219,7 @@ class HostSpm:
             return False
         if write and m.kind != "ram":
             return False
-        return caller.secure or m.secure is False
+        return caller.secure or self.machine.memory.attribution(self.host, addr, size) == "non-secure"
 
     def read_caller(self, addr: int, size: int) -> bytes:
         return self._fast.mem_read(addr, size) if size else b""
@@ -266,7 +293,8 @@ class HostSpm:
         return self._connect_op(caller, sid, version)
 
     def _connect_op(self, caller: Caller, sid: int, version: int) -> Generator:
-        status, chunk = yield from self._forward(caller, self.proxy.connect(sid, version, caller.client_id))
+        status, chunk = yield from self._forward(caller, self.proxy.connect(sid, version, caller.client_id,
+                                                                              origin=caller.client_origin))
         if status == PsaStatus.PSA_SUCCESS:
             handle = self._next_handle
             self._next_handle += 1
@@ -327,7 +355,8 @@ class HostSpm:
     def _call_op(self, caller: Caller, conn: Connection, in_vecs: list[Vec], out_vecs: list[Vec],
                  out_addr: int) -> Generator:
         status, written = yield from self._forward(
-            caller, self.proxy.call(conn.chunk, in_vecs, out_vecs, caller.client_id, conn.handle))
+            caller, self.proxy.call(conn.chunk, in_vecs, out_vecs, caller.client_id, conn.handle,
+                                    origin=caller.client_origin))
         for i, v in enumerate(out_vecs):                         # update_caller_outvec_len
             if v.len:
                 self._fast.mem_write(out_addr + 8 * i + 4, struct.pack("<I", written[i]))
@@ -351,7 +380,8 @@ class HostSpm:
         return self._close_op(caller, conn)
 
     def _close_op(self, caller: Caller, conn: Connection) -> Generator:
-        yield from self._forward(caller, self.proxy.close(conn.chunk, caller.client_id, conn.handle))
+        yield from self._forward(caller, self.proxy.close(conn.chunk, caller.client_id, conn.handle,
+                                                          origin=caller.client_origin))
         del self.connections[conn.handle]
         return 0
 

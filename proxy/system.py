@@ -12,8 +12,10 @@ from typing import Callable, Mapping
 from psaemu.platform.errors import ConfigError
 from psaemu.platform.machine import Machine
 from psaemu.proxy.client import DEFAULT_REPLY_BUDGET_S, PsaClient
-from psaemu.proxy.config import SECTION, SYMBOL, Placement, ProxyConfig, resolve_placement
+from psaemu.proxy.bl0 import play_bl0
+from psaemu.proxy.config import Placement, ProxyConfig, resolve_placement
 from psaemu.proxy.forwarder import Proxy
+from psaemu.proxy.hostkind import HostKind, classify_host
 from psaemu.proxy.monitor import IpcMonitor, IpcRecord
 from psaemu.proxy.spm import HostSpm
 
@@ -43,17 +45,22 @@ class ProxySystem:
         return self.proxy.monitor.records
 
 
+def host_kind(machine: Machine, host: str = "host") -> HostKind:
+    """What the Host image is, and so whether psaemu plays the Host's secure side (``--proxy auto``)."""
+    return classify_host(machine.cores[host].image if host in machine.cores else None)
+
+
 def wants_proxy(machine: Machine, host: str = "host") -> bool:
-    """Auto mode: the Host image was built with the proxy (it carries the shared-memory reservation)."""
-    image = machine.cores[host].image if host in machine.cores else None
-    return image is not None and (SECTION in image.sections or SYMBOL in image.symbols)
+    """Auto mode: psaemu models the Host's secure side for this Host image (see :mod:`psaemu.proxy.hostkind`)."""
+    return host_kind(machine, host).python_secure
 
 
 def attach_proxy(machine: Machine, defines: Mapping[str, int | None] | None = None, *, host: str = "host",
                  se: str = "se", reply_budget_s: float = DEFAULT_REPLY_BUDGET_S,
                  on_record: Callable[[IpcRecord], None] | None = None,
-                 on_handshake: Callable[[int, str, int], None] | None = None) -> ProxySystem:
-    """Resolve the macros, place and zero the shared memory, install the Host SPM and the proxy."""
+                 on_handshake: Callable[[int, str, int], None] | None = None, bl0: bool = True) -> ProxySystem:
+    """Resolve the macros, place and zero the shared memory, install the Host SPM and the proxy;
+    with ``bl0``, play the Host BL0, which releases the cores the board marks ``reset = "bl0"``."""
     for name in (host, se):
         if name not in machine.cores:
             raise ConfigError(f"{machine.board.path}: the PSA Proxy needs cores {host!r} and {se!r}; "
@@ -71,6 +78,8 @@ def attach_proxy(machine: Machine, defines: Mapping[str, int | None] | None = No
     system = ProxySystem(machine, config, placement, proxy, spm)
     system.psa = machine.psa = PsaClient(system)
     machine.proxy_system = system
+    if bl0:
+        play_bl0(machine, host)
     return system
 
 

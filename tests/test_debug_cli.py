@@ -1,6 +1,8 @@
 """``psaemu debug``: scripted sessions, batch mode from stdin, errors as one line, exit statuses."""
 from __future__ import annotations
 
+import re
+
 import io
 import subprocess
 import sys
@@ -115,7 +117,7 @@ def test_batch_reads_stdin_without_echoing_and_steps(tmp_path, capsys, monkeypat
 def test_ipc_and_until_with_the_proxy(tmp_path, capsys):
     status, out, err = debug(tmp_path, "until host psa_export_key\nipc 2\n", "--quiet", capsys=capsys)
     assert status == 0, err
-    assert "host reached 0x0a260748 <psa_export_key>" in out
+    assert re.search(r"host reached 0x0a26[0-9a-f]{4} <psa_export_key>", out), out
     ipc = [line for line in out.splitlines() if line.startswith("#")]
     assert len(ipc) == 2 and all("client=" in line for line in ipc)
 

@@ -15,6 +15,15 @@
 #define SCC_AZ_CTRL             0x200u          /* SE (CryptoIsland) control */
 #define SCC_AZ_CTRL_DBGRESET_N  (1u << 7)
 #define SCC_AZ_CTRL_HRESET_N    (1u << 8)
+#define SCC_AZ_CTRL_BOOT_REMAP  (1u << 0)
+/* SE boot remap windows (what TF-M's BL0 programs, tfm-facts §5.5 step 2) */
+#define SCC_AZ_CPU_VTOR         0x064u          /* rom | code << 8 | sys << 16 (window bases) */
+#define SCC_AZ_ROM_REMAP_MASK   0x1E4u
+#define SCC_AZ_ROM_REMAP_OFFSET 0x1E8u
+#define SCC_AZ_CODE_REMAP_MASK  0x1ECu
+#define SCC_AZ_CODE_REMAP_OFFSET 0x1F0u
+#define SCC_AZ_SYS_REMAP_MASK   0x1F4u
+#define SCC_AZ_SYS_REMAP_OFFSET 0x1F8u
 
 #define HOST_MHU_TO_SE_SENDER   0x52600000u     /* Host->SE sender frame (its IRQs unused) */
 #define HOST_MHU_FROM_SE_RECV   0x52700000u     /* SE->Host receiver frame */

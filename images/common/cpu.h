@@ -8,6 +8,7 @@
 static inline void cpu_irq_disable(void) { __asm__ volatile("cpsid i" ::: "memory"); }
 static inline void cpu_irq_enable(void)  { __asm__ volatile("cpsie i" ::: "memory"); }
 static inline void cpu_wfi(void)         { __asm__ volatile("wfi" ::: "memory"); }
+static inline void cpu_wfe(void)         { __asm__ volatile("wfe" ::: "memory"); }
 static inline void cpu_dmb(void)         { __asm__ volatile("dmb sy" ::: "memory"); }
 static inline void cpu_dsb(void)         { __asm__ volatile("dsb sy" ::: "memory"); }
 static inline void cpu_isb(void)         { __asm__ volatile("isb sy" ::: "memory"); }

@@ -25,6 +25,8 @@
 #define SCB_ICSR        0xE000ED04u
 #define SCB_VTOR        0xE000ED08u
 #define SCB_AIRCR       0xE000ED0Cu
+#define SCB_SCR         0xE000ED10u
+#define SCB_SCR_SEVONPEND (1u << 4)    /* a pending transition of any interrupt is a WFE event */
 #define SCB_SHPR1       0xE000ED18u
 #define SCB_SHPR2       0xE000ED1Cu
 #define SCB_SHPR3       0xE000ED20u

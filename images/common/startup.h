@@ -1,5 +1,6 @@
 /* startup.h - what the per-core startup files share: linker symbols and the weak-alias
- * helpers used to build the vector tables. Included only by startup_m33.c / startup_m0.c. */
+ * helpers used to build the vector tables. Included by startup_m33.c / startup_m0.c, and by
+ * images that add a second vector table (host/own_proxy/s_image.c). */
 #ifndef IMAGES_STARTUP_H
 #define IMAGES_STARTUP_H
 

@@ -31,7 +31,6 @@
 #include "shared.h"
 
 #define NVIC_IABR_BASE  0xE000E300u
-#define SCB_SCR         0xE000ED10u
 #define SCB_CFSR        0xE000ED28u
 
 #define SVC7_FW_TAG     0xF7000000u

@@ -36,16 +36,12 @@
 #endif
 
 #define SCB_ICSR_PENDSVSET      (1u << 28)
-#define SCB_SCR                 0xE000ED10u
-#define SCB_SCR_SEVONPEND       (1u << 4)
 
 #define MB_IRQ                  SE_IRQ_MHU_FROM_HOST_MSG0
 #define MB_IRQ_PRIORITY         0x80u
 #define PENDSV_PRIORITY         0xC0u       /* lowest: the doorbell IRQ may preempt it */
 
 uint32_t mailbox_queue_addr;
-
-static inline void cpu_wfe(void) { __asm__ volatile("wfe" ::: "memory"); }
 
 static void send_word(uint32_t word)
 {

@@ -8,14 +8,17 @@ import pytest
 
 from psaemu.platform.errors import PsaEmuError
 from psaemu.platform.images import image_path
+from psaemu.platform.loader import read_image
 from psaemu.platform.machine import Machine
 from psaemu.proxy.system import attach_proxy
 
 SHARED_HOST, SHARED_SE = 0x1A408000, 0x38208000
 OUT_ROUND = 0x140                   # struct pp_shared: written by the Host (0) then by the SE (round)
 IN0 = 0x040                         # in[0]: written by the Host, read by the SE
-#: regression_host.elf, psa_export_key: "cmp r3, #0; itt gt; ldrgt r3, [sp, #28]; strgt r3, [r5]"
-IT_INSN, IT_LDR, IT_STR, IT_END = 0x0A260796, 0x0A260798, 0x0A26079A, 0x0A26079C
+#: regression_host.elf, psa_export_key+0x4e: "itt gt; ldrgt r3, [sp, #28]; strgt r3, [r5]" (from the
+#: symbol, so a rebuilt image that moves the function keeps the test valid)
+IT_INSN = read_image(image_path("regression_host"), "v8m", "host").address_of("psa_export_key") + 0x4E
+IT_LDR, IT_STR, IT_END = IT_INSN + 2, IT_INSN + 4, IT_INSN + 6
 
 
 def pingpong(**kw) -> Machine:

@@ -221,14 +221,16 @@ def test_snapshot_refused_while_a_delayed_doorbell_is_pending():
 
 
 def test_stall_armed_before_the_se_runs_starts_when_it_is_released():
+    from psaemu.proxy.bl0 import play_bl0
     from psaemu.proxy.system import attach_proxy
     m = Machine()
     m.load("host", image_path("its_probe_host"))
     m.load("se", image_path("se_firmware"))
-    attach_proxy(m)
+    attach_proxy(m, bl0=False)            # BL0 comes after the stall is armed
     assert m.se.state is CoreState.OFF
     m.faults.stall_se(1_000_000)
     assert not _fires(m, "stall_se")
+    play_bl0(m)
     m.run_until(lambda mm: mm.psa.system.proxy.ready, max_instructions=5_000_000)
     fire, = _fires(m, "stall_se")
     assert fire["cycles"] == 1_000_000

@@ -67,7 +67,7 @@ def test_truncated_elf(tmp_path):
 def test_not_an_elf_and_missing(tmp_path):
     binf = tmp_path / "fw.bin"
     binf.write_bytes(b"\x00" * 64)
-    with pytest.raises(ImageError, match=r"fw\.bin: not an ELF file"):
+    with pytest.raises(ImageError, match=r"fw\.bin: raw binary .* no load address; give it as .*fw\.bin@ADDRESS"):
         Machine().load("host", binf)
     with pytest.raises(ImageError, match="image file not found"):
         Machine().load("host", tmp_path / "missing.elf")

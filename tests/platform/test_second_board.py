@@ -151,7 +151,7 @@ def test_cli_runs_the_tiny_board_with_image_options():
 def test_cli_without_images_names_the_cores_of_the_board():
     r = psaemu("run", "--board", str(TINY))
     assert r.returncode == 120, r.stdout + r.stderr
-    assert "--image CORE=ELF" in r.stderr and "main, aux" in r.stderr and "Traceback" not in r.stderr
+    assert "--image CORE=IMAGE" in r.stderr and "main, aux" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_musca_images_do_not_fit_the_tiny_board():

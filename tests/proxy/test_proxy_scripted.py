@@ -20,7 +20,7 @@ from psaemu.proxy.client import (SID_ITS_GET, SID_ITS_SET, CallResult, Handle, H
 from psaemu.proxy.mailbox import (IPC_SYNC_MAGIC, MAILBOX_PSA_CALL, MAILBOX_PSA_CLOSE, MAILBOX_PSA_CONNECT,
                                   NS_MAILBOX_INIT_ENABLE, S_MAILBOX_READY)
 from psaemu.proxy.se_standin import SeStandin, StandinHandlerError
-from psaemu.proxy.services import PSA_STORAGE_FLAG_WRITE_ONCE, TFM_SP_PS_TEST
+from psaemu.proxy.services import PSA_ALG_SHA_256, PSA_STORAGE_FLAG_WRITE_ONCE, TFM_SP_PS_TEST
 from psaemu.proxy.status import PSA_FRAMEWORK_VERSION, PsaStatus
 from psaemu.proxy.system import attach_proxy
 
@@ -51,7 +51,7 @@ def test_boot_se_only_completes_the_handshake_without_host_firmware(se):
                                                            "se->host"]
     assert m.psa is system.psa and isinstance(m.psa, PsaClient)
     # no Host image: the scratch area is the whole Non-secure SRAM alias
-    assert (m.psa.scratch.base, m.psa.scratch.size) == (0x20000000, 0x80000)
+    assert (m.psa.scratch.base, m.psa.scratch.size) == (0x20040000, 0x40000)   # the NS half of SRAM
 
 
 def test_framework_version_and_version(se):
@@ -105,9 +105,10 @@ def test_hash_sha256_equals_hashlib(se, size):
 
 def test_input_larger_than_the_shared_buffer_is_insufficient_memory(se):
     m, system = se
-    big = bytes(system.placement.buffer_size + 1)                 # > SHARED_BUFFER_SIZE (0x77F84)
+    # > SHARED_BUFFER_SIZE (0x77F84), more than the Host's Non-secure RAM: Non-secure eFlash1 as it is
+    big = HostRef(0x0A260000, system.placement.buffer_size + 1)
     with pytest.raises(PsaError) as err:
-        m.psa.hash_sha256(big)
+        m.psa.hash_compute(PSA_ALG_SHA_256, big, 32)
     assert err.value.status is S.PSA_ERROR_INSUFFICIENT_MEMORY
     call = next(r for r in err.value.result.records if r.call_type == MAILBOX_PSA_CALL)
     assert "SHARED_BUFFER_SIZE" in call.note and call.t_reply_ps is None      # never reached the SE
@@ -228,8 +229,8 @@ def test_se_that_never_replies_is_a_timeout_naming_the_wait(se):
 
 def test_waiting_for_a_handshake_that_never_comes_times_out():
     m = Machine()
-    m.load("se", image_path("se_firmware"))           # never released: no Host firmware, no SCC write
-    attach_proxy(m)
+    m.load("se", image_path("se_firmware"))           # never released: no Host firmware, no SCC write,
+    attach_proxy(m, bl0=False)                        # and no BL0 either
     with pytest.raises(EmuTimeoutError, match="boot handshake with the SE"):
         m.psa.its_get(1)
 
@@ -244,8 +245,9 @@ def test_scripted_calls_while_the_host_firmware_idles_in_wfi():
     assert psa.hash_sha256(b"abc") == hashlib.sha256(b"abc").digest()
     assert m.host.state is CoreState.SLEEPING and m.host.symbolize(m.host.pc).startswith("main")
     assert m.console.lines("host") == ["idle: host parked in WFI"]
-    # the scratch area avoids the image: its .bss/stack start at 0x20040000
-    assert psa.scratch.end <= 0x20040000
+    # the scratch area avoids the image: between its .bss and its stack
+    syms = m.host.image.symbols
+    assert syms["__bss_end__"] <= psa.scratch.base and psa.scratch.end <= syms["__StackLimit"]
 
 
 def test_scripted_call_waits_for_the_host_firmwares_call_and_both_complete():
@@ -278,9 +280,9 @@ def test_default_scratch_avoids_the_host_image_and_the_proxy_memory():
         find_scratch(m, "host", system.placement, scratch=(0x2007F000, 0x100))
     with pytest.raises(ConfigError, match="Non-secure RAM"):
         find_scratch(m, "host", system.placement, scratch=(0x30010000, 0x100))      # Secure alias
-    with pytest.raises(ConfigError, match="shared memory"):
+    with pytest.raises(ConfigError, match="Non-secure RAM"):                         # kept Secure by the MPC
         find_scratch(m, "host", system.placement, scratch=(0x0A408000, 0x100))
-    small = PsaClient(system, scratch=(0x20010000, 0x100))
+    small = PsaClient(system, scratch=(0x20070000, 0x100))
     with pytest.raises(ScriptedCallError, match="scratch area"):
         small.hash_sha256(bytes(0x200))
 

@@ -1,12 +1,13 @@
-/* lib/ns_board.c - board bring-up of the non-secure Host images. */
+/* lib/ns_board.c - board bring-up of the non-secure Host images.
+ *
+ * Only Non-secure peripherals are touched: the SCC that releases the SE is Secure-only on
+ * Musca-B1 (Non-secure accesses to it fault), so the Host's secure side (TF-M's BL0; psaemu
+ * plays it when it models that side) releases the SE before any client runs. */
 #include "host_ns.h"
 
-#include "board_host.h"
 #include "print.h"
-#include "regs.h"
 
 void ns_board_init(void)
 {
     console_init(HOST_UART_NS_BASE);
-    REG32_OFF(HOST_SCC_BASE, SCC_AZ_CTRL) |= SCC_AZ_CTRL_DBGRESET_N | SCC_AZ_CTRL_HRESET_N;
 }

@@ -1,5 +1,6 @@
 /* psa/crypto_pack.h - what the Host crypto client puts in in_vec[0] of every call
- * (TF-M v1.3 wire format, 44 bytes), and the function selectors. Private to psa/crypto.c. */
+ * (TF-M v1.3 wire format, 44 bytes), and the function selectors. Used by psa/crypto.c and by
+ * own_proxy/s_image.c, which builds the same requests for its own proxy. */
 #ifndef HOST_PSA_CRYPTO_PACK_H
 #define HOST_PSA_CRYPTO_PACK_H
 

@@ -42,7 +42,7 @@ static const uint8_t hmac_expected[SHA256_LEN] = {
 
 /* hash_compute of more than the proxy's shared buffer (0x78000 - 124 bytes) can hold, read
  * from eFlash0 through its Non-secure alias */
-#define HUGE_INPUT_ADDR 0x0A000000u
+#define HUGE_INPUT_ADDR 0x0A260000u     /* Non-secure eFlash1 (board attribution) */
 #define HUGE_INPUT_LEN  500000u
 
 #define RAW_KEY_LEN     16u
