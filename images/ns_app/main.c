@@ -113,11 +113,5 @@ int main(void)
     t_crypto();
     t_attest();
 
-    print_str("ns_app: ");
-    print_udec(t_total());
-    print_str(" tests, ");
-    print_udec(t_failures());
-    print_str(" failures\n");
-    console_flush();
-    return (int)t_failures();
+    return t_summary("ns_app");
 }

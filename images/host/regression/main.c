@@ -19,11 +19,5 @@ int main(void)
     suite_platform();
     suite_secure();
 
-    print_str("regression: ");
-    print_udec(t_total());
-    print_str(" tests, ");
-    print_udec(t_failures());
-    print_str(" failures\n");
-    console_flush();
-    return (int)t_failures();
+    return t_summary("regression");
 }

@@ -203,6 +203,18 @@ unsigned t_failures(void)
     return n_fail;
 }
 
+int t_summary(const char *program)
+{
+    print_str(program);
+    print_str(": ");
+    print_udec(n_total);
+    print_str(" tests, ");
+    print_udec(n_fail);
+    print_str(" failures\n");
+    console_flush();
+    return (int)n_fail;
+}
+
 static char label[64];
 static unsigned label_len;
 

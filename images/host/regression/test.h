@@ -40,6 +40,8 @@ void t_one_hex(const char *suite, const char *name, const char *what, uint32_t g
 
 unsigned t_total(void);
 unsigned t_failures(void);
+/* Print "<program>: <N> tests, <F> failures", flush the console and return F (the exit status). */
+int t_summary(const char *program);
 
 /* Suites, in the order main() runs them. */
 void suite_client(void);
