@@ -50,6 +50,11 @@ class ImageSpec:
     path: Path
     address: int | None
 
+    def absolute(self) -> str:
+        """The spec with the file's absolute path, to load the same image from anywhere."""
+        where = f"@{self.address:#x}" if self.address is not None else ""
+        return f"{self.path.resolve()}{where}"
+
 
 @dataclass(frozen=True)
 class Part:

@@ -54,6 +54,10 @@ class Image:
     symbol_sizes: dict[str, int]
     cpu_arch: int | None
     vector_table: int | None = None
+    #: How to load it again (an absolute image spec, ``FILE@ADDRESS`` for raw binaries) and the
+    #: symbols ELF it took its names from; snapshots keep both.
+    source: str | None = None
+    symbols_source: str | None = None
     _sorted: list[tuple[int, str]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:

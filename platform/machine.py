@@ -195,6 +195,9 @@ class Machine:
                 m.store.write(m.offset + seg.paddr - m.base, seg.data)
         for cname in plan.images:
             image = imagefile.finish(plan, cname, lambda a, n, c=cname: self._read_or_none(c, a, n))
+            image.source = plan.spec.absolute()
+            if cname in plan.symbols:
+                image.symbols_source = str(Path(plan.symbols[cname][0].path).resolve())
             self._start(cname, image, path, plan.format, plan.notes.get(cname, []))
             if cname != core_name:
                 split_from[cname] = str(path)

@@ -993,7 +993,8 @@ def _identity(m: "Machine") -> dict[str, Any]:
     }
     for name, core in m.cores.items():
         if core.image is not None:
-            ident["images"][name] = {"path": str(Path(core.image.path).resolve()), "sha256": _image_digest(core.image)}
+            ident["images"][name] = {"path": str(Path(core.image.path).resolve()), "sha256": _image_digest(core.image),
+                                     "spec": core.image.source, "symbols": core.image.symbols_source}
     return ident
 
 
@@ -1244,8 +1245,8 @@ def machine_from_snapshot(source: Snapshot | str | Path, *, console: Callable[[s
     m = Machine(board["path"], quantum=snap._state["machine"]["quantum"], console=console,
                 fault_policy=policies.pop() if len(policies) == 1 else "report",
                 trace_events=snap._state["events"]["enabled"], flash_files=flash_files)
-    for core, img in ident["images"].items():
-        m.load(core, img["path"])
+    for core, img in ident["images"].items():         # older snapshots name only the file
+        m.load(core, img.get("spec") or img["path"], symbols=img.get("symbols"))
     ps = snap._state.get("proxy")
     if ps is not None:
         from psaemu.proxy.system import attach_proxy

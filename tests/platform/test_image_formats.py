@@ -271,3 +271,16 @@ def test_a_part_only_another_core_runs_is_refused(files, tmp_path):
     m.load("se", SE)
     with pytest.raises(ImageError, match=r"holds a part for core 'se' .*already has .*se_firmware\.elf"):
         m.load("host", unified(tmp_path, files, files["se_bin"].read_bytes()))
+
+
+def test_a_snapshot_of_a_binary_image_rebuilds_its_machine(files, tmp_path):
+    m = Machine()
+    m.load("host", f"{files['bin']}@0x1A260000")
+    m.load("se", SE)
+    m.run(max_instructions=200_000)
+    path = tmp_path / "bin.snap"
+    m.snapshot().save(path)
+    again = Machine.from_snapshot(path)
+    assert again.host.image.source == f"{files['bin'].resolve()}@0x1a260000"
+    assert again.host.image.vector_table == 0x1A260000
+    assert again.host.pc == m.host.pc and again.host.registers() == m.host.registers()
