@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from .base import Peripheral
+from .crypto_engine import (ATTESTATION_KINDS, DEFAULT_ATTESTATION, DEFAULT_CONTEXTS, DEFAULT_SEED, DEFAULT_SLOTS,
+                            CryptoEngine)
 from .mhuv2 import AIDR_BY_REVISION, MAX_CHANNELS, MhuLink, MhuV2Receiver, MhuV2Sender
 from .pl011 import Pl011
 from .scc import MuscaB1Scc
@@ -21,6 +23,7 @@ ALLOWED_KEYS: dict[str, frozenset[str]] = {
     "musca_b1_scc": frozenset({"controls", "irqs"}),
     "mhuv2_sender": frozenset({"link", "irqs"}),
     "mhuv2_receiver": frozenset({"link", "irqs"}),
+    "crypto_engine": frozenset({"slots", "contexts", "seed", "attestation", "irqs"}),
 }
 MHU_DEFAULTS = {"channels": 1, "revision": "2.0"}
 
@@ -114,11 +117,33 @@ def _pl011(name: str, params: Mapping[str, Any], links: dict[str, MhuLink], mhu_
     return Pl011(name)
 
 
+def _count(params: Mapping[str, Any], key: str, default: int, limit: int) -> int:
+    value = params.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise PeripheralConfigError(key, f"must be an integer 1..{limit}, got {value!r}")
+    return value
+
+
+def _crypto_engine(name: str, params: Mapping[str, Any], links: dict[str, MhuLink],
+                   mhu_config: Mapping[str, Any]) -> Peripheral:
+    seed = params.get("seed", DEFAULT_SEED)
+    if not isinstance(seed, str):
+        raise PeripheralConfigError("seed", f"must be a string (the DRBG seed), got {seed!r}")
+    attestation = params.get("attestation", DEFAULT_ATTESTATION)
+    if attestation not in ATTESTATION_KINDS:
+        raise PeripheralConfigError("attestation", f"got {attestation!r}; the Initial Attestation token must be "
+                                                   f"one of {', '.join(map(repr, ATTESTATION_KINDS))} "
+                                                   "(the SE reads it from the ATTEST register)")
+    return CryptoEngine(name, _count(params, "slots", DEFAULT_SLOTS, 255),
+                        _count(params, "contexts", DEFAULT_CONTEXTS, 255), seed, attestation)
+
+
 PERIPHERAL_TYPES: dict[str, Factory] = {
     "pl011": _pl011,
     "musca_b1_scc": _scc,
     "mhuv2_sender": _mhu_frame(MhuV2Sender),
     "mhuv2_receiver": _mhu_frame(MhuV2Receiver),
+    "crypto_engine": _crypto_engine,
 }
 
 

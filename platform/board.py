@@ -29,7 +29,8 @@ MAX_IRQS = {"v8m": 480, "v6m": 32}
 #: SAU regions (and so TF-M's veneer region) have a 32-byte granule.
 VENEER_ALIGN = 0x20
 PROXY_MACROS = ("SHARED_BUFFER_SIZE", "PSA_PROXY_SHARED_MEMORY_BASE",
-                "PSA_PROXY_SHARED_MEMORY_SIZE", "PSA_PROXY_ADDR_TRANSLATION")
+                "PSA_PROXY_SHARED_MEMORY_SIZE", "PSA_PROXY_ADDR_TRANSLATION",
+                "PSAEMU_CHECK_WRITEBACK")      # psaemu's own: refuse out_vec bases the SE moved
 DEFAULT_BOARD = "musca_b1"
 
 
@@ -212,13 +213,18 @@ class _BoardParser:
             return None
         return value
 
+    def address(self, obj: dict[str, Any], name: str, key: str, *, required: bool = True,
+                align: int | None = None) -> int | None:
+        """A 32-bit address: 0..0xFFFFFFFF (a negative one is refused here, not by Unicorn at build)."""
+        return self.number(obj, name, key, required=required, minimum=0, maximum=0xFFFFFFFF, align=align)
+
     def choice(self, obj: dict[str, Any], name: str, key: str, choices: tuple[str, ...] | list[str],
                default: str | None = None) -> str | None:
         value = obj.get(name, default)
         if value is None:
             self.err(f"{key}.{name}", f"missing (one of: {', '.join(choices)})")
             return None
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             self.err(f"{key}.{name}", f"{value!r} is not one of: {', '.join(choices)}")
             return None
         return value
@@ -281,13 +287,16 @@ class _BoardParser:
                 if rname in seen:
                     self.err(f"{rkey}.name", f"region name {rname!r} is used twice on core {cname!r}")
                 seen.add(rname or "")
-                base = self.number(rtab, "base", rkey, align=PAGE, maximum=0xFFFFFFFF)
+                base = self.address(rtab, "base", rkey, align=PAGE)
                 size = self.number(rtab, "size", rkey, align=PAGE, minimum=PAGE)
                 kind = self.choice(rtab, "kind", rkey, REGION_KINDS, default="ram")
-                alias = self.number(rtab, "ns_alias", rkey, required=False, align=PAGE, maximum=0xFFFFFFFF)
+                alias = self.address(rtab, "ns_alias", rkey, required=False, align=PAGE)
                 if None not in (rname, base, size, kind):
                     if base + size > 1 << 32:
                         self.err(f"{rkey}.size", f"region {rname!r} runs past the 4 GiB address space")
+                    elif alias is not None and alias + size > 1 << 32:
+                        self.err(f"{rkey}.ns_alias", f"the Non-secure alias of region {rname!r} ({alias:#x}+"
+                                                     f"{size:#x}) runs past the 4 GiB address space")
                     else:
                         gated = self.parse_mpc_secure(rtab, rkey, size, alias)
                         spec.regions.append(Region(cname, rname, base, size, kind, alias, gated))
@@ -299,6 +308,9 @@ class _BoardParser:
             if "veneer_region" in ctab:
                 spec.veneer_region = self.parse_veneer_region(ctab["veneer_region"], f"{key}.veneer_region", spec)
             spec.slots = self.parse_slots(ctab.get("slots", []), f"{key}.slots")
+            if not spec.regions and not any(e.startswith(f"{self.path}: {key}.regions") for e in self.errors):
+                self.err(f"{key}.regions", f"core {cname!r} has no memory; give it at least one "
+                                           f"[[cores.{cname}.regions]] table (flash or RAM to run from)")
             cores[cname] = spec
         return cores
 
@@ -344,7 +356,7 @@ class _BoardParser:
             tab = self.table(tab, skey)
             self.keys(tab, skey, {"name", "base", "size", "primary"})
             name = self.string(tab, "name", skey)
-            base = self.number(tab, "base", skey, maximum=0xFFFFFFFF)
+            base = self.address(tab, "base", skey)
             size = self.number(tab, "size", skey, minimum=1)
             primary = tab.get("primary", False)
             if not isinstance(primary, bool):
@@ -361,7 +373,7 @@ class _BoardParser:
         a Non-secure alias, on an Armv8-M core."""
         tab = self.table(tab, key)
         self.keys(tab, key, {"base", "size"})
-        base = self.number(tab, "base", key, align=VENEER_ALIGN, maximum=0xFFFFFFFF)
+        base = self.address(tab, "base", key, align=VENEER_ALIGN)
         size = self.number(tab, "size", key, align=VENEER_ALIGN, minimum=VENEER_ALIGN)
         if base is None or size is None:
             return None
@@ -389,8 +401,11 @@ class _BoardParser:
             bases = {}
             for cname in cores:
                 if cname in wtab:
-                    b = self.number(wtab, cname, key, align=PAGE, maximum=0xFFFFFFFF)
-                    if b is not None:
+                    b = self.address(wtab, cname, key, align=PAGE)
+                    if b is not None and size is not None and b + size > 1 << 32:
+                        self.err(f"{key}.{cname}", f"window {name!r} ({b:#x}+{size:#x}) runs past the 4 GiB "
+                                                   f"address space")
+                    elif b is not None:
                         bases[cname] = b
             missing = [c for c in cores if c not in wtab]
             if missing and len(cores) > 1:
@@ -423,14 +438,14 @@ class _BoardParser:
                 self.err(f"{key}.name", f"peripheral name {name!r} is used twice")
             names.add(name or "")
             ptype = ptab.get("type")
-            if ptype not in ALLOWED_KEYS:
+            if not isinstance(ptype, str) or ptype not in ALLOWED_KEYS:
                 self.err(f"{key}.type", f"unknown peripheral type {ptype!r} (known: {', '.join(sorted(ALLOWED_KEYS))})")
                 continue
             common = {"name", "type", "core", "base", "ns_alias", "irqs"}
             self.keys(ptab, key, common | set(ALLOWED_KEYS[ptype]))
             core = self.choice(ptab, "core", key, list(cores))
-            base = self.number(ptab, "base", key, align=PAGE, maximum=0xFFFFFFFF)
-            alias = self.number(ptab, "ns_alias", key, required=False, align=PAGE, maximum=0xFFFFFFFF)
+            base = self.address(ptab, "base", key, align=PAGE)
+            alias = self.address(ptab, "ns_alias", key, required=False, align=PAGE)
             params = {k: v for k, v in ptab.items() if k not in common}
             irqs = self.table(ptab.get("irqs", {}), f"{key}.irqs")
             parsed_irqs: dict[str, int] = {}
@@ -442,8 +457,11 @@ class _BoardParser:
                 elif n is not None:
                     parsed_irqs[out_name] = n
             params["irqs"] = parsed_irqs
-            if "controls" in params and params["controls"] not in cores:
-                self.err(f"{key}.controls", f"no core named {params['controls']!r} (cores: {', '.join(cores)})")
+            controls = params.get("controls")
+            if "controls" in params and (not isinstance(controls, str) or controls not in cores):
+                what = f"no core named {controls!r}" if isinstance(controls, str) else f"{controls!r} is not a core name"
+                self.err(f"{key}.controls", f"{what} (cores: {', '.join(cores)})")
+                params.pop("controls")
             if None not in (name, core, base):
                 out.append(PeripheralSpec(name, ptype, core, base, alias, params, key))
         self.check_models(out, mhu)

@@ -13,6 +13,7 @@ import json
 import re
 import shlex
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,9 +63,22 @@ def bundle_name(nodeid: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_") or "test"
 
 
-def replay_command(nodeid: str, directory: Path) -> str:
-    """The one-line command that replays the bundle in ``directory``."""
-    return f"pytest {shlex.quote(nodeid)} --psaemu-replay {shlex.quote(str(directory))}"
+def pytest_launcher() -> list[str]:
+    """How to start pytest with the interpreter running now: ``python3 -m pytest`` when that name on
+    PATH is this interpreter, else its full path (a bare ``pytest`` may be another Python's, or absent)."""
+    exe = Path(sys.executable).resolve()
+    for name in ("python3", "python"):
+        found = shutil.which(name)
+        if found and Path(found).resolve() == exe:
+            return [name, "-m", "pytest"]
+    return [sys.executable, "-m", "pytest"]
+
+
+def replay_command(nodeid: str, directory: Path, options: list[str] | tuple[str, ...] = ()) -> str:
+    """The one-line command that replays the bundle in ``directory``, run from where the test run
+    started; ``options`` are the run's options that decide what is collected (``-c``, ``-p``...)."""
+    words = [*pytest_launcher(), *options, nodeid, "--psaemu-replay", str(directory)]
+    return " ".join(shlex.quote(w) for w in words)
 
 
 def _version() -> str:
@@ -98,7 +112,8 @@ def _machine_files(directory: Path, rec: Recording) -> None:
     for name in m.cores:
         (directory / f"console-{name}.txt").write_text(console_text(m, name))
     system = m.proxy_system
-    lines = [] if system is None else [r.format() for r in system.records]
+    lines = [] if system is None else [f"# {note}" for note in [system.monitor.dropped_note()] if note] + \
+        [r.format() for r in system.records]
     (directory / "ipc.txt").write_text("\n".join(lines) + ("\n" if lines else ""))
 
 
@@ -117,12 +132,14 @@ def _machine_entry(rec: Recording, rel: str) -> dict[str, Any]:
         "macros": rec.defines,
         "event_digest": m.events.digest(),
         "events": len(m.events),
+        "events_dropped": m.events.dropped,
+        "ipc_dropped": m.proxy_system.monitor.dropped if m.proxy_system is not None else 0,
         "replayed_from": rec.replayed_from,
     }
 
 
 def write_bundle(directory: Path, nodeid: str, rootid: str, recs: list[Recording],
-                 error: str | None) -> dict[str, Any]:
+                 error: str | None, options: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """Write the bundle of a failing test that used the machines ``recs``; ``nodeid`` is the test
     as the replay command names it, ``rootid`` as pytest does (relative to the rootdir). A machine
     without a snapshot keeps its place (``"snapshot": false``) and cannot be replayed. Returns
@@ -140,7 +157,7 @@ def write_bundle(directory: Path, nodeid: str, rootid: str, recs: list[Recording
         "error": error,
         "psaemu_version": _version(),
         "bundle_dir": str(directory),
-        "replay": replay_command(nodeid, directory),
+        "replay": replay_command(nodeid, directory, options),
         "machines": entries,
     }
     (directory / "bundle.json").write_text(json.dumps(info, indent=1) + "\n")

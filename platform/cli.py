@@ -3,7 +3,10 @@ for an expected error."""
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
+from pathlib import Path
 from importlib import metadata
 from typing import Any, Callable, Sequence
 
@@ -12,9 +15,12 @@ from psaemu.platform.errors import ConfigError, PsaEmuError
 from psaemu.platform.faultspec import KINDS as FAULT_KINDS
 from psaemu.platform.faultspec import fault_specs
 from psaemu.platform.images import DEFAULT_IMAGES, NO_IMAGE, bundled_images
+from psaemu.platform.events import DEFAULT_EVENT_LIMIT
 from psaemu.platform.machine import DEFAULT_QUANTUM, Machine
 from psaemu.platform.numbers import fmt_size, parse_number
+from psaemu.proxy.attestation import select_token
 from psaemu.proxy.config import parse_defines
+from psaemu.proxy.monitor import DEFAULT_IPC_LIMIT
 from psaemu.proxy.system import ProxySystem, attach_proxy, host_kind
 
 EXIT_CODES = """exit status:
@@ -35,6 +41,14 @@ def _version() -> str:
         return "unknown"
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with psaemu's exit status for a bad command line: 120, a configuration error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(ConfigError.exit_code, f"{self.prog}: error: {message}\n")
+
+
 def _number(text: str) -> int:
     try:
         return parse_number(text)
@@ -42,8 +56,33 @@ def _number(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def number_in(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse type: a number (0x…, decimal, K/M) in ``lo..hi``."""
+    def parse(text: str) -> int:
+        value = _number(text)
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{value} is out of range; give {lo}..{hi}")
+        return value
+    return parse
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a finite number of seconds above 0")
+    return value
+
+
+MAX_COUNT = (1 << 63) - 1      # instruction counts (Unicorn counts in 64 bits)
+PORT = number_in(0, 65535)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="psaemu", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Instruction-level emulator of the TF-M PSA Proxy platform: a Host Cortex-M33 and a "
                     "Secure Enclave Cortex-M0+ joined by MHUv2 mailboxes and shared SRAM.",
@@ -59,10 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     gdb = sub.add_parser("gdb", help="serve the machine to GDB (remote protocol): both cores as threads",
                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=GDB_EPILOG)
     where = gdb.add_mutually_exclusive_group()
-    where.add_argument("--port", type=_number, default=3333, metavar="N",
+    where.add_argument("--port", type=PORT, default=3333, metavar="N",
                        help="TCP port on localhost for one server with every core as a thread (default 3333; "
                             "0 picks a free port)")
-    where.add_argument("--port-per-core", type=_number, metavar="BASE",
+    where.add_argument("--port-per-core", type=PORT, metavar="BASE",
                        help="one server per core instead: core i on port BASE+i (host, se); 0 picks free ports")
     gdb.add_argument("--gdb-console", action="store_true",
                      help="also send the firmware's console lines to gdb while it waits for the machine")
@@ -111,11 +150,11 @@ def add_machine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--symbols", action="append", default=[], metavar="CORE=ELF",
                         help="symbols, sections and vector table for CORE's Intel HEX or binary image from the ELF "
                              "it was made from (default: FILE.elf beside the image, if its bytes match); repeatable")
-    parser.add_argument("--max-instructions", type=_number, metavar="N",
+    parser.add_argument("--max-instructions", type=number_in(1, MAX_COUNT), metavar="N",
                         help="stop after N instructions over all cores (exit 124)")
-    parser.add_argument("--timeout", type=float, metavar="S",
+    parser.add_argument("--timeout", type=seconds, metavar="S",
                         help="stop after S seconds of wall-clock time (exit 124)")
-    parser.add_argument("--quantum", type=_number, default=DEFAULT_QUANTUM, metavar="N",
+    parser.add_argument("--quantum", type=number_in(1, 1 << 32), default=DEFAULT_QUANTUM, metavar="N",
                         help=f"instructions per scheduling slice (default {DEFAULT_QUANTUM}); smaller = lower "
                              f"cross-core interrupt latency, slower")
     parser.add_argument("--fault-policy", choices=("report", "firmware"), default="report",
@@ -129,18 +168,29 @@ def add_machine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--define", "-D", action="append", default=[], metavar="NAME=VALUE",
                         help="override a proxy macro from the board file (SHARED_BUFFER_SIZE, "
                              "PSA_PROXY_SHARED_MEMORY_BASE, PSA_PROXY_SHARED_MEMORY_SIZE, PSA_PROXY_ADDR_TRANSLATION); "
-                             "NAME= undefines it; repeatable")
+                             "NAME= or -NAME undefines it; PSAEMU_CHECK_WRITEBACK=1 refuses SE replies that move an "
+                             "out_vec; repeatable")
     parser.add_argument("--trace-ipc", nargs="?", const="-", metavar="FILE",
                         help="record every mailbox transaction; print them as they complete, or write FILE "
                              "(.jsonl for JSON lines)")
+    parser.add_argument("--attestation", choices=("asymmetric", "symmetric"),
+                        help="Initial Attestation token of the SE (overrides the board's crypto engine key "
+                             "'attestation'): asymmetric = COSE_Sign1 ES256 with the P-256 IAK (TF-M v1.3's "
+                             "default), symmetric = COSE_Mac0 HMAC-SHA256")
     parser.add_argument("--flash", action="append", default=[], metavar="CORE.REGION=FILE",
                         help="back a memory region with a file so its contents persist (e.g. se.storage=se.bin)")
     parser.add_argument("--trace-events", metavar="FILE", help="write the event trace (interrupts, MHU, SVC...)")
+    parser.add_argument("--event-limit", type=number_in(1, 1 << 40), default=DEFAULT_EVENT_LIMIT, metavar="N",
+                        help=f"event trace records kept (default {DEFAULT_EVENT_LIMIT:,}): older ones are dropped "
+                             f"and counted, the trace digest still covers them")
+    parser.add_argument("--ipc-limit", type=number_in(1, 1 << 40), default=DEFAULT_IPC_LIMIT, metavar="N",
+                        help=f"IPC monitor records kept for --trace-ipc FILE (default {DEFAULT_IPC_LIMIT:,}); "
+                             f"older ones are dropped and counted")
     parser.add_argument("--fault", action="append", default=[], metavar="KIND[:ARG,...]",
                         help="arm a fault before the run, e.g. drop_doorbell:nth=3, delay_doorbell:cycles=50000, "
                              "flip_register:se,SYMBOL,reg=r0,mask=1 (kinds: " + ", ".join(FAULT_KINDS) + "); "
                              "repeatable; recorded in the event trace")
-    parser.add_argument("--fault-seed", type=_number, metavar="N",
+    parser.add_argument("--fault-seed", type=number_in(0, (1 << 64) - 1), metavar="N",
                         help="seed of the fault injector's random choices (xor=none, random_word=true)")
     parser.add_argument("--quiet", "-q", action="store_true", help="do not stream console output")
 
@@ -164,12 +214,12 @@ def choose_images(board: Any, args: argparse.Namespace) -> dict[str, str]:
     for spec in args.image:
         core, sep, path = spec.partition("=")
         if not sep or not core or not path:
-            raise PsaEmuError(f"--image {spec!r}: expected CORE=IMAGE, e.g. --image se=build/se.elf")
+            raise ConfigError(f"--image {spec!r}: expected CORE=IMAGE, e.g. --image se=build/se.elf")
         named[core] = path
     images: dict[str, str] = {}
     for core, path in named.items():
         if path is not None and core not in board.cores:
-            raise PsaEmuError(f"board {board.name!r} has no core {core!r} (cores: {', '.join(board.cores)})")
+            raise ConfigError(f"board {board.name!r} has no core {core!r} (cores: {', '.join(board.cores)})")
         if path is None and core in board.cores and core in DEFAULT_IMAGES:
             path = DEFAULT_IMAGES[core]
         if path is not None and path != NO_IMAGE:
@@ -187,9 +237,9 @@ def symbol_files(board: Any, specs: list[str]) -> dict[str, str]:
     for spec in specs:
         core, sep, path = spec.partition("=")
         if not sep or not core or not path:
-            raise PsaEmuError(f"--symbols {spec!r}: expected CORE=ELF, e.g. --symbols host=build/tfm_s_ns.elf")
+            raise ConfigError(f"--symbols {spec!r}: expected CORE=ELF, e.g. --symbols host=build/tfm_s_ns.elf")
         if core not in board.cores:
-            raise PsaEmuError(f"--symbols {spec!r}: board {board.name!r} has no core {core!r} "
+            raise ConfigError(f"--symbols {spec!r}: board {board.name!r} has no core {core!r} "
                               f"(cores: {', '.join(board.cores)})")
         out[core] = path
     return out
@@ -214,17 +264,21 @@ def build_machine(args: argparse.Namespace, announce: Callable[[str], None] = _t
                   ) -> tuple[Machine, ProxySystem | None]:
     """The machine the options describe: board, images loaded, the PSA Proxy attached if wanted.
     ``announce`` gets the one line that says what was decided about the Host (not with --quiet)."""
+    check_output_files(args)
     board = load_board(args.board)
     images = choose_images(board, args)
     flash = {}
     for spec in args.flash:
         region, sep, path = spec.partition("=")
         if not sep or not path:
-            raise PsaEmuError(f"--flash {spec!r}: expected CORE.REGION=FILE, e.g. --flash se.storage=se_flash.bin")
+            raise ConfigError(f"--flash {spec!r}: expected CORE.REGION=FILE, e.g. --flash se.storage=se_flash.bin")
         flash[region] = path
     defines = parse_defines(args.define)
     machine = Machine(board, quantum=args.quantum, fault_policy=args.fault_policy,
-                      console=None if args.quiet else _stream, trace_events=True, flash_files=flash)
+                      console=None if args.quiet else _stream, trace_events=True, flash_files=flash,
+                      event_limit=args.event_limit)
+    if args.attestation is not None:
+        select_token(machine, args.attestation)
     symbols = symbol_files(board, args.symbols)
     for core, path in images.items():
         if machine.cores[core].image is not None and path == DEFAULT_IMAGES.get(core):
@@ -236,10 +290,11 @@ def build_machine(args: argparse.Namespace, announce: Callable[[str], None] = _t
         announce(f"psaemu: {decision}")
     if python_secure:
         sink = (lambda rec: print(f"[ipc] {rec.format()}", flush=True)) if args.trace_ipc == "-" else None
-        system = attach_proxy(machine, defines, on_record=sink, on_handshake=None if args.quiet else _handshake)
+        system = attach_proxy(machine, defines, on_record=sink, on_handshake=None if args.quiet else _handshake,
+                              ipc_limit=args.ipc_limit)
     else:
         if defines:
-            raise PsaEmuError("--define only applies with the PSA Proxy; add --proxy on")
+            raise ConfigError("--define only applies with the PSA Proxy; add --proxy on")
         if "host" in machine.cores and machine.cores["host"].security is not None:
             machine.enforce_security("host", False)      # the image's own secure side sets SAU/MPC up
     check_proxy_options(args, system)
@@ -249,6 +304,22 @@ def build_machine(args: argparse.Namespace, announce: Callable[[str], None] = _t
     for spec in specs:
         spec.arm(machine.faults)
     return machine, system
+
+
+def check_output_files(args: argparse.Namespace) -> None:
+    """Refuse, before anything runs, a --trace-events/--trace-ipc FILE that cannot be written
+    (a directory, a missing directory), instead of failing after the whole run."""
+    for option, value in (("--trace-events", args.trace_events), ("--trace-ipc", args.trace_ipc)):
+        if value in (None, "-"):
+            continue
+        p = Path(value)
+        if p.is_dir():
+            raise ConfigError(f"{option} {value}: is a directory; give a file name, e.g. {p / 'trace.jsonl'}")
+        parent = p.parent if str(p.parent) else Path(".")
+        if not parent.is_dir():
+            raise ConfigError(f"{option} {value}: directory {parent} does not exist; create it or give another path")
+        if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+            raise ConfigError(f"{option} {value}: cannot write there (permission denied)")
 
 
 def check_proxy_options(args: argparse.Namespace, system: ProxySystem | None) -> None:
@@ -277,6 +348,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         counts = ", ".join(f"{n} {v:,}" for n, v in result.instructions.items())
         print(f"psaemu: {counts} instructions; virtual {result.virtual_seconds * 1e3:.3f} ms; "
               f"wall {result.wall_seconds:.3f} s", file=sys.stderr)
+        for note in (machine.events.dropped_note(), system.monitor.dropped_note() if system is not None else ""):
+            if note:
+                print(f"psaemu: {note}", file=sys.stderr)
     if result.error is not None:
         raise result.error
     print(f"psaemu: {result.message}", file=sys.stderr)
@@ -286,8 +360,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_gdb(args: argparse.Namespace) -> int:
     from psaemu.platform.gdbserver import GdbServer, connect_hint
 
-    machine, system = build_machine(args, announce=print)
     per_core = args.port_per_core is not None
+    if per_core and args.port_per_core:
+        cores = load_board(args.board).cores
+        if args.port_per_core + len(cores) - 1 > 65535:
+            raise ConfigError(f"--port-per-core {args.port_per_core}: the {len(cores)} cores need ports up to "
+                              f"{args.port_per_core + len(cores) - 1}; give a BASE of at most {65536 - len(cores)}")
+    machine, system = build_machine(args, announce=print)
     server = GdbServer(machine, system, port=args.port_per_core if per_core else args.port, per_core=per_core,
                        max_instructions=args.max_instructions, timeout=args.timeout,
                        console_to_gdb=args.gdb_console)
@@ -359,9 +438,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _join_undefines(argv: Sequence[str]) -> list[str]:
+    """``-D -NAME`` (the undefine form) as ``--define=-NAME``, which argparse would take for an option."""
+    out: list[str] = []
+    it = iter(argv)
+    for word in it:
+        if word in ("-D", "--define"):
+            value = next(it, None)
+            if value is not None and value.startswith("-") and value != "-":
+                out.append(f"--define={value}")
+                continue
+            out.append(word)
+            if value is not None:
+                out.append(value)
+            continue
+        out.append(word)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_undefines(sys.argv[1:] if argv is None else argv))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

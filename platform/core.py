@@ -42,6 +42,10 @@ INTR_SVC, INTR_PREFETCH_ABORT, INTR_DATA_ABORT, INTR_BKPT, INTR_EXC_EXIT = 2, 3,
 INTR_NOCP, INTR_INVSTATE = 17, 18
 #: An address no code ever runs at: ``emu_start`` always ends by count, stop or error.
 NEVER = 0xFFFFFFF0
+#: Unicorn's translated-code buffer per core. Exits lifted and put back retranslate a few blocks
+#: per forwarded call (~0.3 KB); Unicorn flushes the buffer when it is full, so this bounds the
+#: resident memory it takes (the firmware's hot code needs well under 1 MB of it).
+TCG_BUFFER_BYTES = 16 << 20
 WFI16, WFE16, SEV16, YIELD16 = 0xBF30, 0xBF20, 0xBF40, 0xBF10
 WFI32, WFE32, SEV32 = (0xF3AF, 0x8003), (0xF3AF, 0x8002), (0xF3AF, 0x8004)
 #: Hint kind for "a pending interrupt must be recognised here": the instruction after CPSIE / MSR
@@ -141,7 +145,7 @@ class Core(CoreDebugMixin):
         self.clock_hz = spec.clock_hz
         self.uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)          # no UC_MODE_MCLASS: it forces the M33
         self.uc.ctl_set_cpu_model(CPU_MODELS[spec.cpu])
-        self.uc.ctl_set_tcg_buffer_size(64 << 20)
+        self.uc.ctl_set_tcg_buffer_size(TCG_BUFFER_BYTES)
         #: Raw ctypes register/memory access for the hot paths (falls back to the binding).
         self.fast = FastUc(self.uc)
         self._bind_fast()
@@ -737,7 +741,12 @@ class Core(CoreDebugMixin):
         if exc is None:
             return
         self.trace("exception_entry", exc=exc, name=exception_name(exc), pc=self.pc)
-        self.engine.enter(exc)
+        try:
+            self.engine.enter(exc)
+        except UcError as err:                      # vector fetch or stacking failed: HFSR.VECTTBL
+            self.raise_fault(HARDFAULT, 0, f"entering {exception_name(exc)} failed: {err} (vector table at "
+                                           f"{self.scs.vtor:#010x}, stack pointer {self.reg('sp'):#010x})",
+                             pc=self.pc, hfsr=1 << 1)
 
     def _exception_return(self) -> None:
         uc = self.uc
@@ -786,14 +795,16 @@ class Core(CoreDebugMixin):
             regs["HFSR"] |= 1 << 30
         self.trace("fault", exc=target, name=exception_name(target), pc=pc, what=what)
         lockup = target == HARDFAULT and exec_prio <= -1
-        handler = self.engine.vector(target) & ~1 if self.image else 0
-        spins = handler and self.uc.mem_read(handler, 2) == b"\xfe\xe7"
-        if self.fault_policy == "firmware" and not lockup and handler and not spins:
+        handler, unusable = self._fault_handler(target)
+        if self.fault_policy == "firmware" and not lockup and not unusable:
             self.uc.reg_write(A.UC_ARM_REG_PC, pc | 1)
-            self.engine.enter(target)
-            return
+            try:
+                self.engine.enter(target)
+                return
+            except UcError as err:                  # stacking into unmapped memory
+                unusable = f"entering {exception_name(target)} failed ({err}): the stack pointer is not in memory"
         note = ("lockup: fault while HardFault is active" if lockup else
-                "the firmware's handler spins on itself" if self.fault_policy == "firmware" else "")
+                unusable if self.fault_policy == "firmware" else "")
         self.fault = Fault(self.name, exception_name(exc), exception_name(target), what, pc, address, note)
         self.state = CoreState.HALTED
         self.state_reason = f"halted by a {exception_name(target)} at {pc:#010x}: {what}"
@@ -801,6 +812,24 @@ class Core(CoreDebugMixin):
         self.stop_requested = True
         self.uc.emu_stop()
         self.machine.request_fault(self)
+
+    def _fault_handler(self, exc: int) -> tuple[int, str]:
+        """The handler address of ``exc`` and, when the firmware cannot run it, why (empty if it can)."""
+        if not self.image:
+            return 0, "no image is loaded"
+        vt = self.scs.vtor + 4 * exc
+        try:
+            handler = self.engine.vector(exc) & ~1
+        except UcError:
+            return 0, f"the vector table entry of {exception_name(exc)} at {vt:#010x} is not mapped"
+        if not handler:
+            return 0, f"the vector of {exception_name(exc)} is 0"
+        try:
+            code = bytes(self.uc.mem_read(handler, 2))
+        except UcError:
+            return handler, (f"the vector of {exception_name(exc)} ({vt:#010x}) points to {handler:#010x}, "
+                             f"which is not mapped")
+        return handler, "the firmware's handler spins on itself" if code == b"\xfe\xe7" else ""
 
     # -- snapshots of the exception frame -------------------------------------------------
     def stacked_frame(self) -> dict[str, int] | None:

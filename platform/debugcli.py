@@ -46,11 +46,20 @@ class CommandError(PsaEmuError):
     """A command line the shell cannot carry out (bad arguments)."""
 
 
-def _int(text: str, what: str) -> int:
+#: The largest instruction count a command takes (Unicorn counts in 64 bits).
+MAX_COUNT = (1 << 63) - 1
+
+
+def _int(text: str, what: str, lo: int | None = None, hi: int | None = None) -> int:
+    """A number argument, within [lo, hi] when given; CommandError naming it otherwise."""
     try:
-        return parse_number(text)
+        value = parse_number(text)
     except ValueError:
         raise CommandError(f"{what}: {text!r} is not a number") from None
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise CommandError(f"{what}: {value} is out of range; give {lo if lo is not None else '...'}.."
+                           f"{hi if hi is not None else ''}".rstrip("."))
+    return value
 
 
 class DebugShell(cmd.Cmd):
@@ -166,7 +175,7 @@ class DebugShell(cmd.Cmd):
         words = self._args(arg, 0, 1, "run [N]")
         if self._ended():
             return
-        budget = _int(words[0], "instruction count") if words else self.max_instructions
+        budget = _int(words[0], "instruction count", 1, MAX_COUNT) if words else self.max_instructions
         result = self.m.run(max_instructions=budget, timeout=self.timeout)
         self._show_run(result)
 
@@ -188,7 +197,7 @@ class DebugShell(cmd.Cmd):
             elif w in ("frozen", "run"):
                 others = w
             else:
-                n = _int(w, "instruction count")
+                n = _int(w, "instruction count", 1, MAX_COUNT)
         if self._ended():
             return
         stop = self.m.step(core, n, others, max_instructions=self.max_instructions, timeout=self.timeout)
@@ -240,7 +249,7 @@ class DebugShell(cmd.Cmd):
             self.say(f"deleted {n} breakpoint(s)/watchpoint(s)")
             return
         for w in words:
-            ident = _int(w, "id")
+            ident = _int(w, "id", 0)
             if ident in bps:
                 bps.remove(ident)
             elif ident in wps:
@@ -261,7 +270,7 @@ class DebugShell(cmd.Cmd):
             if w in ("r", "w", "rw", "a", "wr"):
                 kind = {"a": "rw", "wr": "rw"}.get(w, w)
             else:
-                size = _int(w, "size")
+                size = _int(w, "size", 1, 1 << 20)
         ident = self.m.watchpoints.add(core, where, size, kind)
         wp = self.m.watchpoints.get(ident)
         views = ", ".join(f"{c}:{a:#010x}" for c, a in wp.views)
@@ -367,7 +376,7 @@ class DebugShell(cmd.Cmd):
         words = self._args(arg, 0, 1, "ipc [N]")
         if self.system is None:
             raise CommandError("the PSA Proxy is not attached (--proxy on)")
-        n = _int(words[0], "count") if words else 10
+        n = _int(words[0], "count", 1, 1 << 20) if words else 10
         records = self.system.records[-n:] if n > 0 else []
         if not records:
             self.say("no IPC records yet")

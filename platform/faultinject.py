@@ -296,8 +296,8 @@ class FaultInjector:
                 vec = found[0]
             offset = self.rng.randrange(vec.size) if o["byte_offset"] is None else o["byte_offset"]
             if not 0 <= offset < vec.size:
-                raise PsaEmuError(f"corrupt_iovec: byte_offset {offset} is outside input vector {vec.index} "
-                                  f"({vec.size} bytes)")
+                self._fire(inj, note=f"byte_offset {offset} is past input vector {vec.index} ({vec.size} bytes)")
+                continue
             xor = o["xor"] if o["xor"] is not None else self.rng.randrange(1, 256)
             addr = vec.shared_host + offset
             before = self._proxy._read(addr, 1)[0]
@@ -336,8 +336,15 @@ class FaultInjector:
     def corrupt_iovec(self, nth: int = 1, index: int | None = 0, byte_offset: int | None = 0,
                       xor: int | None = 0xFF, *, random_word: bool = False, repeat: bool = False) -> Injection:
         """XOR one byte of the nth psa_call's input vector ``index`` as copied into the shared
-        buffer. ``None`` (or ``random_word=True`` for index and offset): seeded random choices."""
-        self._bind_proxy()
+        buffer. ``None`` (or ``random_word=True`` for index and offset): seeded random choices. An
+        offset past the vector of the call it fires on corrupts nothing (the ``inject`` event says so)."""
+        proxy = self._bind_proxy()
+        if index is not None and not 0 <= index < 4:
+            raise PsaEmuError(f"corrupt_iovec: index {index} is not an input vector (0..3)")
+        limit = proxy.placement.buffer_size
+        if byte_offset is not None and not 0 <= byte_offset < limit:
+            raise PsaEmuError(f"corrupt_iovec: byte_offset {byte_offset} is outside every input vector (an input "
+                              f"vector is at most SHARED_BUFFER_SIZE = {limit:#x} bytes)")
         if random_word:
             index = byte_offset = None
         return self._arm("corrupt_iovec", nth, repeat, index=index, byte_offset=byte_offset, xor=xor)

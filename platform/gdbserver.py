@@ -1286,7 +1286,7 @@ class GdbServer:
                 records = list(self.system.records)[-n:] if n else []
                 if not records:
                     return "no IPC records yet"
-                start = len(self.system.records) - len(records)
+                start = records[0].seq - 1            # the window may have dropped older records
                 return "\n".join(f"#{start + i} {r.format()}" for i, r in enumerate(records))
             if cmd == "events":
                 n = parse_number(args[0]) if args else 20

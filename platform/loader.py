@@ -6,6 +6,7 @@ architecture and is complete; the machine then checks every segment against the 
 from __future__ import annotations
 
 import bisect
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,49 +90,116 @@ class Image:
         raise ImageError(f"{self.path}: no symbol {name!r}{hint}")
 
 
-def _uleb(data: bytes, i: int) -> tuple[int, int]:
+def _uleb(data: bytes, i: int, end: int) -> tuple[int, int] | None:
+    """A ULEB128 at ``data[i]``, ending before ``end``: (value, next index), or None if it runs over."""
     value = shift = 0
-    while i < len(data):
+    while i < end and shift < 64:
         b = data[i]
         i += 1
         value |= (b & 0x7F) << shift
         shift += 7
         if not b & 0x80:
-            break
-    return value, i
+            return value, i
+    return None
+
+
+def _past_nul(data: bytes, i: int, end: int) -> int | None:
+    """The index after the NUL that ends the string at ``data[i]`` before ``end``, or None."""
+    j = data.find(b"\0", i, end)
+    return None if j < 0 else j + 1
+
+
+def _file_tag_arch(attributes: bytes, k: int, end: int) -> int | None:
+    """Tag_CPU_arch in one File-attributes sub-subsection ``attributes[k:end]``."""
+    while k < end:
+        got = _uleb(attributes, k, end)
+        if got is None:
+            return None
+        t, k = got
+        if t in (4, 5, 67) or (t > 32 and t % 2 == 1):       # NUL-terminated string values
+            nxt = _past_nul(attributes, k, end)
+        elif t == 32:                                      # Tag_compatibility: ULEB then a string
+            got = _uleb(attributes, k, end)
+            nxt = None if got is None else _past_nul(attributes, got[1], end)
+        else:
+            got = _uleb(attributes, k, end)
+            if got is not None and t == 6:
+                return got[0]
+            nxt = None if got is None else got[1]
+        if nxt is None:
+            return None
+        k = nxt
+    return None
 
 
 def cpu_arch_of(attributes: bytes) -> int | None:
-    """Tag_CPU_arch from an ``.ARM.attributes`` section, or None when absent or unreadable."""
+    """Tag_CPU_arch from an ``.ARM.attributes`` section, or None when absent or unreadable.
+
+    Every step advances and stays inside the lengths the section declares (and the section), so
+    a malformed section ends the walk instead of looping or reading past it.
+    """
     if not attributes or attributes[0] != 0x41:
         return None
+    size = len(attributes)
     i = 1
-    while i + 4 <= len(attributes):
+    while i + 4 <= size:
         length = int.from_bytes(attributes[i:i + 4], "little")
-        end = i + length
-        j = attributes.index(b"\0", i + 4) + 1
-        vendor = attributes[i + 4:j - 1]
-        if vendor == b"aeabi":
+        if length < 5:
+            return None
+        end = min(i + length, size)
+        j = _past_nul(attributes, i + 4, end)
+        if j is None:
+            return None
+        if attributes[i + 4:j - 1] == b"aeabi":
             while j + 5 <= end:
-                tag, size = attributes[j], int.from_bytes(attributes[j + 1:j + 5], "little")
-                sub_end, k = j + size, j + 5
+                tag, sub = attributes[j], int.from_bytes(attributes[j + 1:j + 5], "little")
+                if sub < 5:
+                    return None
+                sub_end = min(j + sub, end)
                 if tag == 1:                      # File attributes
-                    while k < sub_end:
-                        t, k = _uleb(attributes, k)
-                        if t in (4, 5, 67) or (t > 32 and t % 2 == 1):
-                            k = attributes.index(b"\0", k) + 1
-                        elif t == 32:
-                            _, k = _uleb(attributes, k)
-                            k = attributes.index(b"\0", k) + 1
-                        else:
-                            v, k = _uleb(attributes, k)
-                            if t == 6:
-                                return v
+                    arch = _file_tag_arch(attributes, j + 5, sub_end)
+                    if arch is not None:
+                        return arch
                 j = sub_end
-        if length == 0:
-            break
         i = end
     return None
+
+
+def _text(name: str | bytes) -> str:
+    """A symbol or section name as text: bytes that are not UTF-8 become ``\\xNN`` escapes."""
+    if isinstance(name, bytes):
+        return name.decode("utf-8", "backslashreplace")
+    return name
+
+
+#: ELF32 program header: p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz (the first 24 bytes).
+_PHDR = struct.Struct("<6I")
+PT_LOAD = 1
+
+
+def load_segments(raw: bytes, p: Path) -> list[Segment]:
+    """The PT_LOAD segments, read from the ELF32 program headers themselves (not through LIEF,
+    whose versions differ on truncated files); ImageError for headers or bytes past the file."""
+    phoff = int.from_bytes(raw[28:32], "little")
+    phentsize, phnum = struct.unpack_from("<HH", raw, 42)
+    if phnum and phentsize < _PHDR.size:
+        raise ImageError(f"{p}: corrupt ELF: program header entries of {phentsize} bytes (an ELF32 one has 32)")
+    if phoff + phnum * phentsize > len(raw):
+        raise ImageError(f"{p}: truncated ELF: {phnum} program headers at {phoff:#x} run past the end of the "
+                         f"file ({len(raw):#x} bytes)")
+    segments: list[Segment] = []
+    for n in range(phnum):
+        ptype, offset, vaddr, paddr, filesz, memsz = _PHDR.unpack_from(raw, phoff + n * phentsize)
+        if ptype != PT_LOAD or filesz == 0 and memsz == 0:
+            continue
+        if offset + filesz > len(raw):
+            raise ImageError(f"{p}: truncated ELF: segment at {paddr:#010x} needs file bytes "
+                             f"{offset:#x}..{offset + filesz:#x} but the file has {len(raw):#x}")
+        if paddr + filesz > 1 << 32:
+            raise ImageError(f"{p}: corrupt ELF: segment at {paddr:#010x} ({filesz:#x} bytes) runs past the "
+                             f"32-bit address space")
+        segments.append(Segment(paddr, vaddr, raw[offset:offset + filesz], memsz))
+    return segments
 
 
 def read_image(path: str | Path, arch: str, core: str) -> Image:
@@ -149,6 +217,7 @@ def read_image(path: str | Path, arch: str, core: str) -> Image:
         raise ImageError(f"{p}: is a {'64' if raw[4] == 2 else '?'}-bit/"
                          f"{'big' if raw[5] == 2 else 'little'}-endian ELF; the {core} core needs a 32-bit "
                          f"little-endian Arm ELF")
+    segments = load_segments(raw, p)
     elf = lief.ELF.parse(str(p))
     if elf is None:
         raise ImageError(f"{p}: LIEF cannot parse this ELF (corrupt or truncated file)")
@@ -156,40 +225,32 @@ def read_image(path: str | Path, arch: str, core: str) -> Image:
     if machine != lief.ELF.ARCH.ARM:
         raise ImageError(f"{p}: built for {str(machine).split('.')[-1]}, not Arm; the {core} core needs an image "
                          f"built with arm-none-eabi-gcc")
-    segments: list[Segment] = []
-    for seg in elf.segments:
-        if seg.type != lief.ELF.Segment.TYPE.LOAD or seg.physical_size == 0 and seg.virtual_size == 0:
-            continue
-        if seg.file_offset + seg.physical_size > len(raw):
-            raise ImageError(f"{p}: truncated ELF: segment at {seg.physical_address:#010x} needs file bytes "
-                             f"{seg.file_offset:#x}..{seg.file_offset + seg.physical_size:#x} but the file has "
-                             f"{len(raw):#x}")
-        data = raw[seg.file_offset:seg.file_offset + seg.physical_size]
-        segments.append(Segment(seg.physical_address, seg.virtual_address, data, seg.virtual_size))
     if not segments:
         raise ImageError(f"{p}: has no loadable segments (PT_LOAD); is it an object file rather than a linked image?")
     sections: dict[str, Section] = {}
     attributes = b""
     for s in elf.sections:
-        if not s.name:
+        name = _text(s.name)
+        if not name:
             continue
-        if s.name == ".ARM.attributes":
+        if name == ".ARM.attributes":
             attributes = bytes(s.content)
         alloc = bool(s.flags & lief.ELF.Section.FLAGS.ALLOC.value)
         if alloc:
-            sections[s.name] = Section(s.name, s.virtual_address, s.size,
+            sections[name] = Section(name, s.virtual_address, s.size,
                                        s.type != lief.ELF.Section.TYPE.NOBITS, int(s.flags))
     symbols: dict[str, int] = {}
     sizes: dict[str, int] = {}
     for sym in elf.symbols:
-        if not sym.name or sym.type not in (lief.ELF.Symbol.TYPE.FUNC, lief.ELF.Symbol.TYPE.OBJECT,
-                                            lief.ELF.Symbol.TYPE.NOTYPE):
+        name = _text(sym.name)
+        if not name or sym.type not in (lief.ELF.Symbol.TYPE.FUNC, lief.ELF.Symbol.TYPE.OBJECT,
+                                        lief.ELF.Symbol.TYPE.NOTYPE):
             continue
-        if sym.shndx == 0 or sym.name.startswith("$"):
+        if sym.shndx == 0 or name.startswith("$"):
             continue
-        if sym.name not in symbols or sym.binding == lief.ELF.Symbol.BINDING.GLOBAL:
-            symbols[sym.name] = sym.value
-            sizes[sym.name] = sym.size
+        if name not in symbols or sym.binding == lief.ELF.Symbol.BINDING.GLOBAL:
+            symbols[name] = sym.value
+            sizes[name] = sym.size
     arch_tag = cpu_arch_of(attributes)
     if arch_tag is not None and arch_tag not in ACCEPTED_ARCH[arch]:
         need = "Armv6-M (-mcpu=cortex-m0plus)" if arch == "v6m" else "Armv8-M.mainline (-mcpu=cortex-m33)"
@@ -207,4 +268,9 @@ def _vector_table(image: Image) -> int:
     for name in VECTOR_SECTIONS:
         if name in image.sections:
             return image.sections[name].addr
-    return min(s.paddr for s in image.segments if s.data)
+    loaded = [s.paddr for s in image.segments if s.data]
+    if not loaded:
+        raise ImageError(f"{image.path}: has no loadable bytes (every PT_LOAD segment is zero-initialised "
+                         f"memory) and no vector table symbol or section ({', '.join(VECTOR_SECTIONS)}); link "
+                         f"the vector table and code into a loadable (PROGBITS) section")
+    return min(loaded)

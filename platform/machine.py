@@ -17,10 +17,11 @@ from unicorn import UC_PROT_ALL
 from psaemu.peripherals.base import Peripheral
 from psaemu.peripherals.catalog import create as create_peripheral
 from psaemu.platform.board import Board, load_board
+from psaemu.platform.busmaster import BusMaster
 from psaemu.platform.console import Console
 from psaemu.platform.core import NO_IMAGE, Core, CoreState
 from psaemu.platform.errors import ConfigError, EmuTimeoutError, FaultError, ImageError, PsaEmuError
-from psaemu.platform.events import EventLog
+from psaemu.platform.events import DEFAULT_EVENT_LIMIT, EventLog
 from psaemu.platform.faults import fault_report
 from psaemu.platform import imagefile
 from psaemu.platform.loader import Image
@@ -68,12 +69,15 @@ class Machine:
 
     def __init__(self, board: Board | str | Path | None = None, *, quantum: int = DEFAULT_QUANTUM,
                  fault_policy: str = "report", console: Callable[[str, str], None] | None = None,
-                 trace_events: bool = True, flash_files: dict[str, str | Path] | None = None) -> None:
+                 trace_events: bool = True, flash_files: dict[str, str | Path] | None = None,
+                 event_limit: int = DEFAULT_EVENT_LIMIT) -> None:
         self.board = board if isinstance(board, Board) else load_board(board)
         if fault_policy not in ("report", "firmware"):
             raise PsaEmuError(f"fault policy {fault_policy!r} is not 'report' or 'firmware'")
+        if not isinstance(quantum, int) or quantum < 1:
+            raise ConfigError(f"quantum {quantum!r}: give a number of instructions of 1 or more")
         self.quantum = quantum
-        self.events = EventLog(enabled=trace_events)
+        self.events = EventLog(enabled=trace_events, limit=event_limit)   # the last event_limit records
         self.console = Console(console)
         self.memory = Memory(self.board, flash_files)
         self.cores: dict[str, Core] = {}
@@ -125,6 +129,8 @@ class Machine:
         if "release" in periph.OUTPUTS and "controls" in spec.params:
             target = spec.params["controls"]
             periph.connect("release", lambda on, t=target, src=spec.name: self.set_released(t, bool(on), src))
+        if hasattr(periph, "attach_bus_master"):      # a DMA-capable model: give it a port
+            periph.attach_bus_master(BusMaster(self.memory, spec.core))
         if hasattr(periph, "on_access"):
             periph.on_access = (lambda kind, frame, reg, value, c=core:
                                 self.events.record(c, "mhu", op=kind, frame=frame, reg=reg, value=value))

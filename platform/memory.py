@@ -34,6 +34,9 @@ class Store:
         self.ptr = ctypes.addressof(ctypes.c_char.from_buffer(self.buf))
 
     def _map_file(self, path: Path, size: int) -> mmap.mmap:
+        if path.is_dir():
+            raise ConfigError(f"{path}: is a directory; give the flash file for '{self.name}' a file name (a missing "
+                              f"file is created as erased flash, {size:#x} bytes)")
         try:
             if not path.exists():
                 path.write_bytes(b"\xff" * size)

@@ -515,6 +515,30 @@ def _invocation_nodeid(item: pytest.Item) -> str:
     return rel.replace(os.sep, "/") + sep + rest
 
 
+#: Options of the original run that decide rootdir, ini file, plugins and imports: the replay
+#: command repeats them so that it collects the same test (value-taking ones first).
+_CARRIED = ("-c", "--config-file", "--rootdir", "-p", "-o", "--override-ini", "--import-mode", "--confcutdir")
+_CARRIED_FLAGS = ("--noconftest",)
+
+
+def _collection_options(config: pytest.Config) -> list[str]:
+    """The original run's options among ``_CARRIED``, as given (``-p X``, ``-pX``, ``--rootdir=X``)."""
+    out: list[str] = []
+    args = list(config.invocation_params.args)
+    i = 0
+    while i < len(args):
+        a = str(args[i])
+        if a in _CARRIED and i + 1 < len(args):
+            out += [a, str(args[i + 1])]
+            i += 2
+            continue
+        if a in _CARRIED_FLAGS or any(a.startswith(o + "=") for o in _CARRIED if o.startswith("--")) or \
+                (len(a) > 2 and a[:2] in ("-c", "-p", "-o") and not a.startswith("--")):
+            out.append(a)
+        i += 1
+    return out
+
+
 def _write_bundles(item: pytest.Item, report: pytest.TestReport) -> None:
     settings = item.config.stash[_SETTINGS_KEY]
     if settings.bundle_dir is None:
@@ -532,7 +556,8 @@ def _write_bundles(item: pytest.Item, report: pytest.TestReport) -> None:
     if settings.replay is not None and directory.resolve() == settings.replay:
         directory = directory.with_name(directory.name + "-replay")
     try:
-        info = write_bundle(directory, _invocation_nodeid(item), item.nodeid, recs, error)
+        info = write_bundle(directory, _invocation_nodeid(item), item.nodeid, recs, error,
+                            _collection_options(item.config))
     except Exception as exc:
         report.sections.append((SECTION_REPRO, f"<could not write the bundle {directory}: {exc!r}>"))
         return

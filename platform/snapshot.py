@@ -741,8 +741,9 @@ class Snapshot:
 
     @property
     def events(self) -> int:
-        """Length of the event log at the snapshot."""
-        return len(self._state["events"]["records"])
+        """Events recorded up to the snapshot (the retained ones and those that left the window)."""
+        ev = self._state["events"]
+        return ev.get("first", 0) + len(ev["records"])
 
     @property
     def has_proxy(self) -> bool:
@@ -1090,8 +1091,7 @@ def take(m: "Machine") -> Snapshot:
     con = m.console
     state["console"] = {"data": {k: bytes(v) for k, v in con.data.items()},
                         "partial": {k: bytes(v) for k, v in con._partial.items()}}
-    ev = m.events
-    state["events"] = {"records": ev.records[:], "dropped": ev.dropped, "enabled": ev.enabled, "limit": ev.limit}
+    state["events"] = m.events.state()
     system = m.proxy_system
     if system is not None:
         proxy, spm = system.proxy, system.spm
@@ -1099,7 +1099,7 @@ def take(m: "Machine") -> Snapshot:
         state["proxy"] = {
             "handshake_state": proxy.handshake.state, "boot_vector": proxy.handshake.boot_vector,
             "handshake_settled": proxy.handshake.settled,
-            "pool": list(proxy.pool), "records": mon.records[:], "handshake": list(mon.handshake),
+            "pool": list(proxy.pool), **mon.state(),
             "placement": system.placement, "config": system.config,
             "host": proxy.host.name, "se": proxy.se_name,
             "connections": [dataclasses.replace(c) for c in spm.connections.values()],
@@ -1157,15 +1157,7 @@ def restore(m: "Machine", snap: Snapshot) -> None:
                 attr[key][:] = value
             else:
                 attr[key] = bytearray(value)
-    # event log: truncate when the live log still has the snapshot's records as its prefix
-    ev, es = m.events, state["events"]
-    recs, saved = ev.records, es["records"]
-    n = len(saved)
-    if len(recs) >= n and (n == 0 or recs[n - 1] is saved[n - 1]):
-        del recs[n:]
-    else:
-        recs[:] = saved
-    ev.dropped, ev.enabled, ev.limit = es["dropped"], es["enabled"], es["limit"]
+    m.events.restore(state["events"])
     system = m.proxy_system
     if system is not None:
         ps = state["proxy"]
@@ -1174,8 +1166,7 @@ def restore(m: "Machine", snap: Snapshot) -> None:
         # files from before the key existed: a READY handshake there had always settled
         proxy.handshake.settled = ps.get("handshake_settled", ps["handshake_state"] == "ready")
         proxy.pool[:] = ps["pool"]
-        proxy.monitor.records[:] = ps["records"]
-        proxy.monitor.handshake[:] = ps["handshake"]
+        proxy.monitor.restore(ps)
         spm.connections = {c.handle: dataclasses.replace(c) for c in ps["connections"]}
         spm._next_handle = ps["next_handle"]
         spm.reply_budget_cycles = ps["reply_budget_cycles"]
@@ -1244,7 +1235,8 @@ def machine_from_snapshot(source: Snapshot | str | Path, *, console: Callable[[s
     policies = {c["plain"]["fault_policy"] for c in snap._state["cores"].values()}
     m = Machine(board["path"], quantum=snap._state["machine"]["quantum"], console=console,
                 fault_policy=policies.pop() if len(policies) == 1 else "report",
-                trace_events=snap._state["events"]["enabled"], flash_files=flash_files)
+                trace_events=snap._state["events"]["enabled"], flash_files=flash_files,
+                event_limit=snap._state["events"]["limit"])
     for core, img in ident["images"].items():         # older snapshots name only the file
         m.load(core, img.get("spec") or img["path"], symbols=img.get("symbols"))
     ps = snap._state.get("proxy")

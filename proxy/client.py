@@ -29,13 +29,14 @@ from typing import TYPE_CHECKING, Any, Callable, Generator, Iterable, Mapping, U
 
 from psaemu.platform.errors import ConfigError, EmuTimeoutError, ProtocolError, PsaEmuError
 from psaemu.proxy.services import (ITS_MAX_ASSET_SIZE, PS_MAX_ASSET_SIZE, PSA_ALG_SHA_256, PSA_HASH_MAX_SIZE,
-                                   PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE, CryptoSfn, PartitionId, service_by_name)
+                                   PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE, PartitionId, service_by_name)
 from psaemu.proxy.spm import Caller
 from psaemu.proxy.status import PsaStatus, psa_handle_is_valid, status_name, to_int32
-from psaemu.proxy.structs import CryptoPackIovec, PsaStorageInfo, iovec_pairs
+from psaemu.proxy.structs import PsaStorageInfo, iovec_pairs
 
 if TYPE_CHECKING:
     from psaemu.platform.machine import Machine
+    from psaemu.proxy.crypto_client import CryptoClient
     from psaemu.proxy.monitor import IpcRecord
     from psaemu.proxy.system import ProxySystem
 
@@ -43,11 +44,12 @@ __all__ = ["PsaClient", "CallResult", "Handle", "HostRef", "PsaError", "PsaPanic
            "ScratchArea", "find_scratch", "boot_se_only", "as_status",
            "SID_ITS_SET", "SID_ITS_GET", "SID_ITS_GET_INFO", "SID_ITS_REMOVE", "SID_PS_SET", "SID_PS_GET",
            "SID_PS_GET_INFO", "SID_PS_REMOVE", "SID_PS_GET_SUPPORT", "SID_CRYPTO", "SID_ATTEST_GET_TOKEN",
-           "SID_ATTEST_GET_TOKEN_SIZE"]
+           "SID_ATTEST_GET_TOKEN_SIZE", "SID_ATTEST_GET_PUBLIC_KEY"]
 
 SID_CRYPTO = service_by_name("TFM_CRYPTO").sid
 SID_ATTEST_GET_TOKEN = service_by_name("TFM_ATTEST_GET_TOKEN").sid
 SID_ATTEST_GET_TOKEN_SIZE = service_by_name("TFM_ATTEST_GET_TOKEN_SIZE").sid
+SID_ATTEST_GET_PUBLIC_KEY = service_by_name("TFM_ATTEST_GET_PUBLIC_KEY").sid
 SID_ITS_SET, SID_ITS_GET, SID_ITS_GET_INFO, SID_ITS_REMOVE = (
     service_by_name(f"TFM_ITS_{n}").sid for n in ("SET", "GET", "GET_INFO", "REMOVE"))
 SID_PS_SET, SID_PS_GET, SID_PS_GET_INFO, SID_PS_REMOVE, SID_PS_GET_SUPPORT = (
@@ -450,32 +452,30 @@ class PsaClient:
         out = _data(r, f"{what}(uid {uid:#x})")[0]
         return PsaStorageInfo.unpack(out.ljust(PsaStorageInfo.SIZE, b"\0"))
 
-    # -- typed helpers: Crypto (tfm-client-abi §6) ------------------------------------------
+    # -- typed helpers: Crypto (tfm-client-abi §6; every family in psaemu.proxy.crypto_client) --
+    @property
+    def crypto(self) -> "CryptoClient":
+        """The PSA Crypto API of the v1.3 client (:class:`~psaemu.proxy.crypto_client.CryptoClient`)."""
+        from psaemu.proxy.crypto_client import CryptoClient
+        return CryptoClient(self)
+
     def hash_compute(self, alg: int, data: bytes | HostRef, hash_size: int = PSA_HASH_MAX_SIZE) -> bytes:
-        """``psa_hash_compute``: the digest (its written length); ``data`` may be Host memory as it is."""
-        message = data if isinstance(data, HostRef) else bytes(data)
-        r = self._crypto(CryptoPackIovec(sfn_id=CryptoSfn.TFM_CRYPTO_HASH_COMPUTE, alg=alg), [message],
-                         [hash_size])
-        return _data(r, f"psa_hash_compute(alg {alg:#x}, {len(data)} bytes)")[0]
+        """``psa_hash_compute`` (= ``crypto.hash_compute``)."""
+        return self.crypto.hash_compute(alg, data, hash_size)
 
     def hash_sha256(self, data: bytes) -> bytes:
         """SHA-256 of ``data`` computed by the SE's Crypto service."""
-        return self.hash_compute(PSA_ALG_SHA_256, data, 32)
+        return self.crypto.hash_compute(PSA_ALG_SHA_256, data, 32)
 
     def generate_random(self, n: int) -> bytes:
-        """``psa_generate_random``: ``n`` bytes (0 bytes: no call, as the v1.3 client)."""
-        if n == 0:
-            return b""
-        r = self._crypto(CryptoPackIovec(sfn_id=CryptoSfn.TFM_CRYPTO_GENERATE_RANDOM), [], [n])
-        return _data(r, f"psa_generate_random({n})")[0]
-
-    def _crypto(self, pack: CryptoPackIovec, inputs: list[Vector], outs: list[OutSpec]) -> CallResult:
-        return self._request(SID_CRYPTO, [pack.pack(), *inputs], outs)
+        """``psa_generate_random`` (= ``crypto.generate_random``)."""
+        return self.crypto.generate_random(n)
 
     # -- typed helpers: Initial Attestation (tfm-client-abi §7) -----------------------------
     def attest_token(self, challenge: bytes, token_buf_size: int = PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE) -> bytes:
-        """``psa_initial_attest_get_token``: the token (COSE_Mac0 on the SE firmware; check it
-        with :func:`psaemu.proxy.attestation.verify_token`)."""
+        """``psa_initial_attest_get_token``: the token (COSE_Sign1, or COSE_Mac0 on a board whose
+        engine says ``attestation = "symmetric"``; check it with
+        :func:`psaemu.proxy.attestation.verify_token` and :meth:`attest_public_key`)."""
         r = self._request(SID_ATTEST_GET_TOKEN, [bytes(challenge)], [token_buf_size], connect_error=None)
         return _data(r, f"psa_initial_attest_get_token({len(challenge)}-byte challenge)")[0]
 
@@ -483,6 +483,17 @@ class PsaClient:
         """``psa_initial_attest_get_token_size``."""
         r = self._request(SID_ATTEST_GET_TOKEN_SIZE, [struct.pack("<I", challenge_size)], [4], connect_error=None)
         return struct.unpack("<I", _data(r, f"psa_initial_attest_get_token_size({challenge_size})")[0])[0]
+
+    def attest_public_key(self, key_buf_size: int = 65) -> bytes:
+        """``tfm_initial_attest_get_public_key`` (TF-M v1.3, SID 0x22): the IAK public key
+        0x04 || X || Y (the curve output must say PSA_ECC_FAMILY_SECP_R1, the length output the
+        key's length; PsaError otherwise, e.g. PSA_ERROR_NOT_SUPPORTED with a symmetric IAK)."""
+        r = self._request(SID_ATTEST_GET_PUBLIC_KEY, [], [key_buf_size, 1, 4], connect_error=None)
+        key, curve, length = _data(r, "tfm_initial_attest_get_public_key")
+        if curve != b"\x12" or length != struct.pack("<I", len(key)):
+            raise ProtocolError(f"tfm_initial_attest_get_public_key: curve {curve.hex()} and length "
+                                f"{length.hex()} do not describe the {len(key)}-byte P-256 key returned")
+        return key
 
     def _request(self, sid: int, inputs: list[Vector], outs: list[OutSpec],
                  connect_error: int | None = PsaStatus.PSA_ERROR_GENERIC_ERROR) -> CallResult:
@@ -512,18 +523,18 @@ class PsaClient:
     def _complete(self, result: Any, op: str, void: bool = False) -> Any:
         """Drive an SPM operation to its end: run the machine while it waits for a condition."""
         if isinstance(result, Generator):
-            gen, records = result, self.system.monitor.records
+            gen, monitor = result, self.system.monitor
             mine = self._records if self._records is not None else []
-            n = len(records)
+            n = monitor.opened
             try:
                 while True:
                     try:
                         cond = gen.send(None)   # the operation's steps run here, Host SVCs inside run()
                     finally:
-                        mine.extend(records[n:])
+                        mine.extend(monitor.since(n))
                     if not cond():
                         self._run_until(cond, lambda: self._what(op))
-                    n = len(records)
+                    n = monitor.opened
             except StopIteration as stop:
                 result = stop.value
             except BaseException:
@@ -548,8 +559,26 @@ class PsaClient:
 
     def _run_until(self, cond: Callable[[], bool], what: Callable[[], str]) -> None:
         """Run the machine in chunks until ``cond()``; raise an error naming ``what()`` otherwise."""
+        m = self.machine
+        met_at: list[int] = []
+
+        def watch() -> bool:                  # a machine agent: when (virtual time) ``cond`` came true
+            if not met_at and cond():
+                met_at.append(m.now_ps)
+            return False
+        m.agents.append(watch)
+        try:
+            self._run_chunks(cond, what, met_at)
+        finally:
+            m.agents.remove(watch)
+
+    def _run_chunks(self, cond: Callable[[], bool], what: Callable[[], str], met_at: list[int]) -> None:
+        """The loop of :meth:`_run_until`; ``met_at`` gets the virtual time ``cond`` came true (an agent
+        sees it after every slice and time jump), so a reply after the budget is late even when one
+        chunk jumped over the whole budget."""
         m, s = self.machine, self.settings
         t0, start_ps = time.monotonic(), m.now_ps
+        budget_ps = s.reply_budget_s * 1e12
         executed, idle = 0, 0
         while not cond():
             self._check_machine(what)
@@ -562,6 +591,10 @@ class PsaClient:
             ran = sum(c.instructions for c in m.cores.values()) - before
             executed += ran
             if cond():
+                waited_ps = (met_at[0] if met_at else m.now_ps) - start_ps
+                if waited_ps > budget_ps:
+                    raise EmuTimeoutError(f"waited {waited_ps / 1e6:.0f} us of virtual time for {what()} (budget "
+                                          f"{s.reply_budget_s} s); the answer came too late:\n{m.describe_cores()}")
                 return
             if r.reason in ("exit", "fault", "panic"):
                 if r.reason == "panic":
@@ -579,7 +612,7 @@ class PsaClient:
             else:
                 idle = 0
             waited_ps = m.now_ps - start_ps
-            if waited_ps > s.reply_budget_s * 1e12:
+            if waited_ps > budget_ps:
                 raise EmuTimeoutError(f"waited {waited_ps / 1e6:.0f} us of virtual time for {what()} (budget "
                                       f"{s.reply_budget_s} s); nothing answered:\n{m.describe_cores()}")
             if executed >= s.max_instructions:
@@ -591,14 +624,16 @@ class PsaClient:
         layout = self._lay_out(ptype, inputs, outs)
         ctrl, in_arr, out_arr, out_vecs = layout
         self._event("call", handle=handle, type=ptype)
-        status = self._complete(self.spm.client_call(self.caller, handle & 0xFFFFFFFF, ctrl, in_arr, out_arr),
-                                f"psa_call(handle {to_int32(handle)}, type {ptype})")
+        op = self.spm.client_call(self.caller, handle & 0xFFFFFFFF, ctrl, in_arr, out_arr)
+        forwarded = isinstance(op, Generator)   # a call the Host SPM refused wrote nothing back
+        status = self._complete(op, f"psa_call(handle {to_int32(handle)}, type {ptype})")
         fast = self.machine.cores[self.spm.host].fast
-        outputs = []
-        if out_vecs:
+        outputs = [b""] * len(out_vecs)
+        if out_vecs and forwarded:
             written = iovec_pairs(bytes(fast.mem_read(out_arr, 8 * len(out_vecs))), len(out_vecs))
-            for (base, _size), (_base, n) in zip(out_vecs, written):
-                outputs.append(bytes(fast.mem_read(base, n)) if n else b"")
+            for i, ((base, size), (_base, n)) in enumerate(zip(out_vecs, written)):
+                n = min(n, size)                # the SPM never reports more than the buffer holds
+                outputs[i] = bytes(fast.mem_read(base, n)) if n else b""
         return CallResult(as_status(status), outputs)
 
     def _lay_out(self, ptype: int, inputs: list[Vector], outs: list[OutSpec]

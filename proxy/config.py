@@ -17,7 +17,9 @@ from psaemu.platform.numbers import parse_number
 from psaemu.proxy.structs import header_size as shared_header_size
 
 MACROS = ("SHARED_BUFFER_SIZE", "PSA_PROXY_SHARED_MEMORY_BASE", "PSA_PROXY_SHARED_MEMORY_SIZE",
-          "PSA_PROXY_ADDR_TRANSLATION")
+          "PSA_PROXY_ADDR_TRANSLATION", "PSAEMU_CHECK_WRITEBACK")
+#: psaemu's own switches among the macros (TF-M has no such macro); 0 or 1.
+FLAGS = ("PSA_PROXY_ADDR_TRANSLATION", "PSAEMU_CHECK_WRITEBACK")
 #: Output section of TF-M's GCC linker script when PSA_PROXY_SHARED_MEMORY_BASE is defined.
 SECTION = ".PSA_PROXY_SHARED_MEMORY"
 #: Symbol a Host image may use to reserve the structure itself (BSS placement).
@@ -34,15 +36,24 @@ def parse_defines(pairs: list[str] | tuple[str, ...]) -> dict[str, int | None]:
         name, sep, value = text.lstrip("-").partition("=")
         if name not in MACROS:
             raise ConfigError(f"--define {text!r}: unknown macro {name!r} (known: {', '.join(MACROS)})")
+        if undefine and sep:
+            raise ConfigError(f"--define {text!r}: -NAME undefines a macro and takes no value; write -{name} "
+                              f"(or {name}=) to undefine it, {name}=VALUE to set it")
         if undefine or (sep and value == ""):
             out[name] = None
             continue
         if not sep:
-            value = "1"
+            raise ConfigError(f"--define {text!r}: no value; write {name}=VALUE to set it, or {name}= (or "
+                              f"-{name}) to undefine it")
         try:
-            out[name] = parse_number(value)
+            number = parse_number(value)
         except ValueError as exc:
             raise ConfigError(f"--define {text!r}: {exc}") from None
+        top = 1 if name == "PSAEMU_CHECK_WRITEBACK" else 0xFFFFFFFF
+        if not 0 <= number <= top:
+            raise ConfigError(f"--define {text!r}: {number} is out of range; give 0..{top:#x}"
+                              if top > 1 else f"--define {text!r}: give 0 or 1")
+        out[name] = number
     return out
 
 
@@ -55,15 +66,20 @@ class ProxyConfig:
     size: int | None
     translation: bool
     source: str
+    #: PSAEMU_CHECK_WRITEBACK: refuse replies whose out_vec bases the SE moved (TF-M v1.3 copies from them).
+    check_writeback: bool = False
 
     @classmethod
     def from_board(cls, board_proxy: Mapping[str, int], source: str,
                    overrides: Mapping[str, int | None] | None = None) -> "ProxyConfig":
         macros: dict[str, int | None] = dict(board_proxy)
         macros.update(overrides or {})
+        if overrides:
+            given = ", ".join(f"{k}=" if v is None else f"{k}={v:#x}" for k, v in overrides.items())
+            source = f"{source} with the defines {given}"
         return cls(macros.get("SHARED_BUFFER_SIZE"), macros.get("PSA_PROXY_SHARED_MEMORY_BASE"),
                    macros.get("PSA_PROXY_SHARED_MEMORY_SIZE"), bool(macros.get("PSA_PROXY_ADDR_TRANSLATION") or 0),
-                   source)
+                   source, bool(macros.get("PSAEMU_CHECK_WRITEBACK") or 0))
 
     def buffer_size(self, n_slots: int = 1) -> int:
         """SHARED_BUFFER_SIZE as shared_mem_mngr.c computes it (SIZE minus the header when SIZE is set)."""
@@ -76,7 +92,7 @@ class ProxyConfig:
             if self.shared_buffer_size is not None and self.shared_buffer_size != derived:
                 raise ConfigError(f"{self.source}: SHARED_BUFFER_SIZE: {self.shared_buffer_size:#x} contradicts "
                                   f"PSA_PROXY_SHARED_MEMORY_SIZE {self.size:#x} (which gives {derived:#x}); "
-                                  f"define only one of them")
+                                  f"define only one of them: undefine the other with --define NAME= (or -D -NAME)")
             return derived
         if self.shared_buffer_size is None:
             raise ConfigError(f"{self.source}: neither PSA_PROXY_SHARED_MEMORY_SIZE nor SHARED_BUFFER_SIZE is "
@@ -150,6 +166,10 @@ def resolve_placement(cfg: ProxyConfig, memory: Memory, host_image: Image | None
     header = shared_header_size(n_slots)
     needed = header + buffer_size
     if cfg.base is not None:
+        if cfg.base % 4:
+            raise ConfigError(f"{cfg.source}: PSA_PROXY_SHARED_MEMORY_BASE {cfg.base:#010x} is not 4-byte aligned; "
+                              f"the mailbox queue and IOVEC tables are 32-bit words (TF-M's linker region is "
+                              f"aligned), so give an aligned address")
         if cfg.size is None:
             raise ConfigError(f"{cfg.source}: PSA_PROXY_SHARED_MEMORY_BASE is defined without "
                               f"PSA_PROXY_SHARED_MEMORY_SIZE; the linker region needs both")

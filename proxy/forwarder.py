@@ -94,6 +94,9 @@ class Proxy:
         spec = next(s for s in machine.board.peripherals if s.name == self.receiver.name)
         self.reply_irq = 16 + spec.params["irqs"].get("comb", spec.params["irqs"].get("msg0", 0))
         self.pool: list[int | None] = [None] * SE_CONN_MAX_NUM      # SE handles, one per Host connection
+        #: PSAEMU_CHECK_WRITEBACK: refuse (PSA_ERROR_COMMUNICATION_FAILURE) a reply whose out_vec
+        #: bases are not the ones the proxy reserved, instead of copying from there as TF-M v1.3 does.
+        self.check_writeback = False
         self.handshake = Handshake(self)
         self._bind_memory()
         self.reset_shared_memory()
@@ -182,16 +185,29 @@ class Proxy:
         msg = struct.pack("<I", call_type) + params.ljust(24, b"\0") + struct.pack("<i", NON_SECURE_CLIENT_ID)
         self._write(self.placement.host_base + slot.msg, msg)
         self._set_word(slot.reply_owner, 0)
-        self._set_word(lay.pend_slots, self._word(lay.pend_slots) | (1 << idx))
+        bit = 1 << idx
+        self._set_word(lay.replied_slots, self._word(lay.replied_slots) & ~bit)   # a late reply to an abandoned call
+        self._set_word(lay.pend_slots, self._word(lay.pend_slots) | bit)
         record.t_request_ps = self.machine.now_ps
         self.send(PSA_CLIENT_CALL_REQ_MAGIC)
-        bit = 1 << idx
-        yield lambda: bool(self._word(lay.replied_slots) & bit)
+        try:
+            yield lambda: bool(self._word(lay.replied_slots) & bit)
+        except GeneratorExit:                      # the caller gave up waiting (a budget ran out)
+            self._release_slot(bit)
+            record.note = (record.note + "; " if record.note else "") + "abandoned: no reply within the budget"
+            raise
         self._set_word(lay.replied_slots, self._word(lay.replied_slots) & ~bit)
         value = to_int32(self._word(slot.reply_return_val))
         self._set_word(lay.empty_slots, self._word(lay.empty_slots) | bit)
         record.t_reply_ps = self.machine.now_ps
         return value
+
+    def _release_slot(self, bit: int) -> None:
+        """Give an abandoned call's slot back: not pending, not replied, empty (the next call can use it)."""
+        lay = self.layout
+        self._set_word(lay.pend_slots, self._word(lay.pend_slots) & ~bit)
+        self._set_word(lay.replied_slots, self._word(lay.replied_slots) & ~bit)
+        self._set_word(lay.empty_slots, self._word(lay.empty_slots) | bit)
 
     # -- CONNECT / CALL / CLOSE (psa_proxy.c) ---------------------------------------------
     def connect(self, sid: int, version: int, client_id: int, *, origin: str = "") -> Op:
@@ -205,9 +221,17 @@ class Proxy:
             return PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, None
         chunk = self.pool.index(None)
         self.pool[chunk] = 0
-        value = yield from self.mailbox_call(MAILBOX_PSA_CONNECT, struct.pack("<II", sid, version), record)
+        try:
+            value = yield from self.mailbox_call(MAILBOX_PSA_CONNECT, struct.pack("<II", sid, version), record)
+        except GeneratorExit:
+            self.pool[chunk] = None
+            raise
         record.status = value if value <= 0 else PsaStatus.PSA_SUCCESS
         record.se_handle = value if value > 0 else None
+        if value == 0:
+            record.note = (record.note + "; " if record.note else "") + (
+                "the SE replied 0: TF-M v1.3's proxy returns PSA_SUCCESS with no SE handle (NULL rhandle); "
+                "a psa_call or psa_close on this connection is the proxy's NULL dereference (a panic)")
         self.monitor.close(record)
         if value > 0:
             self.pool[chunk] = value
@@ -215,9 +239,21 @@ class Proxy:
         self.pool[chunk] = None
         return value, None
 
-    def call(self, chunk: int, in_vecs: list[Vec], out_vecs: list[Vec], client_id: int,
+    def null_rhandle(self, what: str, host_handle: int) -> None:
+        """A call or close on a connection whose CONNECT the SE answered with 0: TF-M v1.3 reads the
+        SE handle through a NULL rhandle there (tfm-facts O1); psaemu stops with a proxy panic."""
+        self.machine.request_panic(self.host, ProtocolError(
+            f"PSA proxy: {what} on handle {host_handle}, whose CONNECT the SE answered with 0; TF-M v1.3's proxy "
+            f"returned PSA_SUCCESS for it without an SE handle and now dereferences a NULL rhandle (a fault on "
+            f"the Host). The SE must reply a handle > 0 or an error status to MAILBOX_PSA_CONNECT"))
+
+    def call(self, chunk: int | None, in_vecs: list[Vec], out_vecs: list[Vec], client_id: int,
              host_handle: int, *, origin: str = "") -> Op:
         """Forward a psa_call; on success copy the SE's outputs back. Returns (status, written lengths)."""
+        if chunk is None:
+            self.null_rhandle("psa_call", host_handle)
+            return PsaStatus.PSA_ERROR_COMMUNICATION_FAILURE, [0] * len(out_vecs)
+            yield                                                  # a generator like the other operations
         se_handle = self.pool[chunk] or 0
         record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CALL, client_id, host_handle=host_handle,
                                              se_handle=se_handle, psa_type=0, client_origin=origin))
@@ -233,12 +269,20 @@ class Proxy:
         status = yield from self.mailbox_call(MAILBOX_PSA_CALL, params, record)
         written = [0] * len(out_vecs)
         if status == PsaStatus.PSA_SUCCESS:
-            written = self._write_back(out_vecs, record)
+            back = self._write_back(out_vecs, record)
+            if back is None:
+                status = PsaStatus.PSA_ERROR_COMMUNICATION_FAILURE
+            else:
+                written = back
         record.status = status
         self.monitor.close(record)
         return status, written
 
-    def close(self, chunk: int, client_id: int, host_handle: int, *, origin: str = "") -> Op:
+    def close(self, chunk: int | None, client_id: int, host_handle: int, *, origin: str = "") -> Op:
+        if chunk is None:
+            self.null_rhandle("psa_close", host_handle)
+            return PsaStatus.PSA_SUCCESS
+            yield                                                  # a generator like the other operations
         se_handle = self.pool[chunk] or 0
         record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CLOSE, client_id, host_handle=host_handle,
                                              se_handle=se_handle, client_origin=origin))
@@ -281,22 +325,59 @@ class Proxy:
         self._write(base + lay.in_vec, _TABLES.pack(*table))      # both tables in one write
         return in_len, out_len
 
-    def _write_back(self, out_vecs: list[Vec], record: IpcRecord) -> list[int]:
+    def _write_back(self, out_vecs: list[Vec], record: IpcRecord) -> list[int] | None:
+        """psa_write of each output from the base and length the SE left in out_vec[] (as TF-M v1.3).
+
+        A base that is not the one the proxy reserved is noted in the IPC record; with
+        ``check_writeback`` nothing is written and None is returned (the call then fails with
+        PSA_ERROR_COMMUNICATION_FAILURE). A base the Host cannot read is a proxy panic (None).
+        """
         p, lay = self.placement, self.layout
         table = list(_TABLES.unpack(self._read(p.host_base + lay.in_vec, 64)))   # as the SE left them
         if p.translation:
             for j in range(0, 16, 2):
                 table[j] = p.to_host(table[j])
             self._write(p.host_base + lay.in_vec, _TABLES.pack(*table))
-        written = []
+        reserved = {vec.index: vec.shared_host for vec in record.out_vecs}
+        copies: list[tuple[Vec, int, int]] = []
+        moved: list[str] = []
         for i, v in enumerate(out_vecs):
             addr, length = table[8 + 2 * i], table[9 + 2 * i]
-            if v.len > 0 and length > 0:
-                length = min(length, v.len)
+            length = min(length, v.len) if v.len > 0 else 0
+            copies.append((v, addr, length))
+            if length and addr != reserved.get(i):
+                moved.append(f"out_vec[{i}] base {p.to_se(addr):#010x} (Host {addr:#010x}"
+                             f"{self._what_is(addr, length)}) is not the {reserved.get(i, 0):#010x} the proxy "
+                             f"reserved")
+        if moved:
+            verdict = ("refused (PSAEMU_CHECK_WRITEBACK): nothing written back" if self.check_writeback else
+                       "copied from there as TF-M v1.3's proxy does (PSAEMU_CHECK_WRITEBACK=1 refuses it)")
+            record.note = (record.note + "; " if record.note else "") + "; ".join(moved) + f": {verdict}"
+            if self.check_writeback:
+                return None
+        host = self.machine.memory.maps[self.host.name]
+        for i, (v, addr, length) in enumerate(copies):
+            m = host.find(addr, length) if length else None
+            if length and (m is None or m.store is None):
+                self.machine.request_panic(self.host, ProtocolError(
+                    f"PSA proxy: the SE's reply leaves out_vec[{i}] at Host {addr:#010x}+{length}, which is not "
+                    f"Host memory; TF-M v1.3's proxy would fault reading it in psa_write (set "
+                    f"PSAEMU_CHECK_WRITEBACK=1 to get PSA_ERROR_COMMUNICATION_FAILURE instead)"))
+                return None
+        written = []
+        for v, addr, length in copies:
+            if length:
                 self._write(v.base, self._read(addr, length))       # psa_write with the SE's actual length
-            else:
-                length = 0
             written.append(length)
         for vec in record.out_vecs:
             vec.written = written[vec.index]
         return written
+
+    def _what_is(self, addr: int, size: int) -> str:
+        """``, Secure memory`` / ``, not Host memory`` for a record note ('' when nothing to say)."""
+        m = self.machine.memory.maps[self.host.name].find(addr, size)
+        if m is None or m.store is None:
+            return ", not Host memory"
+        if self.machine.memory.attribution(self.host.name, addr, size) == "secure":
+            return ", Secure memory"
+        return ""

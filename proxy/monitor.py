@@ -5,8 +5,14 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
+from psaemu.platform.events import check_limit
 from psaemu.proxy.mailbox import MailboxCallType
 from psaemu.proxy.status import status_name
+
+#: Records the IPC monitor keeps by default (about 1.2 KB each: ~15 MB at most).
+DEFAULT_IPC_LIMIT = 10_000
+#: Boot-handshake words kept (a handshake is 5 words; more only when the SE resets).
+HANDSHAKE_KEEP = 64
 
 
 def call_type_name(call_type: int) -> str:
@@ -88,34 +94,78 @@ class IpcRecord:
 
 
 class IpcMonitor:
-    """Collects records; ``sink`` (if set) sees each record when its transaction completes."""
+    """The last ``limit`` records (:data:`DEFAULT_IPC_LIMIT`), oldest first; ``sink`` (if set) sees
+    each record when its transaction completes. ``opened`` counts every record since the start
+    (a record's ``seq``); ``dropped`` those that left the window. A long run keeps flat memory:
+    give a ``sink`` (e.g. a file writer) to keep every record."""
 
     def __init__(self, sink: Callable[[IpcRecord], None] | None = None,
-                 on_handshake: Callable[[int, str, int], None] | None = None) -> None:
+                 on_handshake: Callable[[int, str, int], None] | None = None,
+                 limit: int = DEFAULT_IPC_LIMIT) -> None:
         self.records: list[IpcRecord] = []
+        self.limit = check_limit(limit, "IPC monitor limit")
+        self.opened = 0
         self.sink = sink
         self.on_handshake = on_handshake
         self.handshake: list[tuple[int, str, int]] = []     # (t_ps, direction, word)
 
+    @property
+    def dropped(self) -> int:
+        """Records that left the window."""
+        return self.opened - len(self.records)
+
     def handshake_word(self, t_ps: int, direction: str, word: int) -> None:
         """One boot-handshake word (tfm-facts §5.5) crossing the MHU."""
-        self.handshake.append((t_ps, direction, word))
+        handshake = self.handshake
+        handshake.append((t_ps, direction, word))
+        if len(handshake) > 2 * HANDSHAKE_KEEP:              # an SE reset over and over: keep the last words
+            del handshake[:-HANDSHAKE_KEEP]
         if self.on_handshake is not None:
             self.on_handshake(t_ps, direction, word)
 
     def open(self, record: IpcRecord) -> IpcRecord:
-        record.seq = len(self.records) + 1
-        self.records.append(record)
+        self.opened += 1
+        record.seq = self.opened
+        records = self.records
+        records.append(record)
+        if len(records) >= self.limit + max(self.limit // 4, 1):
+            del records[:len(records) - self.limit]
         return record
 
     def close(self, record: IpcRecord) -> None:
         if self.sink is not None:
             self.sink(record)
 
+    def since(self, seq: int) -> list[IpcRecord]:
+        """The retained records opened after record ``seq`` (an ``opened`` value taken earlier)."""
+        records = self.records
+        return records[max(len(records) - (self.opened - seq), 0):]
+
+    def dropped_note(self) -> str:
+        """One line saying what the window lost ("" when it lost nothing)."""
+        return (f"{self.dropped} earlier IPC records not kept (IPC monitor limit {self.limit}); "
+                f"records #{self.opened - len(self.records) + 1}..#{self.opened} follow") if self.dropped else ""
+
+    # -- state (snapshots) ----------------------------------------------------------------
+    def state(self) -> dict:
+        return {"records": self.records[:], "opened": self.opened, "handshake": list(self.handshake),
+                "limit": self.limit}
+
+    def restore(self, state: dict) -> None:
+        self.records[:] = state["records"]
+        self.handshake[:] = state["handshake"]
+        self.opened = state.get("opened", len(self.records))
+        self.limit = state.get("limit", self.limit)
+
     def write(self, path: str) -> None:
-        """Save every record: JSON lines for ``*.json``/``*.jsonl``, text otherwise."""
+        """Save the retained records: JSON lines for ``*.json``/``*.jsonl``, text otherwise; a
+        first line says what was dropped."""
         as_json = path.endswith((".json", ".jsonl"))
+        note = self.dropped_note()
         with open(path, "w") as f:
+            if note:
+                f.write(json.dumps({"kind": "ipc_dropped", "count": self.dropped, "note": note}) + "\n"
+                        if as_json else f"# {note}\n")
             if not as_json:
                 for t, direction, word in self.handshake:
                     f.write(f"handshake {t / 1e6:.2f}us {direction} {word:#010x}\n")

@@ -49,6 +49,8 @@ from psaemu.proxy.structs import MailboxMsg, inputs_overlap, iovec_counts_ok, io
 
 __all__ = ["SeStandin", "StandinMessage", "StandinHandlerError", "StorageService", "Handler"]
 
+#: Messages the stand-in keeps in ``messages`` (older ones are counted in ``messages_dropped``).
+STANDIN_MESSAGES_KEEP = 10_000
 #: Host boot vector the SE firmware sends when nobody configured it (platform_config.h)
 SE_DEFAULT_HOST_BOOT_VECTOR = 0x1A260400
 _U32 = struct.Struct("<I")
@@ -132,7 +134,8 @@ class SeStandin:
         self.ns_data: tuple[int, int] | None = None   # (SE base, size) the callers' memory must be in
         self.conns: list[_Conn | None] = [None] * TFM_CONN_HANDLE_MAX_NUM
         self._conn_seq = 0
-        self.messages: list[StandinMessage] = []
+        self.messages: list[StandinMessage] = []        # the last STANDIN_MESSAGES_KEEP or more
+        self.messages_dropped = 0
         self.installed = False
 
     # -- set-up ------------------------------------------------------------------------------
@@ -319,7 +322,11 @@ class SeStandin:
             status = PsaStatus.PSA_ERROR_NOT_SUPPORTED
             rec = StandinMessage(ct, status)
         rec.call_type, rec.status = int(ct), to_int32(int(status) & 0xFFFFFFFF)
-        self.messages.append(rec)
+        messages = self.messages
+        messages.append(rec)
+        if len(messages) >= 2 * STANDIN_MESSAGES_KEEP:          # a long run keeps the last ones
+            self.messages_dropped += len(messages) - STANDIN_MESSAGES_KEEP
+            del messages[:-STANDIN_MESSAGES_KEEP]
         self._trace("reply", call_type=ct, status=rec.status)
         return int(status)
 

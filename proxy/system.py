@@ -16,7 +16,7 @@ from psaemu.proxy.bl0 import play_bl0
 from psaemu.proxy.config import Placement, ProxyConfig, resolve_placement
 from psaemu.proxy.forwarder import Proxy
 from psaemu.proxy.hostkind import HostKind, classify_host
-from psaemu.proxy.monitor import IpcMonitor, IpcRecord
+from psaemu.proxy.monitor import DEFAULT_IPC_LIMIT, IpcMonitor, IpcRecord
 from psaemu.proxy.spm import HostSpm
 
 #: Symbol of the SE firmware's platform configuration block (see images/se/platform_config.h).
@@ -58,9 +58,11 @@ def wants_proxy(machine: Machine, host: str = "host") -> bool:
 def attach_proxy(machine: Machine, defines: Mapping[str, int | None] | None = None, *, host: str = "host",
                  se: str = "se", reply_budget_s: float = DEFAULT_REPLY_BUDGET_S,
                  on_record: Callable[[IpcRecord], None] | None = None,
-                 on_handshake: Callable[[int, str, int], None] | None = None, bl0: bool = True) -> ProxySystem:
+                 on_handshake: Callable[[int, str, int], None] | None = None, bl0: bool = True,
+                 ipc_limit: int = DEFAULT_IPC_LIMIT) -> ProxySystem:
     """Resolve the macros, place and zero the shared memory, install the Host SPM and the proxy;
-    with ``bl0``, play the Host BL0, which releases the cores the board marks ``reset = "bl0"``."""
+    with ``bl0``, play the Host BL0, which releases the cores the board marks ``reset = "bl0"``.
+    The IPC monitor keeps the last ``ipc_limit`` records (``on_record`` sees every one)."""
     for name in (host, se):
         if name not in machine.cores:
             raise ConfigError(f"{machine.board.path}: the PSA Proxy needs cores {host!r} and {se!r}; "
@@ -68,7 +70,8 @@ def attach_proxy(machine: Machine, defines: Mapping[str, int | None] | None = No
     config = ProxyConfig.from_board(machine.board.proxy, f"{machine.board.path} [proxy]", defines)
     host_core = machine.cores[host]
     placement = resolve_placement(config, machine.memory, host_core.image, host, se)
-    proxy = Proxy(machine, placement, host, se, IpcMonitor(on_record, on_handshake))
+    proxy = Proxy(machine, placement, host, se, IpcMonitor(on_record, on_handshake, ipc_limit))
+    proxy.check_writeback = config.check_writeback
     budget = int(reply_budget_s * host_core.clock_hz) if reply_budget_s else None
     spm = HostSpm(machine, proxy, host, budget)
     machine.agents.append(proxy.poll)

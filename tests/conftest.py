@@ -1,6 +1,7 @@
 """Shared fixtures: prebuilt images and a factory for machines that capture console output."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -19,3 +20,18 @@ def pingpong_machine() -> Machine:
     m.load("host", image_path("pingpong_host"))
     m.load("se", image_path("pingpong_se"))
     return m
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fuzz-deep", action="store_true",
+                     help="long fuzzing and every power-cut variant (also: PSAEMU_FUZZ_DEEP=1)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--fuzz-deep"):
+        os.environ["PSAEMU_FUZZ_DEEP"] = "1"
+
+
+def deep() -> bool:
+    """The long mode of the fuzz and power-cut tests (``--fuzz-deep`` or ``PSAEMU_FUZZ_DEEP=1``)."""
+    return os.environ.get("PSAEMU_FUZZ_DEEP", "") not in ("", "0")

@@ -156,8 +156,11 @@ def test_deliberately_failing_example_replays_from_the_printed_command(tmp_path)
     assert r.returncode == 1 and "the ITS value came back changed" in r.stdout, r.stdout[-3000:]
     line = next(ln for ln in r.stdout.splitlines() if ln.startswith("replay: "))
     cmd = shlex.split(line[len("replay: "):])
-    assert cmd[:2] == ["pytest", "examples/failing/test_deliberate_failure.py::test_its_value_survives_the_trip"]
-    r2 = pytest_run(*cmd[1:], "--psaemu-bundle-dir", str(tmp_path / "again"))
+    assert cmd[1:3] == ["-m", "pytest"] and cmd[-3:-1] == [
+        "examples/failing/test_deliberate_failure.py::test_its_value_survives_the_trip", "--psaemu-replay"]
+    assert cmd[3:-3] == ["-p", "no:cacheprovider"]                       # the run's collection options
+    r2 = subprocess.run(line[len("replay: "):] + f" --psaemu-bundle-dir {tmp_path / 'again'}", shell=True,
+                        cwd=ROOT, capture_output=True, text=True, timeout=300)   # pasted verbatim
     assert r2.returncode == 1 and "the ITS value came back changed" in r2.stdout, r2.stdout[-3000:]
     first, = (tmp_path / "b").iterdir()
     again, = (tmp_path / "again").iterdir()
@@ -193,7 +196,7 @@ def test_failure_bundle_and_replay(pytester):
     args = ("-p", "no:cacheprovider", "-p", "no:benchmark")
     r = pytester.runpytest(*args, "--psaemu-bundle-dir", "bundles")
     r.assert_outcomes(passed=1, failed=2)
-    r.stdout.fnmatch_lines(["*psaemu reproducer*", "replay: pytest test_inner.py::test_its_after_fault "
+    r.stdout.fnmatch_lines(["*psaemu reproducer*", "replay: * -m pytest * test_inner.py::test_its_after_fault "
                             "--psaemu-replay */bundles/test_inner.py_test_its_after_fault"])
     for name, message in (("test_its_after_fault", "ITS value corrupted"), ("test_machine_fails", "machine fixture failure")):
         first = pytester.path / "bundles" / f"test_inner.py_{name}"
@@ -208,8 +211,8 @@ def test_failure_bundle_and_replay(pytester):
         assert message in info["error"]
         line = next(ln for ln in r.outlines if ln.startswith("replay: ") and name in ln)
         cmd = shlex.split(line[len("replay: "):])
-        assert cmd[0] == "pytest"
-        r2 = pytester.runpytest(*args, *cmd[1:], "--psaemu-bundle-dir", "replayed")
+        assert cmd[1:3] == ["-m", "pytest"]
+        r2 = pytester.runpytest(*args, *cmd[cmd.index(f"test_inner.py::{name}"):], "--psaemu-bundle-dir", "replayed")
         r2.assert_outcomes(failed=1)
         r2.stdout.fnmatch_lines([f"*{message}*"])
         again = json.loads((pytester.path / "replayed" / f"test_inner.py_{name}" / "bundle.json").read_text())
@@ -351,7 +354,8 @@ def test_bundle_replays_the_plugin_faults_and_factory_machines(pytester):
     assert info["machines"][0]["plugin_seed"] == 3 and info["machines"][2]["plugin_faults"] == []
     assert (bundle / "machine-2" / "snapshot.psaemu").is_file() and (bundle / "machine-2" / "console-se.txt").is_file()
     line = next(ln for ln in r.outlines if ln.startswith("replay: "))
-    r2 = pytester.runpytest(*args, *shlex.split(line[len("replay: "):])[1:], "--psaemu-bundle-dir", "again")
+    words = shlex.split(line[len("replay: "):])
+    r2 = pytester.runpytest(*words[3:], "--psaemu-bundle-dir", "again")          # after "python -m pytest"
     r2.assert_outcomes(failed=1)
     r2.stdout.fnmatch_lines(["*value changed*"])
     again = json.loads((pytester.path / "again" / "test_inner.py_test_many" / "bundle.json").read_text())
@@ -451,7 +455,7 @@ def test_replay_refuses_another_test_and_damaged_bundles(pytester):
     r = pytester.runpytest(*args, "test_inner.py::test_other", "--psaemu-replay", str(bundle))
     r.assert_outcomes(errors=1)
     r.stdout.fnmatch_lines(["*the bundle was written by test_inner.py::test_fails, not test_inner.py::test_other; "
-                            "replay it with: pytest test_inner.py::test_fails --psaemu-replay*"])
+                            "replay it with: * -m pytest * test_inner.py::test_fails --psaemu-replay*"])
     info = json.loads((bundle / "bundle.json").read_text())
     del info["machines"]
     (bundle / "bundle.json").write_text(json.dumps(info))

@@ -1,4 +1,4 @@
-/* crypto_service.c - the Crypto service (SID 0x80), TF-M v1.3 wire format.
+/* crypto_service.c - the Crypto service (SID 0x80), TF-M v1.3 wire format, on the crypto engine.
  *
  * in[0] is always `struct tfm_crypto_pack_iovec` (44 bytes) whose sfn_id selects the function;
  * the other vectors depend on the function (tfm-client-abi §6.3). Message handling:
@@ -6,158 +6,79 @@
  *   2. in_len/out_len = the vector counts with trailing zero-size vectors removed.
  *   3. in[1..] and every output get a 4-byte aligned slice of a 5120-byte scratch buffer (the
  *      inputs are read into it); if they do not fit, PSA_ERROR_INSUFFICIENT_MEMORY.
- *   4. the function checks its vector counts and fixed sizes (PSA_ERROR_PROGRAMMER_ERROR), then
- *      does the work and sets the length of each output it produced.
+ *   4. the function checks its vector counts and fixed sizes (PSA_ERROR_PROGRAMMER_ERROR), the
+ *      key (owner table, crypto_keys.c) and its policy, then has the engine do the work on the
+ *      scratch buffers and sets the length of each output it produced.
  *   5. each output is psa_written with that length (whatever the status: an operation handle
  *      goes back in out[0] even on errors), and the scratch is wiped.
  *
- * Supported: SHA-256 hashing (one-shot and multipart), HMAC-SHA256 (multipart), random
- * numbers (HMAC_DRBG with a fixed seed: runs are reproducible), and volatile keys of type
- * RAW_DATA, HMAC, DERIVE and AES (import, export, destroy, get attributes). Keys and
+ * Multipart operations: a table of CRYPTO_NUM_OPS slots, handle = slot + 1, each with an engine
+ * context of the same index. Setup needs op_handle 0 (else BAD_STATE), a full table is
+ * NOT_PERMITTED, a wrong/foreign/other-kind handle BAD_STATE; an operation ends (handle 0 in
+ * out[0]) at finish, verify, abort, or any error of a hash/MAC/cipher step. Keys and
  * operations are owned by msg->client_id (-1 for every mailbox request). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "spm.h"
-#include "lib/drbg.h"
-#include "lib/hmac_sha256.h"
+#include "crypto_internal.h"
 #include "lib/memfuncs.h"
-#include "lib/sha256.h"
 
-/* ---- wire format ---- */
-struct crypto_pack_iovec {
-    uint32_t sfn_id;
-    uint16_t step;
-    uint16_t pad;
-    uint32_t key_id;
-    uint32_t alg;
-    uint32_t op_handle;
-    uint32_t capacity;
-    uint8_t nonce[16];
-    uint32_t nonce_length;
-};
 _Static_assert(sizeof(struct crypto_pack_iovec) == 44, "tfm_crypto_pack_iovec is 44 bytes");
 _Static_assert(offsetof(struct crypto_pack_iovec, op_handle) == 16, "op_handle at 16");
 _Static_assert(offsetof(struct crypto_pack_iovec, nonce_length) == 40, "nonce_length at 40");
 
-/* psa_key_attributes_t as the v1.3 client sends it (psa_client_key_attributes_s, 24 bytes). */
-#define CRYPTO_ATTR_SIZE        24u
-#define CRYPTO_ATTR_LIFETIME    0u
-#define CRYPTO_ATTR_ID          4u
-#define CRYPTO_ATTR_ALG         8u
-#define CRYPTO_ATTR_USAGE       12u
-#define CRYPTO_ATTR_BITS        16u
-#define CRYPTO_ATTR_TYPE        20u
-
 /* sfn_id values (v1.3) */
 enum {
-    SFN_GET_KEY_ATTRIBUTES = 0, SFN_IMPORT_KEY = 4, SFN_DESTROY_KEY = 5, SFN_EXPORT_KEY = 6,
     SFN_HASH_COMPUTE = 10, SFN_HASH_COMPARE = 11, SFN_HASH_SETUP = 12, SFN_HASH_UPDATE = 13,
     SFN_HASH_FINISH = 14, SFN_HASH_VERIFY = 15, SFN_HASH_ABORT = 16, SFN_HASH_CLONE = 17,
     SFN_MAC_COMPUTE = 18, SFN_MAC_VERIFY = 19, SFN_MAC_SIGN_SETUP = 20,
     SFN_MAC_VERIFY_SETUP = 21, SFN_MAC_UPDATE = 22, SFN_MAC_SIGN_FINISH = 23,
     SFN_MAC_VERIFY_FINISH = 24, SFN_MAC_ABORT = 25,
-    SFN_GENERATE_RANDOM = 61,
+    SFN_CIPHER_ENCRYPT = 26, SFN_CIPHER_DECRYPT = 27, SFN_CIPHER_ENCRYPT_SETUP = 28,
+    SFN_CIPHER_DECRYPT_SETUP = 29, SFN_CIPHER_GENERATE_IV = 30, SFN_CIPHER_SET_IV = 31,
+    SFN_CIPHER_UPDATE = 32, SFN_CIPHER_FINISH = 33, SFN_CIPHER_ABORT = 34,
+    SFN_AEAD_ENCRYPT = 35, SFN_AEAD_DECRYPT = 36,           /* 37..46: multipart AEAD */
+    SFN_SIGN_HASH = 47, SFN_VERIFY_HASH = 48, SFN_ASYMMETRIC_ENCRYPT = 49,
+    SFN_ASYMMETRIC_DECRYPT = 50,
+    SFN_KDF_SETUP = 51, SFN_KDF_GET_CAPACITY = 52, SFN_KDF_SET_CAPACITY = 53,
+    SFN_KDF_INPUT_BYTES = 54, SFN_KDF_INPUT_KEY = 55, SFN_KDF_KEY_AGREEMENT = 56,
+    SFN_KDF_OUTPUT_BYTES = 57, SFN_KDF_OUTPUT_KEY = 58, SFN_KDF_ABORT = 59,
+    SFN_RAW_KEY_AGREEMENT = 60, SFN_GENERATE_RANDOM = 61,   /* 62 GENERATE_KEY; 63/64 domain params */
     SFN_MAX = 65
 };
 
-/* PSA Crypto 1.0 encodings */
-#define ALG_SHA_256             0x02000009u
-#define ALG_HMAC_SHA_256        0x03800009u
-#define ALG_CATEGORY_MASK       0x7F000000u
-#define ALG_CATEGORY_HASH       0x02000000u
-#define ALG_CATEGORY_MAC        0x03000000u
-
-#define KEY_TYPE_RAW_DATA       0x1001u
-#define KEY_TYPE_HMAC           0x1100u
-#define KEY_TYPE_DERIVE         0x1200u
-#define KEY_TYPE_AES            0x2400u
-
-#define KEY_USAGE_EXPORT        0x00000001u
-#define KEY_USAGE_SIGN_HASH     0x00001000u     /* MAC sign policy with Mbed TLS 2.25 */
-#define KEY_USAGE_VERIFY_HASH   0x00002000u
-
-#define KEY_LIFETIME_VOLATILE   0u
-
-/* ---- limits ---- */
 #define CRYPTO_SCRATCH_SIZE     5120u           /* CRYPTO_IOVEC_BUFFER_SIZE */
-#define CRYPTO_NUM_OPS          8u              /* CRYPTO_CONC_OPER_NUM */
-#define CRYPTO_NUM_KEYS         32u             /* TFM_CRYPTO_MAX_KEY_HANDLES */
-#define CRYPTO_KEY_MAX_DATA     160u            /* largest key accepted by import (bytes) */
-#define CRYPTO_KEY_ID_FIRST     0x7FFFFFE0u     /* volatile key ids: FIRST + table index */
-#define SHA256_LEN              32u
-
-/* Fixed DRBG seed: the random stream is the same in every run (an emulator, not a product). */
-static const uint8_t crypto_drbg_seed[] = "psaemu SE crypto HMAC_DRBG seed v1";
-
-/* ---- vectors as the functions see them ---- */
-typedef struct {
-    const uint8_t *base;
-    uint32_t len;
-} cin_t;
-
-typedef struct {
-    uint8_t *base;
-    uint32_t size;          /* capacity */
-    uint32_t len;           /* bytes produced (0 = nothing is written back) */
-} cout_t;
-
-typedef struct {
-    const struct crypto_pack_iovec *iov;
-    cin_t in[4];
-    cout_t out[4];
-    uint32_t in_len;
-    uint32_t out_len;
-    int32_t client;
-} creq_t;
+#define AEAD_MAX_NONCE          16u
 
 /* ---- state ---- */
-typedef struct {
-    bool in_use;
-    uint16_t type;
-    uint16_t len;           /* key data bytes; bits = 8 * len */
-    int32_t owner;
-    uint32_t alg;
-    uint32_t usage;
-    uint8_t data[CRYPTO_KEY_MAX_DATA];
-} ckey_t;
-
-enum { OP_FREE = 0, OP_HASH = 1, OP_MAC = 2 };
+enum { OP_FREE = 0, OP_HASH = 1, OP_MAC = 2, OP_CIPHER = 3, OP_KDF = 4 };
 
 typedef struct {
     uint8_t kind;           /* OP_* */
-    bool verify;            /* MAC: set up for verification */
     int32_t owner;
-    union {
-        sha256_ctx_t sha;
-        hmac_sha256_ctx_t hmac;
-    } u;
+    uint32_t alg;           /* KDF: the derivation algorithm (key policy checks) */
 } cop_t;
 
 static uint32_t crypto_scratch[CRYPTO_SCRATCH_SIZE / 4u];
 static struct crypto_pack_iovec crypto_iov;
-static ckey_t crypto_keys[CRYPTO_NUM_KEYS];
 static cop_t crypto_ops[CRYPTO_NUM_OPS];
-static sha256_ctx_t crypto_sha_tmp;
-static uint8_t crypto_digest[SHA256_LEN];
-static bool crypto_drbg_ready;
+ce_desc_t crypto_desc;
 
-/* ---- helpers ---- */
-static bool lens_ok(const creq_t *r, uint32_t in_min, uint32_t in_max, uint32_t out_min,
-                    uint32_t out_max)
+/* ---- helpers shared with crypto_keys.c ---- */
+bool lens_ok(const creq_t *r, uint32_t in_min, uint32_t in_max, uint32_t out_min, uint32_t out_max)
 {
     return r->in_len >= in_min && r->in_len <= in_max && r->out_len >= out_min &&
            r->out_len <= out_max;
 }
 
-static uint32_t rd32(const uint8_t *p)
+uint32_t rd32(const uint8_t *p)
 {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
            ((uint32_t)p[3] << 24);
 }
 
-static void wr32(uint8_t *p, uint32_t v)
+void wr32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
@@ -165,75 +86,52 @@ static void wr32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
-/* Output a u32 (a handle or key id) in out[i]; the caller checked the output is 4 bytes. */
-static void put_u32(creq_t *r, uint32_t i, uint32_t v)
+void put_u32(creq_t *r, uint32_t i, uint32_t v)
 {
     wr32(r->out[i].base, v);
     r->out[i].len = 4;
 }
 
-/* Input i, or an empty one if it was trimmed away. */
-static cin_t in_vec(const creq_t *r, uint32_t i)
+cin_t in_vec(const creq_t *r, uint32_t i)
 {
     cin_t e = { NULL, 0 };
     return i < r->in_len ? r->in[i] : e;
 }
 
-/* Compare without an early exit. */
-static bool same_bytes(const uint8_t *a, const uint8_t *b, uint32_t n)
+void d_begin(uint32_t cmd, uint32_t slot, uint32_t alg, uint32_t ctx)
 {
-    uint8_t d = 0;
-    while (n--) {
-        d |= *a++ ^ *b++;
-    }
-    return d == 0;
+    ce_begin(&crypto_desc, cmd, slot, alg, ctx);
 }
 
-/* in[ref_idx] must be exactly the SHA256_LEN bytes of crypto_digest. */
-static psa_status_t digest_check(const creq_t *r, uint32_t ref_idx)
+void d_in_vec(uint32_t ce_i, const creq_t *r, uint32_t vec_i)
 {
-    cin_t ref = in_vec(r, ref_idx);
-
-    if (ref.len != SHA256_LEN || !same_bytes(crypto_digest, ref.base, SHA256_LEN)) {
-        return PSA_ERROR_INVALID_SIGNATURE;
-    }
-    return PSA_SUCCESS;
+    cin_t v = in_vec(r, vec_i);
+    ce_in(&crypto_desc, ce_i, v.base, v.len);
 }
 
-static void sha256_oneshot(cin_t in, uint8_t *digest)
+void d_out_vec(uint32_t ce_i, const creq_t *r, uint32_t vec_i)
 {
-    sha256_init(&crypto_sha_tmp);
-    sha256_update(&crypto_sha_tmp, in.base, in.len);
-    sha256_final(&crypto_sha_tmp, digest);
+    if (vec_i < r->out_len) {
+        ce_out(&crypto_desc, ce_i, r->out[vec_i].base, r->out[vec_i].size);
+    }
 }
 
-static psa_status_t hash_alg_check(uint32_t alg)
+psa_status_t d_run(creq_t *r, uint32_t vec_i, uint32_t ce_i)
 {
-    if (alg == ALG_SHA_256) {
-        return PSA_SUCCESS;
+    psa_status_t st = ce_run(&crypto_desc);
+
+    if (st == PSA_SUCCESS && vec_i < r->out_len) {
+        r->out[vec_i].len = crypto_desc.out_len[ce_i];
     }
-    return (alg & ALG_CATEGORY_MASK) == ALG_CATEGORY_HASH ? PSA_ERROR_NOT_SUPPORTED
-                                                          : PSA_ERROR_INVALID_ARGUMENT;
+    return st;
 }
 
-/* ---- key table ---- */
-static psa_status_t key_get(const creq_t *r, uint32_t id, ckey_t **key)
+/* ---- operation table (handles 1..CRYPTO_NUM_OPS) ---- */
+static uint32_t op_index(const cop_t *op)
 {
-    uint32_t idx = id - CRYPTO_KEY_ID_FIRST;
-    ckey_t *k;
-
-    if (id < CRYPTO_KEY_ID_FIRST || idx >= CRYPTO_NUM_KEYS || !crypto_keys[idx].in_use) {
-        return PSA_ERROR_INVALID_HANDLE;
-    }
-    k = &crypto_keys[idx];
-    if (k->owner != r->client) {
-        return PSA_ERROR_NOT_PERMITTED;
-    }
-    *key = k;
-    return PSA_SUCCESS;
+    return (uint32_t)(op - crypto_ops);
 }
 
-/* ---- operation table (handles 1..8) ---- */
 /* Allocate an operation; the handle output (out[0]) must hold 0 on entry. */
 static psa_status_t op_alloc(creq_t *r, uint8_t kind, cop_t **op)
 {
@@ -244,9 +142,9 @@ static psa_status_t op_alloc(creq_t *r, uint8_t kind, cop_t **op)
     }
     for (i = 0; i < CRYPTO_NUM_OPS; i++) {
         if (crypto_ops[i].kind == OP_FREE) {
-            memset(&crypto_ops[i], 0, sizeof crypto_ops[i]);
             crypto_ops[i].kind = kind;
             crypto_ops[i].owner = r->client;
+            crypto_ops[i].alg = r->iov->alg;
             put_u32(r, 0, i + 1u);
             *op = &crypto_ops[i];
             return PSA_SUCCESS;
@@ -270,51 +168,21 @@ static psa_status_t op_lookup(const creq_t *r, uint8_t kind, uint32_t handle, co
     return PSA_SUCCESS;
 }
 
-/* Release the operation and report handle 0 in out[0]. */
-static void op_release(creq_t *r, cop_t *op)
+/* Release the operation (and its engine context) and report handle 0 in out[0] if there is one. */
+static void op_release(creq_t *r, cop_t *op, bool handle_out)
 {
+    ce_desc_t *d = &crypto_desc;
+
+    ce_begin(d, CE_CTX_ABORT, CE_NO_SLOT, 0, op_index(op));
+    (void)ce_run(d);
     se_wipe(op, sizeof *op);            /* kind = OP_FREE */
-    put_u32(r, 0, 0);
+    if (handle_out) {
+        put_u32(r, 0, 0);
+    }
 }
 
-/* ---- hash ---- */
-static psa_status_t f_hash_compute(creq_t *r)
-{
-    psa_status_t st;
-
-    if (!lens_ok(r, 1, 2, 1, 1)) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    st = hash_alg_check(r->iov->alg);
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    if (r->out[0].size < SHA256_LEN) {
-        return PSA_ERROR_BUFFER_TOO_SMALL;
-    }
-    sha256_oneshot(in_vec(r, 1), r->out[0].base);
-    r->out[0].len = SHA256_LEN;
-    return PSA_SUCCESS;
-}
-
-static psa_status_t f_hash_compare(creq_t *r)
-{
-    psa_status_t st;
-
-    if (!lens_ok(r, 1, 3, 0, 0)) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    st = hash_alg_check(r->iov->alg);
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    sha256_oneshot(in_vec(r, 1), crypto_digest);
-    return digest_check(r, 2);
-}
-
-/* ---- multipart operations (hash and MAC): the common steps ---- */
-/* Common entry of the multipart functions: counts, the 4-byte handle output, and the current
- * handle written back first. */
+/* Common entry of the multipart functions with a handle output: counts, the 4-byte handle
+ * output, and the current handle written back first. */
 static bool op_entry(creq_t *r, uint32_t in_min, uint32_t in_max, uint32_t out_min,
                      uint32_t out_max)
 {
@@ -325,128 +193,83 @@ static bool op_entry(creq_t *r, uint32_t in_min, uint32_t in_max, uint32_t out_m
     return true;
 }
 
-/* Entry of a step of an existing operation (update, finish, verify, abort): op_entry with one
- * input and up to in_max, exactly out_n outputs; then the `kind` operation named by op_handle. */
-static psa_status_t op_step(creq_t *r, uint8_t kind, uint32_t in_max, uint32_t out_n,
-                            cop_t **op)
-{
-    if (!op_entry(r, 1, in_max, out_n, out_n)) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    return op_lookup(r, kind, r->iov->op_handle, op);
-}
-
-/* Feed the operation (SHA-256 or HMAC-SHA256). */
-static void op_update(cop_t *op, cin_t in)
-{
-    if (op->kind == OP_HASH) {
-        sha256_update(&op->u.sha, in.base, in.len);
-    } else {
-        hmac_sha256_update(&op->u.hmac, in.base, in.len);
-    }
-}
-
-/* Its SHA256_LEN-byte digest or MAC. */
-static void op_final(cop_t *op, uint8_t *out)
-{
-    if (op->kind == OP_HASH) {
-        sha256_final(&op->u.sha, out);
-    } else {
-        hmac_sha256_final(&op->u.hmac, out);
-    }
-}
-
-/* HASH_UPDATE / MAC_UPDATE */
-static psa_status_t f_op_update(creq_t *r, uint8_t kind)
-{
-    cop_t *op;
-    psa_status_t st = op_step(r, kind, 2, 1, &op);
-
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    op_update(op, in_vec(r, 1));
-    return PSA_SUCCESS;
-}
-
-/* HASH_FINISH / MAC_SIGN_FINISH: the digest or MAC in out[1]; the operation ends either way
- * (a MAC operation set up for verification: BAD_STATE). */
-static psa_status_t f_op_finish(creq_t *r, uint8_t kind)
-{
-    cop_t *op;
-    psa_status_t st = op_step(r, kind, 1, 2, &op);
-
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    if (op->verify) {
-        st = PSA_ERROR_BAD_STATE;
-    } else if (r->out[1].size < SHA256_LEN) {
-        st = PSA_ERROR_BUFFER_TOO_SMALL;
-    } else {
-        op_final(op, r->out[1].base);
-        r->out[1].len = SHA256_LEN;
-    }
-    op_release(r, op);
-    return st;
-}
-
-/* HASH_VERIFY / MAC_VERIFY_FINISH: compare the digest or MAC with in[1]; the operation ends
- * either way (a MAC operation not set up for verification: BAD_STATE). */
-static psa_status_t f_op_verify(creq_t *r, uint8_t kind)
-{
-    cop_t *op;
-    psa_status_t st = op_step(r, kind, 2, 1, &op);
-
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    if (kind == OP_MAC && !op->verify) {
-        st = PSA_ERROR_BAD_STATE;
-    } else {
-        op_final(op, crypto_digest);
-        st = digest_check(r, 1);
-        se_wipe(crypto_digest, sizeof crypto_digest);
-    }
-    op_release(r, op);
-    return st;
-}
-
-/* HASH_ABORT / MAC_ABORT: an unknown handle is not an error. */
-static psa_status_t f_op_abort(creq_t *r, uint8_t kind)
-{
-    cop_t *op;
-    psa_status_t st = op_step(r, kind, 1, 1, &op);
-
-    if (st == PSA_ERROR_PROGRAMMER_ERROR) {
-        return st;
-    }
-    if (st == PSA_SUCCESS) {
-        op_release(r, op);
-    }
-    return PSA_SUCCESS;
-}
-
-/* ---- hash operations: setup and clone ---- */
-static psa_status_t f_hash_setup(creq_t *r)
+/* A step of an existing hash/MAC/cipher operation: engine command `cmd` on its context with
+ * in[1] (if in_max > 1) and out[1] (if out_n == 2); `ends`: the step finishes the operation.
+ * Any error ends the operation too. */
+static psa_status_t op_step(creq_t *r, uint8_t kind, uint32_t cmd, uint32_t in_max,
+                            uint32_t out_n, bool ends)
 {
     cop_t *op;
     psa_status_t st;
 
+    if (!op_entry(r, 1, in_max, out_n, out_n)) {
+        return PSA_ERROR_PROGRAMMER_ERROR;
+    }
+    st = op_lookup(r, kind, r->iov->op_handle, &op);
+    if (st != PSA_SUCCESS) {
+        return st;
+    }
+    d_begin(cmd, CE_NO_SLOT, 0, op_index(op));
+    d_in_vec(0, r, 1);
+    d_out_vec(0, r, 1);
+    st = d_run(r, out_n == 2u ? 1u : 4u, 0);
+    if (st != PSA_SUCCESS || ends) {
+        op_release(r, op, true);
+    }
+    return st;
+}
+
+/* Abort: an unknown handle is not an error. */
+static psa_status_t op_abort(creq_t *r, uint8_t kind)
+{
+    cop_t *op;
+
     if (!op_entry(r, 1, 1, 1, 1)) {
         return PSA_ERROR_PROGRAMMER_ERROR;
     }
-    st = op_alloc(r, OP_HASH, &op);
-    if (st != PSA_SUCCESS) {
-        return st;
+    if (op_lookup(r, kind, r->iov->op_handle, &op) == PSA_SUCCESS) {
+        op_release(r, op, true);
     }
-    st = hash_alg_check(r->iov->alg);
-    if (st != PSA_SUCCESS) {
-        op_release(r, op);
-        return st;
-    }
-    sha256_init(&op->u.sha);
     return PSA_SUCCESS;
+}
+
+/* Setup of an operation of `kind`: engine command `cmd` with key `k` (NULL: none) and aux0. */
+static psa_status_t op_setup(creq_t *r, uint8_t kind, uint32_t cmd, const ckey_t *k, uint32_t aux0)
+{
+    cop_t *op;
+    psa_status_t st = op_alloc(r, kind, &op);
+
+    if (st != PSA_SUCCESS) {
+        return st;
+    }
+    d_begin(cmd, k != NULL ? key_slot(k) : CE_NO_SLOT, r->iov->alg, op_index(op));
+    crypto_desc.aux[0] = aux0;
+    st = ce_run(&crypto_desc);
+    if (st != PSA_SUCCESS) {
+        op_release(r, op, true);
+    }
+    return st;
+}
+
+/* ---- hash ---- */
+static psa_status_t f_hash_compute(creq_t *r, bool compare)
+{
+    if (compare ? !lens_ok(r, 1, 3, 0, 0) : !lens_ok(r, 1, 2, 1, 1)) {
+        return PSA_ERROR_PROGRAMMER_ERROR;
+    }
+    d_begin(compare ? CE_HASH_COMPARE : CE_HASH_COMPUTE, CE_NO_SLOT, r->iov->alg, 0);
+    d_in_vec(0, r, 1);
+    d_in_vec(1, r, 2);
+    d_out_vec(0, r, 0);
+    return d_run(r, compare ? 4u : 0u, 0);
+}
+
+static psa_status_t f_hash_setup(creq_t *r)
+{
+    if (!op_entry(r, 1, 1, 1, 1)) {
+        return PSA_ERROR_PROGRAMMER_ERROR;
+    }
+    return op_setup(r, OP_HASH, CE_HASH_SETUP, NULL, 0);
 }
 
 static psa_status_t f_hash_clone(creq_t *r)
@@ -466,46 +289,155 @@ static psa_status_t f_hash_clone(creq_t *r)
     if (st != PSA_SUCCESS) {
         return st;
     }
-    dst->u.sha = src->u.sha;
-    return PSA_SUCCESS;
+    d_begin(CE_HASH_CLONE, CE_NO_SLOT, 0, op_index(src));
+    crypto_desc.aux[0] = op_index(dst);
+    st = ce_run(&crypto_desc);
+    if (st != PSA_SUCCESS) {
+        op_release(r, dst, true);
+    }
+    return st;
 }
 
-/* ---- MAC (HMAC-SHA256) ---- */
-static psa_status_t f_mac_setup(creq_t *r, bool verify)
+/* ---- keyed one-shot functions ---- */
+typedef struct {
+    uint8_t sfn;
+    uint8_t cmd;
+    uint8_t in_max;         /* vectors: in[1..in_max-1] go to engine inputs (after the nonce) */
+    uint8_t out_n;          /* 0 or 1 (out[0]) */
+    bool nonce;             /* AEAD: engine input 0 is the nonce from the pack */
+    uint32_t usage;
+    uint32_t cat;
+} oneshot_t;
+
+static const oneshot_t oneshots[] = {
+    { SFN_MAC_COMPUTE, CE_MAC_COMPUTE, 2, 1, false, KEY_USAGE_SIGN_HASH, ALG_CAT_MAC },
+    { SFN_MAC_VERIFY, CE_MAC_VERIFY, 3, 0, false, KEY_USAGE_VERIFY_HASH, ALG_CAT_MAC },
+    { SFN_CIPHER_ENCRYPT, CE_CIPHER_ENCRYPT, 2, 1, false, KEY_USAGE_ENCRYPT, ALG_CAT_CIPHER },
+    { SFN_CIPHER_DECRYPT, CE_CIPHER_DECRYPT, 2, 1, false, KEY_USAGE_DECRYPT, ALG_CAT_CIPHER },
+    { SFN_AEAD_ENCRYPT, CE_AEAD_ENCRYPT, 3, 1, true, KEY_USAGE_ENCRYPT, ALG_CAT_AEAD },
+    { SFN_AEAD_DECRYPT, CE_AEAD_DECRYPT, 3, 1, true, KEY_USAGE_DECRYPT, ALG_CAT_AEAD },
+    { SFN_SIGN_HASH, CE_SIGN_HASH, 2, 1, false, KEY_USAGE_SIGN_HASH, ALG_CAT_SIGN },
+    { SFN_VERIFY_HASH, CE_VERIFY_HASH, 3, 0, false, KEY_USAGE_VERIFY_HASH, ALG_CAT_SIGN },
+    { SFN_ASYMMETRIC_ENCRYPT, CE_ASYM_ENCRYPT, 3, 1, false, KEY_USAGE_ENCRYPT, ALG_CAT_ASYM_ENC },
+    { SFN_ASYMMETRIC_DECRYPT, CE_ASYM_DECRYPT, 3, 1, false, KEY_USAGE_DECRYPT, ALG_CAT_ASYM_ENC },
+    { SFN_RAW_KEY_AGREEMENT, CE_RAW_AGREEMENT, 2, 1, false, KEY_USAGE_DERIVE, ALG_CAT_KA },
+};
+
+static psa_status_t f_oneshot(creq_t *r, const oneshot_t *o)
 {
-    uint32_t alg = r->iov->alg;
-    ckey_t *key;
-    cop_t *op;
+    const struct crypto_pack_iovec *iov = r->iov;
+    ckey_t *k;
+    uint32_t i, first;
+    psa_status_t st;
+
+    if (!lens_ok(r, 1, o->in_max, o->out_n, o->out_n)) {
+        return PSA_ERROR_PROGRAMMER_ERROR;
+    }
+    if (o->nonce && iov->nonce_length > AEAD_MAX_NONCE) {
+        return PSA_ERROR_INVALID_ARGUMENT;
+    }
+    st = key_use(r, iov->key_id, o->usage, iov->alg, o->cat, &k);
+    if (st != PSA_SUCCESS) {
+        return st;
+    }
+    d_begin(o->cmd, key_slot(k), iov->alg, 0);
+    first = 0;
+    if (o->nonce) {
+        ce_in(&crypto_desc, 0, iov->nonce, iov->nonce_length);
+        first = 1;
+    }
+    for (i = 1; i < o->in_max; i++) {
+        d_in_vec(first + i - 1u, r, i);
+    }
+    d_out_vec(0, r, 0);
+    return d_run(r, o->out_n ? 0u : 4u, 0);
+}
+
+/* ---- multipart MAC and cipher setup ---- */
+static psa_status_t f_keyed_setup(creq_t *r, uint8_t kind, uint32_t cmd, uint32_t usage,
+                                  uint32_t cat, uint32_t aux0)
+{
+    ckey_t *k;
     psa_status_t st;
 
     if (!op_entry(r, 1, 1, 1, 1)) {
         return PSA_ERROR_PROGRAMMER_ERROR;
     }
-    st = key_get(r, r->iov->key_id, &key);
+    if (rd32(r->out[0].base) != 0u) {
+        return PSA_ERROR_BAD_STATE;
+    }
+    st = key_use(r, r->iov->key_id, usage, r->iov->alg, cat, &k);
     if (st != PSA_SUCCESS) {
         return st;
     }
-    st = op_alloc(r, OP_MAC, &op);
+    return op_setup(r, kind, cmd, k, aux0);
+}
+
+/* ---- key derivation (the v1.3 KDF functions have no handle output, except setup/abort) ---- */
+static psa_status_t kdf_op(creq_t *r, cop_t **op)
+{
+    return op_lookup(r, OP_KDF, r->iov->op_handle, op);
+}
+
+static psa_status_t f_kdf(creq_t *r)
+{
+    const struct crypto_pack_iovec *iov = r->iov;
+    cop_t *op;
+    ckey_t *k;
+    psa_status_t st;
+
+    switch (iov->sfn_id) {
+    case SFN_KDF_SETUP:
+        if (!op_entry(r, 1, 1, 1, 1)) {
+            return PSA_ERROR_PROGRAMMER_ERROR;
+        }
+        return op_setup(r, OP_KDF, CE_KDF_SETUP, NULL, 0);
+    case SFN_KDF_ABORT:
+        return op_abort(r, OP_KDF);
+    case SFN_KDF_OUTPUT_KEY:
+        st = lens_ok(r, 2, 2, 1, 1) ? kdf_op(r, &op) : PSA_ERROR_PROGRAMMER_ERROR;
+        return st != PSA_SUCCESS ? st : crypto_key_derive(r, op_index(op));
+    default:
+        break;
+    }
+    /* get/set capacity, input bytes/key, key agreement, output bytes */
+    if (!lens_ok(r, 1, 2, 0, 1)) {
+        return PSA_ERROR_PROGRAMMER_ERROR;
+    }
+    st = kdf_op(r, &op);
     if (st != PSA_SUCCESS) {
         return st;
     }
-    if ((alg & ALG_CATEGORY_MASK) != ALG_CATEGORY_MAC) {
-        st = PSA_ERROR_INVALID_ARGUMENT;
-    } else if (alg != ALG_HMAC_SHA_256) {
-        st = PSA_ERROR_NOT_SUPPORTED;
-    } else if ((key->usage & (verify ? KEY_USAGE_VERIFY_HASH : KEY_USAGE_SIGN_HASH)) == 0u ||
-               key->alg != alg) {
-        st = PSA_ERROR_NOT_PERMITTED;
-    } else if (key->type != KEY_TYPE_HMAC) {
-        st = PSA_ERROR_INVALID_ARGUMENT;
+    switch (iov->sfn_id) {
+    case SFN_KDF_GET_CAPACITY:
+        if (r->out_len != 1u || r->out[0].size != 4u) {
+            return PSA_ERROR_PROGRAMMER_ERROR;
+        }
+        d_begin(CE_KDF_GET_CAPACITY, CE_NO_SLOT, 0, op_index(op));
+        break;
+    case SFN_KDF_SET_CAPACITY:
+        d_begin(CE_KDF_SET_CAPACITY, CE_NO_SLOT, 0, op_index(op));
+        crypto_desc.aux[0] = iov->capacity;
+        break;
+    case SFN_KDF_INPUT_BYTES:
+        d_begin(CE_KDF_INPUT_BYTES, CE_NO_SLOT, 0, op_index(op));
+        break;
+    case SFN_KDF_OUTPUT_BYTES:
+        d_begin(CE_KDF_OUTPUT_BYTES, CE_NO_SLOT, 0, op_index(op));
+        break;
+    default:    /* INPUT_KEY, KEY_AGREEMENT: a key with DERIVE usage permitting the algorithm */
+        st = key_use(r, iov->key_id, KEY_USAGE_DERIVE, op->alg, 0, &k);
+        if (st != PSA_SUCCESS) {
+            return st;
+        }
+        d_begin(iov->sfn_id == SFN_KDF_INPUT_KEY ? CE_KDF_INPUT_KEY : CE_KDF_KEY_AGREEMENT,
+                key_slot(k), 0, op_index(op));
+        break;
     }
-    if (st != PSA_SUCCESS) {
-        op_release(r, op);
-        return st;
-    }
-    op->verify = verify;
-    hmac_sha256_init(&op->u.hmac, key->data, key->len);
-    return PSA_SUCCESS;
+    crypto_desc.aux[0] = crypto_desc.aux[0] != 0u ? crypto_desc.aux[0] : iov->step;
+    d_in_vec(0, r, 1);
+    d_out_vec(0, r, 0);
+    return d_run(r, 0, 0);
 }
 
 /* ---- random ---- */
@@ -517,171 +449,57 @@ static psa_status_t f_generate_random(creq_t *r)
     if (r->out_len == 0u) {
         return PSA_SUCCESS;
     }
-    if (!crypto_drbg_ready) {
-        drbg_instantiate(crypto_drbg_seed, sizeof crypto_drbg_seed - 1u);
-        crypto_drbg_ready = true;
-    }
-    drbg_generate(r->out[0].base, r->out[0].size);
-    r->out[0].len = r->out[0].size;
-    return PSA_SUCCESS;
-}
-
-/* ---- keys ---- */
-static psa_status_t f_import_key(creq_t *r)
-{
-    cin_t attr = in_vec(r, 1), data = in_vec(r, 2);
-    uint32_t lifetime, id, alg, usage, bits, type, i;
-    ckey_t *k = NULL;
-
-    if (!lens_ok(r, 2, 3, 1, 1) || attr.len != CRYPTO_ATTR_SIZE || r->out[0].size != 4u) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    for (i = 0; i < CRYPTO_NUM_KEYS; i++) {
-        if (!crypto_keys[i].in_use) {
-            k = &crypto_keys[i];
-            break;
-        }
-    }
-    if (k == NULL) {
-        return PSA_ERROR_INSUFFICIENT_MEMORY;
-    }
-    lifetime = rd32(attr.base + CRYPTO_ATTR_LIFETIME);
-    id = rd32(attr.base + CRYPTO_ATTR_ID);
-    alg = rd32(attr.base + CRYPTO_ATTR_ALG);
-    usage = rd32(attr.base + CRYPTO_ATTR_USAGE);
-    bits = rd32(attr.base + CRYPTO_ATTR_BITS);
-    type = (uint32_t)attr.base[CRYPTO_ATTR_TYPE] | ((uint32_t)attr.base[CRYPTO_ATTR_TYPE + 1] << 8);
-
-    if (data.len == 0u) {
-        return PSA_ERROR_INVALID_ARGUMENT;
-    }
-    if (lifetime != KEY_LIFETIME_VOLATILE) {
-        return PSA_ERROR_NOT_SUPPORTED;         /* no persistent key storage */
-    }
-    if (id != 0u) {
-        return PSA_ERROR_INVALID_ARGUMENT;      /* a volatile key cannot choose its id */
-    }
-    switch (type) {
-    case KEY_TYPE_RAW_DATA:
-    case KEY_TYPE_HMAC:
-    case KEY_TYPE_DERIVE:
-        break;
-    case KEY_TYPE_AES:
-        if (data.len != 16u && data.len != 24u && data.len != 32u) {
-            return PSA_ERROR_INVALID_ARGUMENT;
-        }
-        break;
-    default:
-        return PSA_ERROR_NOT_SUPPORTED;
-    }
-    if (data.len > CRYPTO_KEY_MAX_DATA) {
-        return PSA_ERROR_NOT_SUPPORTED;
-    }
-    if (bits != 0u && bits != data.len * 8u) {
-        return PSA_ERROR_INVALID_ARGUMENT;
-    }
-    k->in_use = true;
-    k->type = (uint16_t)type;
-    k->len = (uint16_t)data.len;
-    k->owner = r->client;
-    k->alg = alg;
-    k->usage = usage;
-    memcpy(k->data, data.base, data.len);
-    put_u32(r, 0, CRYPTO_KEY_ID_FIRST + (uint32_t)(k - crypto_keys));
-    return PSA_SUCCESS;
-}
-
-static psa_status_t f_destroy_key(creq_t *r)
-{
-    ckey_t *k;
-    psa_status_t st;
-
-    if (!lens_ok(r, 1, 1, 0, 0)) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    st = key_get(r, r->iov->key_id, &k);
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    se_wipe(k, sizeof *k);              /* in_use = false */
-    return PSA_SUCCESS;
-}
-
-static psa_status_t f_export_key(creq_t *r)
-{
-    ckey_t *k;
-    psa_status_t st;
-    uint32_t cap = r->out_len != 0u ? r->out[0].size : 0u;
-
-    if (!lens_ok(r, 1, 1, 0, 1)) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    st = key_get(r, r->iov->key_id, &k);
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    if ((k->usage & KEY_USAGE_EXPORT) == 0u) {
-        return PSA_ERROR_NOT_PERMITTED;
-    }
-    if (cap < k->len) {
-        return PSA_ERROR_BUFFER_TOO_SMALL;
-    }
-    memcpy(r->out[0].base, k->data, k->len);
-    r->out[0].len = k->len;
-    return PSA_SUCCESS;
-}
-
-static psa_status_t f_get_key_attributes(creq_t *r)
-{
-    ckey_t *k;
-    psa_status_t st;
-    uint8_t *a;
-
-    if (!lens_ok(r, 1, 1, 1, 1) || r->out[0].size != CRYPTO_ATTR_SIZE) {
-        return PSA_ERROR_PROGRAMMER_ERROR;
-    }
-    st = key_get(r, r->iov->key_id, &k);
-    if (st != PSA_SUCCESS) {
-        return st;
-    }
-    a = r->out[0].base;
-    memset(a, 0, CRYPTO_ATTR_SIZE);
-    wr32(a + CRYPTO_ATTR_LIFETIME, KEY_LIFETIME_VOLATILE);
-    wr32(a + CRYPTO_ATTR_ID, r->iov->key_id);
-    wr32(a + CRYPTO_ATTR_ALG, k->alg);
-    wr32(a + CRYPTO_ATTR_USAGE, k->usage);
-    wr32(a + CRYPTO_ATTR_BITS, (uint32_t)k->len * 8u);
-    a[CRYPTO_ATTR_TYPE] = (uint8_t)k->type;
-    a[CRYPTO_ATTR_TYPE + 1] = (uint8_t)(k->type >> 8);
-    r->out[0].len = CRYPTO_ATTR_SIZE;
-    return PSA_SUCCESS;
+    d_begin(CE_RANDOM, CE_NO_SLOT, 0, 0);
+    d_out_vec(0, r, 0);
+    return d_run(r, 0, 0);
 }
 
 static psa_status_t crypto_dispatch(creq_t *r)
 {
-    switch (r->iov->sfn_id) {
-    case SFN_GET_KEY_ATTRIBUTES:    return f_get_key_attributes(r);
-    case SFN_IMPORT_KEY:            return f_import_key(r);
-    case SFN_DESTROY_KEY:           return f_destroy_key(r);
-    case SFN_EXPORT_KEY:            return f_export_key(r);
-    case SFN_HASH_COMPUTE:          return f_hash_compute(r);
-    case SFN_HASH_COMPARE:          return f_hash_compare(r);
+    uint32_t sfn = r->iov->sfn_id, i;
+
+    for (i = 0; i < sizeof oneshots / sizeof oneshots[0]; i++) {
+        if (oneshots[i].sfn == sfn) {
+            return f_oneshot(r, &oneshots[i]);
+        }
+    }
+    switch (sfn) {
+    case SFN_HASH_COMPUTE:          return f_hash_compute(r, false);
+    case SFN_HASH_COMPARE:          return f_hash_compute(r, true);
     case SFN_HASH_SETUP:            return f_hash_setup(r);
-    case SFN_HASH_UPDATE:           return f_op_update(r, OP_HASH);
-    case SFN_HASH_FINISH:           return f_op_finish(r, OP_HASH);
-    case SFN_HASH_VERIFY:           return f_op_verify(r, OP_HASH);
-    case SFN_HASH_ABORT:            return f_op_abort(r, OP_HASH);
+    case SFN_HASH_UPDATE:           return op_step(r, OP_HASH, CE_HASH_UPDATE, 2, 1, false);
+    case SFN_HASH_FINISH:           return op_step(r, OP_HASH, CE_HASH_FINISH, 1, 2, true);
+    case SFN_HASH_VERIFY:           return op_step(r, OP_HASH, CE_HASH_VERIFY, 2, 1, true);
+    case SFN_HASH_ABORT:            return op_abort(r, OP_HASH);
     case SFN_HASH_CLONE:            return f_hash_clone(r);
-    case SFN_MAC_SIGN_SETUP:        return f_mac_setup(r, false);
-    case SFN_MAC_VERIFY_SETUP:      return f_mac_setup(r, true);
-    case SFN_MAC_UPDATE:            return f_op_update(r, OP_MAC);
-    case SFN_MAC_SIGN_FINISH:       return f_op_finish(r, OP_MAC);
-    case SFN_MAC_VERIFY_FINISH:     return f_op_verify(r, OP_MAC);
-    case SFN_MAC_ABORT:             return f_op_abort(r, OP_MAC);
+    case SFN_MAC_SIGN_SETUP:
+        return f_keyed_setup(r, OP_MAC, CE_MAC_SETUP, KEY_USAGE_SIGN_HASH, ALG_CAT_MAC, 0);
+    case SFN_MAC_VERIFY_SETUP:
+        return f_keyed_setup(r, OP_MAC, CE_MAC_SETUP, KEY_USAGE_VERIFY_HASH, ALG_CAT_MAC, 1);
+    case SFN_MAC_UPDATE:            return op_step(r, OP_MAC, CE_MAC_UPDATE, 2, 1, false);
+    case SFN_MAC_SIGN_FINISH:       return op_step(r, OP_MAC, CE_MAC_SIGN_FINISH, 1, 2, true);
+    case SFN_MAC_VERIFY_FINISH:     return op_step(r, OP_MAC, CE_MAC_VERIFY_FINISH, 2, 1, true);
+    case SFN_MAC_ABORT:             return op_abort(r, OP_MAC);
+    case SFN_CIPHER_ENCRYPT_SETUP:
+        return f_keyed_setup(r, OP_CIPHER, CE_CIPHER_SETUP, KEY_USAGE_ENCRYPT, ALG_CAT_CIPHER, 0);
+    case SFN_CIPHER_DECRYPT_SETUP:
+        return f_keyed_setup(r, OP_CIPHER, CE_CIPHER_SETUP, KEY_USAGE_DECRYPT, ALG_CAT_CIPHER, 1);
+    case SFN_CIPHER_GENERATE_IV:    return op_step(r, OP_CIPHER, CE_CIPHER_GENERATE_IV, 1, 2, false);
+    case SFN_CIPHER_SET_IV:         return op_step(r, OP_CIPHER, CE_CIPHER_SET_IV, 2, 1, false);
+    case SFN_CIPHER_UPDATE:         return op_step(r, OP_CIPHER, CE_CIPHER_UPDATE, 2, 2, false);
+    case SFN_CIPHER_FINISH:         return op_step(r, OP_CIPHER, CE_CIPHER_FINISH, 1, 2, true);
+    case SFN_CIPHER_ABORT:          return op_abort(r, OP_CIPHER);
+    case SFN_KDF_SETUP: case SFN_KDF_GET_CAPACITY: case SFN_KDF_SET_CAPACITY:
+    case SFN_KDF_INPUT_BYTES: case SFN_KDF_OUTPUT_BYTES: case SFN_KDF_INPUT_KEY:
+    case SFN_KDF_OUTPUT_KEY: case SFN_KDF_ABORT: case SFN_KDF_KEY_AGREEMENT:
+        return f_kdf(r);
     case SFN_GENERATE_RANDOM:       return f_generate_random(r);
-    case SFN_MAC_COMPUTE:           /* v1.3: the service stubs return NOT_SUPPORTED */
-    case SFN_MAC_VERIFY:
-    default:                        return PSA_ERROR_NOT_SUPPORTED;
+    default:
+        if (sfn <= 9u || sfn == 62u) {
+            return crypto_key_call(r);
+        }
+        /* 37..46 multipart AEAD and 63/64 key domain parameters: TF-M v1.3 has none */
+        return PSA_ERROR_NOT_SUPPORTED;
     }
 }
 

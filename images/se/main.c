@@ -7,6 +7,7 @@
 #include "mailbox.h"
 #include "platform_config.h"
 #include "print.h"
+#include "spm.h"
 
 static void check_config(void)
 {
@@ -28,6 +29,7 @@ int main(void)
     console_init(SE_UART_BASE);
     print_str("se: boot\n");
     check_config();
+    attest_init();
 
     mailbox_boot();
 

@@ -78,6 +78,7 @@ psa_status_t crypto_call(se_msg_t *m);           /* SID 0x80 */
 psa_status_t attest_get_token(se_msg_t *m);      /* SID 0x20 */
 psa_status_t attest_get_token_size(se_msg_t *m); /* SID 0x21 */
 psa_status_t attest_get_public_key(se_msg_t *m); /* SID 0x22 */
+void attest_init(void);                           /* at boot: the attestation key into the engine */
 /* se/platform.c */
 psa_status_t platform_system_reset(se_msg_t *m); /* SID 0x40; never returns */
 psa_status_t platform_ioctl(se_msg_t *m);        /* SID 0x41 */

@@ -3,6 +3,7 @@ disassembly, address tools, the instruction trace and the fault explainer, on th
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -288,7 +289,7 @@ def test_watchpoint_inside_an_it_block_stops_after_the_block():
     m2.watchpoints.clear()
     r2 = m2.run(max_instructions=100_000_000, timeout=60)
     assert r2.reason == "exit" and r2.exit_code == 0
-    assert m2.console.lines("host")[-1] == "regression: 83 tests, 0 failures"
+    assert re.fullmatch(r"regression: \d+ tests, 0 failures", m2.console.lines("host")[-1])   # count: SKIPs vary with the SE
 
 
 def test_breakpoint_inside_an_it_block_stops_there_and_steps_the_rest_of_the_block():

@@ -82,9 +82,11 @@ def test_translation_off_needs_identical_addresses():
 
 def test_parse_defines():
     assert parse_defines(["PSA_PROXY_SHARED_MEMORY_SIZE=0x8000", "PSA_PROXY_SHARED_MEMORY_BASE=",
-                          "PSA_PROXY_ADDR_TRANSLATION"]) == {
+                          "PSA_PROXY_ADDR_TRANSLATION=1", "-SHARED_BUFFER_SIZE"]) == {
         "PSA_PROXY_SHARED_MEMORY_SIZE": 0x8000, "PSA_PROXY_SHARED_MEMORY_BASE": None,
-        "PSA_PROXY_ADDR_TRANSLATION": 1}
+        "PSA_PROXY_ADDR_TRANSLATION": 1, "SHARED_BUFFER_SIZE": None}
+    with pytest.raises(ConfigError, match="no value; write PSA_PROXY_ADDR_TRANSLATION=VALUE"):
+        parse_defines(["PSA_PROXY_ADDR_TRANSLATION"])
     with pytest.raises(ConfigError, match="unknown macro 'SHARED_BUFER_SIZE'"):
         parse_defines(["SHARED_BUFER_SIZE=4"])
     with pytest.raises(ConfigError, match="expected a number"):

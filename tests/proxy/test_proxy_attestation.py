@@ -1,10 +1,19 @@
-"""Symmetric Initial Attestation token (COSE_Mac0 / HMAC-SHA256) verification, client-abi §7."""
+"""Initial Attestation token verification, client-abi §7: COSE_Mac0 (HMAC-SHA256) and
+COSE_Sign1 (ES256) tokens built by hand and checked by the verifier; the Sign1 ones are also
+checked against pycose, an independent COSE implementation."""
 from __future__ import annotations
 
 import hashlib
 import hmac
 
+import cbor2
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from pycose.keys import EC2Key
+from pycose.messages import Sign1Message
 
 from psaemu.proxy import attestation as at
 from psaemu.proxy.attestation import ClaimLabel, TokenError, build_token, verify_token
@@ -108,7 +117,10 @@ def test_wrong_key():
 
 def test_bad_tag():
     with pytest.raises(TokenError, match="^bad tag: CBOR tag 18 .COSE_Sign1") as info:
-        verify_token(make_token(tag_number=18), KEY)
+        verify_token(make_token(tag_number=18), KEY, expect="symmetric")
+    assert info.value.reason == "bad_tag"
+    with pytest.raises(TokenError, match="^bad tag: CBOR tag 16") as info:
+        verify_token(make_token(tag_number=16), KEY)
     assert info.value.reason == "bad_tag"
     untagged = dumps(parts(make_token()))
     with pytest.raises(TokenError) as info:
@@ -116,8 +128,14 @@ def test_bad_tag():
     assert info.value.reason == "bad_tag"
 
 
+def test_a_mac0_token_with_a_public_key_is_a_wrong_key():
+    with pytest.raises(TokenError, match="^wrong key") as info:
+        verify_token(make_token(), IAK.public_key())
+    assert info.value.reason == "wrong_key"
+
+
 @pytest.mark.parametrize("protected_map", [{1: -7}, {}, {4: b"kid"}])
-def test_wrong_alg(protected_map):
+def test_wrong_alg_mac0(protected_map):
     with pytest.raises(TokenError, match="^wrong alg") as info:
         verify_token(make_token(protected_map=protected_map), KEY)
     assert info.value.reason == "wrong_alg"
@@ -155,3 +173,119 @@ def test_payload_that_is_not_a_map_is_malformed_even_with_a_good_mac():
 def test_bad_key_argument():
     with pytest.raises(ValueError):
         verify_token(make_token(), b"")
+
+
+# --------------------------------------------------------------------------------------------
+# COSE_Sign1 / ES256 (TF-M v1.3's default token)
+IAK = ec.derive_private_key(int.from_bytes(at.TFM_TEST_IAK_P256, "big"), ec.SECP256R1())
+IAK_POINT = IAK.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+SIGN1_CLAIMS = {**CLAIMS, -75009: b"\x01" + hashlib.sha256(IAK_POINT).digest()}
+
+
+def make_sign1(claims=SIGN1_CLAIMS, key=IAK, protected_map=None, tag_number=18, unprotected=None):
+    """A COSE_Sign1 token by hand: cryptography signs the Sig_structure, r || s is the signature."""
+    protected = dumps({1: -7} if protected_map is None else protected_map)
+    payload = dumps(claims)
+    der = key.sign(dumps(["Signature1", protected, b"", payload]), ec.ECDSA(hashes.SHA256()))
+    r, s_ = decode_dss_signature(der)
+    return dumps(Tag(tag_number, [protected, unprotected or {}, payload, r.to_bytes(32, "big") + s_.to_bytes(32, "big")]))
+
+
+def pycose_verifies(token: bytes, point: bytes = IAK_POINT) -> bool:
+    """pycose's verdict on a COSE_Sign1 token under the P-256 public key ``point``."""
+    msg = Sign1Message.decode(token)
+    msg.key = EC2Key(crv="P_256", x=point[1:33], y=point[33:])
+    return msg.verify_signature()
+
+
+def test_tfm_test_iak_is_the_published_pem_key():
+    # TF-M v1.3 platform/ext/common/template/tfm_initial_attestation_key.pem, public part
+    assert IAK_POINT.hex() == ("0479eba90e8bf450a6751576ad4599b07adf938da3bb0bd17d0036ed49a2d0fc3f"
+                               "bfcdfa8956b568bfdb8673e648d8b58d929955b14a26c3080f34117d971d6864")
+    assert at.instance_id(IAK_POINT) == SIGN1_CLAIMS[-75009] == at.instance_id(IAK.public_key())
+
+
+def test_sig_structure_encoding():
+    assert at.sig_structure(b"\xa1\x01\x26", b"\xa0") == bytes.fromhex(
+        "84" "6a5369676e617475726531" "43a10126" "40" "41a0")
+
+
+@pytest.mark.parametrize("key", [IAK_POINT, bytearray(IAK_POINT), IAK.public_key()])
+def test_verify_hand_built_sign1_token(key):
+    claims = verify_token(make_sign1(), key)
+    assert dict(claims) == SIGN1_CLAIMS and claims.kind == "asymmetric"
+    assert claims.protected == {1: -7} and claims.unprotected == {}
+    assert claims.ueid == at.instance_id(IAK_POINT)
+    assert verify_token(make_sign1(), key, expect="asymmetric") == claims
+
+
+def test_build_token_sign1_verifies_with_pycose_and_the_verifier():
+    token = build_token(SIGN1_CLAIMS, IAK)
+    assert token[0] == 0xD2 and pycose_verifies(token)
+    assert cbor2.loads(cbor2.loads(token).value[2]) == SIGN1_CLAIMS      # another CBOR decoder agrees
+    assert dict(verify_token(token, IAK_POINT)) == SIGN1_CLAIMS
+    assert pycose_verifies(make_sign1())                                # the hand-built one too
+
+
+def test_sign1_tampered_payload_is_a_bad_signature():
+    token = bytearray(make_sign1())
+    payload = dumps(SIGN1_CLAIMS)
+    start = token.find(payload)
+    token[start + payload.find(bytes(range(32)))] ^= 0x01               # first challenge byte
+    with pytest.raises(TokenError, match="^bad signature") as info:
+        verify_token(bytes(token), IAK_POINT)
+    assert info.value.reason == "bad_signature"
+    assert not pycose_verifies(bytes(token))
+
+
+@pytest.mark.parametrize("where", [-1, -33, -64])                       # in s, the r/s border, r
+def test_sign1_tampered_signature_is_a_bad_signature(where):
+    token = bytearray(make_sign1())
+    token[where] ^= 0x40
+    with pytest.raises(TokenError) as info:
+        verify_token(bytes(token), IAK_POINT)
+    assert info.value.reason == "bad_signature"
+
+
+def test_sign1_another_key_is_a_bad_signature():
+    other = ec.derive_private_key(12345, ec.SECP256R1()).public_key()
+    with pytest.raises(TokenError) as info:
+        verify_token(make_sign1(), other)
+    assert info.value.reason == "bad_signature"
+
+
+def test_sign1_signature_of_the_wrong_length():
+    body = parts(make_sign1())
+    body[3] = body[3][:63]
+    with pytest.raises(TokenError, match="64 bytes") as info:
+        verify_token(dumps(Tag(18, body)), IAK_POINT)
+    assert info.value.reason == "bad_signature"
+
+
+@pytest.mark.parametrize("key", [KEY, IAK_POINT[:64], b"\x05" + IAK_POINT[1:], b"\x04" + bytes(64),
+                                 ec.derive_private_key(1, ec.SECP384R1()).public_key()])
+def test_sign1_with_a_key_that_is_no_p256_public_key(key):
+    with pytest.raises(TokenError, match="^wrong key") as info:
+        verify_token(make_sign1(), key)
+    assert info.value.reason == "wrong_key"
+
+
+@pytest.mark.parametrize("protected_map", [{1: 5}, {1: -35}, {}])
+def test_wrong_alg_sign1(protected_map):
+    with pytest.raises(TokenError, match="^wrong alg") as info:
+        verify_token(make_sign1(protected_map=protected_map), IAK_POINT)
+    assert info.value.reason == "wrong_alg"
+
+
+def test_expect_refuses_the_other_kind():
+    with pytest.raises(TokenError, match="^bad tag: CBOR tag 17 .COSE_Mac0") as info:
+        verify_token(make_token(), KEY, expect="asymmetric")
+    assert info.value.reason == "bad_tag"
+    with pytest.raises(ValueError, match="expect"):
+        verify_token(make_token(), KEY, expect="sign1")
+
+
+def test_sign1_payload_that_is_not_a_map_is_malformed():
+    with pytest.raises(TokenError, match="payload") as info:
+        verify_token(make_sign1(claims=[1, 2]), IAK_POINT)
+    assert info.value.reason == "malformed"

@@ -6,6 +6,7 @@ as Host firmware calls; the stand-in answers the Host's mailbox from Python.
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
 
 import pytest
@@ -131,8 +132,7 @@ def test_attest_token_verifies_with_the_se_key(se, size):
     m, _ = se
     challenge = bytes((0xA0 + i) & 0xFF for i in range(size))
     token = m.psa.attest_token(challenge)
-    iak = bytes(m.se.uc.mem_read(m.se.image.address_of("attest_iak"), 32))
-    claims = verify_token(token, iak)
+    claims = verify_token(token, m.psa.attest_public_key())
     assert claims.challenge == challenge and claims.client_id == -1
     assert m.psa.attest_token_size(size) == len(token)
     with pytest.raises(PsaError) as err:
@@ -261,7 +261,7 @@ def test_scripted_call_waits_for_the_host_firmwares_call_and_both_complete():
     assert r.records[0].seq > host_op.seq and r.records[0].t_request_ps >= host_op.t_reply_ps
     assert m.psa.its_get(0xABC0DE) == b"scripted" and m.psa.its_remove(0xABC0DE) is S.PSA_SUCCESS
     result = m.run(max_instructions=BUDGET)
-    assert result.exit_code == 0 and m.console.lines("host")[-1] == "regression: 83 tests, 0 failures"
+    assert result.exit_code == 0 and re.fullmatch(r"regression: \d+ tests, 0 failures", m.console.lines("host")[-1])
 
 
 def test_default_scratch_avoids_the_host_image_and_the_proxy_memory():

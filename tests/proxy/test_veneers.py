@@ -120,7 +120,7 @@ def test_veneer_call_is_a_non_secure_call_and_follows_ns_rules():
     ns_ctrl = saved["sp"] - 64
     host.write(ns_ctrl, struct.pack("<iII", 0, 0, 0))
     assert veneer_call(ns_ctrl, 0x7FFF) == -129
-    events = m.events.records[mark:]
+    events = m.events.since(mark)
     svcs = [dict(f) for _, _, kind, f in events if kind == "psa_svc"]
     assert svcs == [{"client": -1, "number": int(SvcV13.TFM_SVC_PSA_CALL)}] * 2
     whys = [dict(f)["why"] for _, _, kind, f in events if kind == "psa_error"]

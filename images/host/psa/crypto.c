@@ -298,3 +298,371 @@ psa_status_t psa_generate_random(uint8_t *output, size_t output_size)
     pack_init(&iov, CRYPTO_SFN_GENERATE_RANDOM, 0u, 0u, 0u);
     return crypto_request(&iov, NULL, 0u, out, 1u, NULL);
 }
+
+/* ================================================================ the rest of the v1.3 API
+ * Layouts: docs/crypto-wire.md (TF-M v1.3 interface/src/tfm_crypto_ipc_api.c). */
+
+/* A request whose only output is a key id: in = {attributes (if not NULL), data (if not
+ * NULL)}, out[0] = *key. */
+static psa_status_t key_out_request(uint32_t sfn_id, psa_key_id_t key_id,
+                                    const psa_key_attributes_t *attributes, const void *data,
+                                    size_t data_length, psa_key_id_t *key)
+{
+    struct tfm_crypto_pack_iovec iov;
+    psa_invec in[2];
+    size_t n = 0u;
+    psa_outvec out[1] = { psa_out(key, sizeof(*key)) };
+
+    if (attributes != NULL) {
+        in[n++] = psa_in(attributes, sizeof(*attributes));
+    }
+    if (data != NULL) {
+        in[n++] = psa_in(data, data_length);
+    }
+    pack_init(&iov, sfn_id, key_id, 0u, 0u);
+    return crypto_request(&iov, in, n, out, 1u, NULL);
+}
+
+/* A request on one key with no input and no output (close, purge). */
+static psa_status_t key_only_request(uint32_t sfn_id, psa_key_id_t key)
+{
+    struct tfm_crypto_pack_iovec iov;
+
+    pack_init(&iov, sfn_id, key, 0u, 0u);
+    return crypto_request(&iov, NULL, 0u, NULL, 0u, NULL);
+}
+
+void psa_reset_key_attributes(psa_key_attributes_t *attributes)
+{
+    struct tfm_crypto_pack_iovec iov;
+    psa_outvec out[1] = { psa_out(attributes, sizeof(*attributes)) };
+
+    pack_init(&iov, CRYPTO_SFN_RESET_KEY_ATTRIBUTES, 0u, 0u, 0u);
+    (void)crypto_request(&iov, NULL, 0u, out, 1u, NULL);
+}
+
+psa_status_t psa_open_key(psa_key_id_t id, psa_key_id_t *key)
+{
+    return key_out_request(CRYPTO_SFN_OPEN_KEY, 0u, NULL, &id, sizeof(id), key);
+}
+
+psa_status_t psa_close_key(psa_key_id_t key)
+{
+    return key_only_request(CRYPTO_SFN_CLOSE_KEY, key);
+}
+
+psa_status_t psa_purge_key(psa_key_id_t key)
+{
+    return key_only_request(CRYPTO_SFN_PURGE_KEY, key);
+}
+
+psa_status_t psa_export_public_key(psa_key_id_t key, uint8_t *data, size_t data_size,
+                                   size_t *data_length)
+{
+    struct tfm_crypto_pack_iovec iov;
+    psa_outvec out[1] = { psa_out(data, data_size) };
+
+    pack_init(&iov, CRYPTO_SFN_EXPORT_PUBLIC_KEY, key, 0u, 0u);
+    return crypto_request(&iov, NULL, 0u, out, 1u, data_length);
+}
+
+psa_status_t psa_copy_key(psa_key_id_t source_key, const psa_key_attributes_t *attributes,
+                          psa_key_id_t *target_key)
+{
+    return key_out_request(CRYPTO_SFN_COPY_KEY, source_key, attributes, NULL, 0u, target_key);
+}
+
+psa_status_t psa_generate_key(const psa_key_attributes_t *attributes, psa_key_id_t *key)
+{
+    return key_out_request(CRYPTO_SFN_GENERATE_KEY, 0u, attributes, NULL, 0u, key);
+}
+
+/* ---------------------------------------------------------------- multipart cipher */
+
+psa_status_t psa_cipher_encrypt_setup(psa_cipher_operation_t *operation, psa_key_id_t key,
+                                      psa_algorithm_t alg)
+{
+    return op_request(CRYPTO_SFN_CIPHER_ENCRYPT_SETUP, &operation->handle, key, alg, NULL, NULL,
+                      NULL);
+}
+
+psa_status_t psa_cipher_decrypt_setup(psa_cipher_operation_t *operation, psa_key_id_t key,
+                                      psa_algorithm_t alg)
+{
+    return op_request(CRYPTO_SFN_CIPHER_DECRYPT_SETUP, &operation->handle, key, alg, NULL, NULL,
+                      NULL);
+}
+
+psa_status_t psa_cipher_generate_iv(psa_cipher_operation_t *operation, uint8_t *iv,
+                                    size_t iv_size, size_t *iv_length)
+{
+    return op_output(CRYPTO_SFN_CIPHER_GENERATE_IV, &operation->handle, iv, iv_size, iv_length);
+}
+
+psa_status_t psa_cipher_set_iv(psa_cipher_operation_t *operation, const uint8_t *iv,
+                               size_t iv_length)
+{
+    return op_input(CRYPTO_SFN_CIPHER_SET_IV, &operation->handle, iv, iv_length);
+}
+
+psa_status_t psa_cipher_update(psa_cipher_operation_t *operation, const uint8_t *input,
+                               size_t input_length, uint8_t *output, size_t output_size,
+                               size_t *output_length)
+{
+    const psa_invec in = psa_in(input, input_length);
+    const psa_outvec out = psa_out(output, output_size);
+
+    return op_request(CRYPTO_SFN_CIPHER_UPDATE, &operation->handle, 0u, 0u, &in, &out,
+                      output_length);
+}
+
+psa_status_t psa_cipher_finish(psa_cipher_operation_t *operation, uint8_t *output,
+                               size_t output_size, size_t *output_length)
+{
+    return op_output(CRYPTO_SFN_CIPHER_FINISH, &operation->handle, output, output_size,
+                     output_length);
+}
+
+psa_status_t psa_cipher_abort(psa_cipher_operation_t *operation)
+{
+    return op_request(CRYPTO_SFN_CIPHER_ABORT, &operation->handle, 0u, 0u, NULL, NULL, NULL);
+}
+
+/* ---------------------------------------------------------------- AEAD */
+
+/* One-shot AEAD (v1.3): the nonce travels in the pack; in_len drops to 2 when the additional
+ * data pointer is NULL. */
+static psa_status_t aead_request(uint32_t sfn_id, psa_key_id_t key, psa_algorithm_t alg,
+                                 const uint8_t *nonce, size_t nonce_length, const uint8_t *ad,
+                                 size_t ad_length, const uint8_t *input, size_t input_length,
+                                 uint8_t *output, size_t output_size, size_t *output_length)
+{
+    struct tfm_crypto_pack_iovec iov;
+    const psa_invec in[2] = { psa_in(input, input_length), psa_in(ad, ad_length) };
+    psa_outvec out[1] = { psa_out(output, output_size) };
+
+    if ((ad == NULL && ad_length != 0u) || nonce_length > CRYPTO_MAX_NONCE_LENGTH) {
+        return PSA_ERROR_INVALID_ARGUMENT;
+    }
+    pack_init(&iov, sfn_id, key, alg, 0u);
+    for (size_t i = 0; nonce != NULL && i < nonce_length; i++) {
+        iov.aead_in.nonce[i] = nonce[i];
+    }
+    iov.aead_in.nonce_length = (uint32_t)nonce_length;
+    return crypto_request(&iov, in, ad != NULL ? 2u : 1u, out, 1u, output_length);
+}
+
+psa_status_t psa_aead_encrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *nonce,
+                              size_t nonce_length, const uint8_t *additional_data,
+                              size_t additional_data_length, const uint8_t *plaintext,
+                              size_t plaintext_length, uint8_t *ciphertext,
+                              size_t ciphertext_size, size_t *ciphertext_length)
+{
+    return aead_request(CRYPTO_SFN_AEAD_ENCRYPT, key, alg, nonce, nonce_length, additional_data,
+                        additional_data_length, plaintext, plaintext_length, ciphertext,
+                        ciphertext_size, ciphertext_length);
+}
+
+psa_status_t psa_aead_decrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *nonce,
+                              size_t nonce_length, const uint8_t *additional_data,
+                              size_t additional_data_length, const uint8_t *ciphertext,
+                              size_t ciphertext_length, uint8_t *plaintext,
+                              size_t plaintext_size, size_t *plaintext_length)
+{
+    return aead_request(CRYPTO_SFN_AEAD_DECRYPT, key, alg, nonce, nonce_length, additional_data,
+                        additional_data_length, ciphertext, ciphertext_length, plaintext,
+                        plaintext_size, plaintext_length);
+}
+
+psa_status_t psa_aead_encrypt_setup(psa_aead_operation_t *operation, psa_key_id_t key,
+                                    psa_algorithm_t alg)
+{
+    (void)operation;
+    (void)key;
+    (void)alg;
+    return PSA_ERROR_NOT_SUPPORTED;
+}
+
+psa_status_t psa_aead_decrypt_setup(psa_aead_operation_t *operation, psa_key_id_t key,
+                                    psa_algorithm_t alg)
+{
+    (void)operation;
+    (void)key;
+    (void)alg;
+    return PSA_ERROR_NOT_SUPPORTED;
+}
+
+psa_status_t psa_aead_abort(psa_aead_operation_t *operation)
+{
+    (void)operation;
+    return PSA_ERROR_NOT_SUPPORTED;
+}
+
+/* ---------------------------------------------------------------- asymmetric */
+
+/* key_id + alg in the pack, in = in[0..in_len-1], one output whose length goes to *length. */
+static psa_status_t key_alg_request(uint32_t sfn_id, psa_key_id_t key, psa_algorithm_t alg,
+                                    const psa_invec *in, size_t in_len, uint8_t *output,
+                                    size_t output_size, size_t *output_length)
+{
+    struct tfm_crypto_pack_iovec iov;
+    psa_outvec out[1] = { psa_out(output, output_size) };
+
+    pack_init(&iov, sfn_id, key, alg, 0u);
+    return crypto_request(&iov, in, in_len, out, output != NULL ? 1u : 0u, output_length);
+}
+
+psa_status_t psa_sign_hash(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *hash,
+                           size_t hash_length, uint8_t *signature, size_t signature_size,
+                           size_t *signature_length)
+{
+    const psa_invec in[1] = { psa_in(hash, hash_length) };
+
+    return key_alg_request(CRYPTO_SFN_SIGN_HASH, key, alg, in, 1u, signature, signature_size,
+                           signature_length);
+}
+
+psa_status_t psa_verify_hash(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *hash,
+                             size_t hash_length, const uint8_t *signature,
+                             size_t signature_length)
+{
+    const psa_invec in[2] = { psa_in(hash, hash_length), psa_in(signature, signature_length) };
+
+    return key_alg_request(CRYPTO_SFN_VERIFY_HASH, key, alg, in, 2u, NULL, 0u, NULL);
+}
+
+/* in_len drops to 1 (input only) when salt is NULL, as the v1.3 client. */
+static psa_status_t asymmetric_request(uint32_t sfn_id, psa_key_id_t key, psa_algorithm_t alg,
+                                       const uint8_t *input, size_t input_length,
+                                       const uint8_t *salt, size_t salt_length, uint8_t *output,
+                                       size_t output_size, size_t *output_length)
+{
+    const psa_invec in[2] = { psa_in(input, input_length), psa_in(salt, salt_length) };
+
+    if (salt == NULL && salt_length != 0u) {
+        return PSA_ERROR_INVALID_ARGUMENT;
+    }
+    return key_alg_request(sfn_id, key, alg, in, salt != NULL ? 2u : 1u, output, output_size,
+                           output_length);
+}
+
+psa_status_t psa_asymmetric_encrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+                                    size_t input_length, const uint8_t *salt,
+                                    size_t salt_length, uint8_t *output, size_t output_size,
+                                    size_t *output_length)
+{
+    return asymmetric_request(CRYPTO_SFN_ASYMMETRIC_ENCRYPT, key, alg, input, input_length, salt,
+                              salt_length, output, output_size, output_length);
+}
+
+psa_status_t psa_asymmetric_decrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+                                    size_t input_length, const uint8_t *salt,
+                                    size_t salt_length, uint8_t *output, size_t output_size,
+                                    size_t *output_length)
+{
+    return asymmetric_request(CRYPTO_SFN_ASYMMETRIC_DECRYPT, key, alg, input, input_length, salt,
+                              salt_length, output, output_size, output_length);
+}
+
+psa_status_t psa_raw_key_agreement(psa_algorithm_t alg, psa_key_id_t private_key,
+                                   const uint8_t *peer_key, size_t peer_key_length,
+                                   uint8_t *output, size_t output_size, size_t *output_length)
+{
+    const psa_invec in[1] = { psa_in(peer_key, peer_key_length) };
+
+    return key_alg_request(CRYPTO_SFN_RAW_KEY_AGREEMENT, private_key, alg, in, 1u, output,
+                           output_size, output_length);
+}
+
+/* ---------------------------------------------------------------- key derivation */
+
+/* A step that passes the handle in the pack only (no handle output in v1.3). */
+static psa_status_t kdf_request(uint32_t sfn_id, uint32_t handle, psa_key_derivation_step_t step,
+                                psa_key_id_t key, size_t capacity, const psa_invec *in,
+                                psa_outvec *out)
+{
+    struct tfm_crypto_pack_iovec iov;
+
+    pack_init(&iov, sfn_id, key, 0u, handle);
+    iov.step = step;
+    iov.capacity = capacity;
+    return crypto_request(&iov, in, in != NULL ? 1u : 0u, out, out != NULL ? 1u : 0u, NULL);
+}
+
+psa_status_t psa_key_derivation_setup(psa_key_derivation_operation_t *operation,
+                                      psa_algorithm_t alg)
+{
+    return op_request(CRYPTO_SFN_KEY_DERIVATION_SETUP, &operation->handle, 0u, alg, NULL, NULL,
+                      NULL);
+}
+
+psa_status_t psa_key_derivation_get_capacity(const psa_key_derivation_operation_t *operation,
+                                             size_t *capacity)
+{
+    psa_outvec out = psa_out(capacity, sizeof(*capacity));
+
+    return kdf_request(CRYPTO_SFN_KEY_DERIVATION_GET_CAPACITY, operation->handle, 0u, 0u, 0u,
+                       NULL, &out);
+}
+
+psa_status_t psa_key_derivation_set_capacity(psa_key_derivation_operation_t *operation,
+                                             size_t capacity)
+{
+    return kdf_request(CRYPTO_SFN_KEY_DERIVATION_SET_CAPACITY, operation->handle, 0u, 0u,
+                       capacity, NULL, NULL);
+}
+
+psa_status_t psa_key_derivation_input_bytes(psa_key_derivation_operation_t *operation,
+                                            psa_key_derivation_step_t step, const uint8_t *data,
+                                            size_t data_length)
+{
+    const psa_invec in = psa_in(data, data_length);
+
+    return kdf_request(CRYPTO_SFN_KEY_DERIVATION_INPUT_BYTES, operation->handle, step, 0u, 0u,
+                       &in, NULL);
+}
+
+psa_status_t psa_key_derivation_input_key(psa_key_derivation_operation_t *operation,
+                                          psa_key_derivation_step_t step, psa_key_id_t key)
+{
+    return kdf_request(CRYPTO_SFN_KEY_DERIVATION_INPUT_KEY, operation->handle, step, key, 0u,
+                       NULL, NULL);
+}
+
+psa_status_t psa_key_derivation_key_agreement(psa_key_derivation_operation_t *operation,
+                                              psa_key_derivation_step_t step,
+                                              psa_key_id_t private_key, const uint8_t *peer_key,
+                                              size_t peer_key_length)
+{
+    const psa_invec in = psa_in(peer_key, peer_key_length);
+
+    return kdf_request(CRYPTO_SFN_KEY_DERIVATION_KEY_AGREEMENT, operation->handle, step,
+                       private_key, 0u, &in, NULL);
+}
+
+psa_status_t psa_key_derivation_output_bytes(psa_key_derivation_operation_t *operation,
+                                             uint8_t *output, size_t output_length)
+{
+    psa_outvec out = psa_out(output, output_length);
+
+    return kdf_request(CRYPTO_SFN_KEY_DERIVATION_OUTPUT_BYTES, operation->handle, 0u, 0u, 0u,
+                       NULL, &out);
+}
+
+psa_status_t psa_key_derivation_output_key(const psa_key_attributes_t *attributes,
+                                           psa_key_derivation_operation_t *operation,
+                                           psa_key_id_t *key)
+{
+    struct tfm_crypto_pack_iovec iov;
+    const psa_invec in[1] = { psa_in(attributes, sizeof(*attributes)) };
+    psa_outvec out[1] = { psa_out(key, sizeof(*key)) };
+
+    pack_init(&iov, CRYPTO_SFN_KEY_DERIVATION_OUTPUT_KEY, 0u, 0u, operation->handle);
+    return crypto_request(&iov, in, 1u, out, 1u, NULL);
+}
+
+psa_status_t psa_key_derivation_abort(psa_key_derivation_operation_t *operation)
+{
+    return op_request(CRYPTO_SFN_KEY_DERIVATION_ABORT, &operation->handle, 0u, 0u, NULL, NULL,
+                      NULL);
+}

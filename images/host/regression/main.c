@@ -15,6 +15,7 @@ int main(void)
     suite_its();
     suite_ps();
     suite_crypto();
+    suite_crypto_families();
     suite_attest();
     suite_platform();
     suite_secure();

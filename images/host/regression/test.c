@@ -100,6 +100,15 @@ void t_skip(const char *suite, const char *name)
     print_nl();
 }
 
+void t_end_skip(void)
+{
+    if (cur_failed) {
+        t_end();
+    } else {
+        t_skip(cur_suite, cur_name);
+    }
+}
+
 int t_ok(void)
 {
     return !cur_failed;

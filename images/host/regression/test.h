@@ -14,6 +14,9 @@
 void t_begin(const char *suite, const char *name);
 void t_end(void);
 void t_skip(const char *suite, const char *name);
+/* End the current test as SKIP (not counted) unless a check has already failed, in which case
+ * it ends as t_end() does: for tests that find out midway that the service lacks a feature. */
+void t_end_skip(void);
 
 /* 1 if the current test has not failed yet */
 int t_ok(void);
@@ -48,6 +51,7 @@ void suite_client(void);
 void suite_its(void);
 void suite_ps(void);
 void suite_crypto(void);
+void suite_crypto_families(void);
 void suite_attest(void);
 void suite_platform(void);
 void suite_secure(void);

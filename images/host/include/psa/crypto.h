@@ -13,6 +13,8 @@ typedef uint16_t psa_key_type_t;
 typedef uint32_t psa_key_id_t;
 typedef uint32_t psa_key_usage_t;
 typedef uint32_t psa_key_lifetime_t;
+typedef uint16_t psa_key_derivation_step_t;
+typedef uint8_t psa_ecc_family_t;
 
 /* ---- algorithms ---- */
 #define PSA_ALG_SHA_1                   ((psa_algorithm_t)0x02000005)
@@ -24,8 +26,34 @@ typedef uint32_t psa_key_lifetime_t;
 #define PSA_ALG_HMAC(hash_alg)          ((psa_algorithm_t)(PSA_ALG_HMAC_BASE | ((hash_alg) & 0xFFu)))
 #define PSA_ALG_CMAC                    ((psa_algorithm_t)0x03C00200)
 #define PSA_ALG_CTR                     ((psa_algorithm_t)0x04C01000)
+#define PSA_ALG_CFB                     ((psa_algorithm_t)0x04C01100)
+#define PSA_ALG_OFB                     ((psa_algorithm_t)0x04C01200)
 #define PSA_ALG_CBC_NO_PADDING          ((psa_algorithm_t)0x04404000)
+#define PSA_ALG_CBC_PKCS7               ((psa_algorithm_t)0x04404100)
+#define PSA_ALG_ECB_NO_PADDING          ((psa_algorithm_t)0x04404400)
+#define PSA_ALG_CCM                     ((psa_algorithm_t)0x05500100)
 #define PSA_ALG_GCM                     ((psa_algorithm_t)0x05500200)
+#define PSA_ALG_CHACHA20_POLY1305       ((psa_algorithm_t)0x05100500)
+#define PSA_ALG_HASH_MASK               ((psa_algorithm_t)0x000000FF)
+#define PSA_ALG_MAC_TRUNCATION_MASK     ((psa_algorithm_t)0x003F0000)
+#define PSA_ALG_AEAD_TAG_LENGTH_MASK    ((psa_algorithm_t)0x003F0000)
+#define PSA_ALG_TRUNCATED_MAC(mac_alg, len) \
+    ((psa_algorithm_t)(((mac_alg) & ~PSA_ALG_MAC_TRUNCATION_MASK) | \
+                       (((uint32_t)(len) << 16) & PSA_ALG_MAC_TRUNCATION_MASK)))
+#define PSA_ALG_AEAD_WITH_TAG_LENGTH(aead_alg, len) \
+    ((psa_algorithm_t)(((aead_alg) & ~PSA_ALG_AEAD_TAG_LENGTH_MASK) | \
+                       (((uint32_t)(len) << 16) & PSA_ALG_AEAD_TAG_LENGTH_MASK)))
+#define PSA_ALG_RSA_PKCS1V15_SIGN(h)    ((psa_algorithm_t)(0x06000200u | ((h) & PSA_ALG_HASH_MASK)))
+#define PSA_ALG_RSA_PSS(h)              ((psa_algorithm_t)(0x06000300u | ((h) & PSA_ALG_HASH_MASK)))
+#define PSA_ALG_ECDSA(h)                ((psa_algorithm_t)(0x06000600u | ((h) & PSA_ALG_HASH_MASK)))
+#define PSA_ALG_DETERMINISTIC_ECDSA(h)  ((psa_algorithm_t)(0x06000700u | ((h) & PSA_ALG_HASH_MASK)))
+#define PSA_ALG_RSA_PKCS1V15_CRYPT      ((psa_algorithm_t)0x07000200)
+#define PSA_ALG_RSA_OAEP(h)             ((psa_algorithm_t)(0x07000300u | ((h) & PSA_ALG_HASH_MASK)))
+#define PSA_ALG_HKDF(h)                 ((psa_algorithm_t)(0x08000100u | ((h) & PSA_ALG_HASH_MASK)))
+#define PSA_ALG_TLS12_PRF(h)            ((psa_algorithm_t)(0x08000200u | ((h) & PSA_ALG_HASH_MASK)))
+#define PSA_ALG_TLS12_PSK_TO_MS(h)      ((psa_algorithm_t)(0x08000300u | ((h) & PSA_ALG_HASH_MASK)))
+#define PSA_ALG_ECDH                    ((psa_algorithm_t)0x09020000)
+#define PSA_ALG_KEY_AGREEMENT(ka, kdf)  ((psa_algorithm_t)((ka) | (kdf)))
 
 /* ---- key types, usage, lifetimes ---- */
 #define PSA_KEY_TYPE_NONE               ((psa_key_type_t)0x0000)
@@ -33,6 +61,19 @@ typedef uint32_t psa_key_lifetime_t;
 #define PSA_KEY_TYPE_HMAC               ((psa_key_type_t)0x1100)
 #define PSA_KEY_TYPE_DERIVE             ((psa_key_type_t)0x1200)
 #define PSA_KEY_TYPE_AES                ((psa_key_type_t)0x2400)
+#define PSA_KEY_TYPE_CHACHA20           ((psa_key_type_t)0x2004)
+#define PSA_KEY_TYPE_RSA_PUBLIC_KEY     ((psa_key_type_t)0x4001)
+#define PSA_KEY_TYPE_RSA_KEY_PAIR       ((psa_key_type_t)0x7001)
+#define PSA_KEY_TYPE_ECC_KEY_PAIR(f)    ((psa_key_type_t)(0x7100u | (f)))
+#define PSA_KEY_TYPE_ECC_PUBLIC_KEY(f)  ((psa_key_type_t)(0x4100u | (f)))
+#define PSA_ECC_FAMILY_SECP_R1          ((psa_ecc_family_t)0x12)
+#define PSA_ECC_FAMILY_MONTGOMERY       ((psa_ecc_family_t)0x41)
+
+#define PSA_KEY_DERIVATION_INPUT_SECRET ((psa_key_derivation_step_t)0x0101)
+#define PSA_KEY_DERIVATION_INPUT_LABEL  ((psa_key_derivation_step_t)0x0201)
+#define PSA_KEY_DERIVATION_INPUT_SALT   ((psa_key_derivation_step_t)0x0202)
+#define PSA_KEY_DERIVATION_INPUT_INFO   ((psa_key_derivation_step_t)0x0203)
+#define PSA_KEY_DERIVATION_INPUT_SEED   ((psa_key_derivation_step_t)0x0204)
 
 #define PSA_KEY_USAGE_EXPORT            ((psa_key_usage_t)0x00000001)
 #define PSA_KEY_USAGE_COPY              ((psa_key_usage_t)0x00000002)
@@ -83,8 +124,14 @@ static inline psa_key_id_t psa_get_key_id(const psa_key_attributes_t *a) { retur
 /* Multipart operation objects: the client only holds the service's handle (0 = none). */
 typedef struct psa_hash_operation_s { uint32_t handle; } psa_hash_operation_t;
 typedef struct psa_mac_operation_s { uint32_t handle; } psa_mac_operation_t;
+typedef struct psa_cipher_operation_s { uint32_t handle; } psa_cipher_operation_t;
+typedef struct psa_aead_operation_s { uint32_t handle; } psa_aead_operation_t;
+typedef struct psa_key_derivation_s { uint32_t handle; } psa_key_derivation_operation_t;
 #define PSA_HASH_OPERATION_INIT         {0u}
 #define PSA_MAC_OPERATION_INIT          {0u}
+#define PSA_CIPHER_OPERATION_INIT       {0u}
+#define PSA_AEAD_OPERATION_INIT         {0u}
+#define PSA_KEY_DERIVATION_OPERATION_INIT {0u}
 
 static inline psa_hash_operation_t psa_hash_operation_init(void)
 {
@@ -107,6 +154,16 @@ psa_status_t psa_export_key(psa_key_id_t key, uint8_t *data, size_t data_size,
                             size_t *data_length);
 psa_status_t psa_destroy_key(psa_key_id_t key);
 psa_status_t psa_get_key_attributes(psa_key_id_t key, psa_key_attributes_t *attributes);
+/* Forwarded (sfn 1); the attributes are what the service answers, unchanged if the call fails. */
+void psa_reset_key_attributes(psa_key_attributes_t *attributes);
+psa_status_t psa_open_key(psa_key_id_t id, psa_key_id_t *key);
+psa_status_t psa_close_key(psa_key_id_t key);
+psa_status_t psa_purge_key(psa_key_id_t key);
+psa_status_t psa_export_public_key(psa_key_id_t key, uint8_t *data, size_t data_size,
+                                   size_t *data_length);
+psa_status_t psa_copy_key(psa_key_id_t source_key, const psa_key_attributes_t *attributes,
+                          psa_key_id_t *target_key);
+psa_status_t psa_generate_key(const psa_key_attributes_t *attributes, psa_key_id_t *key);
 
 /* ---- hash ---- */
 psa_status_t psa_hash_compute(psa_algorithm_t alg, const uint8_t *input, size_t input_length,
@@ -150,6 +207,81 @@ psa_status_t psa_cipher_encrypt(psa_key_id_t key, psa_algorithm_t alg, const uin
 psa_status_t psa_cipher_decrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
                                 size_t input_length, uint8_t *output, size_t output_size,
                                 size_t *output_length);
+
+/* ---- multipart cipher ---- */
+psa_status_t psa_cipher_encrypt_setup(psa_cipher_operation_t *operation, psa_key_id_t key,
+                                      psa_algorithm_t alg);
+psa_status_t psa_cipher_decrypt_setup(psa_cipher_operation_t *operation, psa_key_id_t key,
+                                      psa_algorithm_t alg);
+psa_status_t psa_cipher_generate_iv(psa_cipher_operation_t *operation, uint8_t *iv,
+                                    size_t iv_size, size_t *iv_length);
+psa_status_t psa_cipher_set_iv(psa_cipher_operation_t *operation, const uint8_t *iv,
+                               size_t iv_length);
+psa_status_t psa_cipher_update(psa_cipher_operation_t *operation, const uint8_t *input,
+                               size_t input_length, uint8_t *output, size_t output_size,
+                               size_t *output_length);
+psa_status_t psa_cipher_finish(psa_cipher_operation_t *operation, uint8_t *output,
+                               size_t output_size, size_t *output_length);
+psa_status_t psa_cipher_abort(psa_cipher_operation_t *operation);
+
+/* ---- AEAD: one-shot; multipart AEAD is PSA_ERROR_NOT_SUPPORTED without a call in v1.3 ---- */
+psa_status_t psa_aead_encrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *nonce,
+                              size_t nonce_length, const uint8_t *additional_data,
+                              size_t additional_data_length, const uint8_t *plaintext,
+                              size_t plaintext_length, uint8_t *ciphertext,
+                              size_t ciphertext_size, size_t *ciphertext_length);
+psa_status_t psa_aead_decrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *nonce,
+                              size_t nonce_length, const uint8_t *additional_data,
+                              size_t additional_data_length, const uint8_t *ciphertext,
+                              size_t ciphertext_length, uint8_t *plaintext,
+                              size_t plaintext_size, size_t *plaintext_length);
+psa_status_t psa_aead_encrypt_setup(psa_aead_operation_t *operation, psa_key_id_t key,
+                                    psa_algorithm_t alg);
+psa_status_t psa_aead_decrypt_setup(psa_aead_operation_t *operation, psa_key_id_t key,
+                                    psa_algorithm_t alg);
+psa_status_t psa_aead_abort(psa_aead_operation_t *operation);
+
+/* ---- asymmetric ---- */
+psa_status_t psa_sign_hash(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *hash,
+                           size_t hash_length, uint8_t *signature, size_t signature_size,
+                           size_t *signature_length);
+psa_status_t psa_verify_hash(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *hash,
+                             size_t hash_length, const uint8_t *signature,
+                             size_t signature_length);
+psa_status_t psa_asymmetric_encrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+                                    size_t input_length, const uint8_t *salt,
+                                    size_t salt_length, uint8_t *output, size_t output_size,
+                                    size_t *output_length);
+psa_status_t psa_asymmetric_decrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+                                    size_t input_length, const uint8_t *salt,
+                                    size_t salt_length, uint8_t *output, size_t output_size,
+                                    size_t *output_length);
+psa_status_t psa_raw_key_agreement(psa_algorithm_t alg, psa_key_id_t private_key,
+                                   const uint8_t *peer_key, size_t peer_key_length,
+                                   uint8_t *output, size_t output_size, size_t *output_length);
+
+/* ---- key derivation (v1.3: only setup and abort update operation->handle) ---- */
+psa_status_t psa_key_derivation_setup(psa_key_derivation_operation_t *operation,
+                                      psa_algorithm_t alg);
+psa_status_t psa_key_derivation_get_capacity(const psa_key_derivation_operation_t *operation,
+                                             size_t *capacity);
+psa_status_t psa_key_derivation_set_capacity(psa_key_derivation_operation_t *operation,
+                                             size_t capacity);
+psa_status_t psa_key_derivation_input_bytes(psa_key_derivation_operation_t *operation,
+                                            psa_key_derivation_step_t step, const uint8_t *data,
+                                            size_t data_length);
+psa_status_t psa_key_derivation_input_key(psa_key_derivation_operation_t *operation,
+                                          psa_key_derivation_step_t step, psa_key_id_t key);
+psa_status_t psa_key_derivation_key_agreement(psa_key_derivation_operation_t *operation,
+                                              psa_key_derivation_step_t step,
+                                              psa_key_id_t private_key, const uint8_t *peer_key,
+                                              size_t peer_key_length);
+psa_status_t psa_key_derivation_output_bytes(psa_key_derivation_operation_t *operation,
+                                             uint8_t *output, size_t output_length);
+psa_status_t psa_key_derivation_output_key(const psa_key_attributes_t *attributes,
+                                           psa_key_derivation_operation_t *operation,
+                                           psa_key_id_t *key);
+psa_status_t psa_key_derivation_abort(psa_key_derivation_operation_t *operation);
 
 /* ---- random ---- */
 /* output_size 0: PSA_SUCCESS without a call. */

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "psa/crypto.h"
 #include "psa/error.h"
 
 #define PSA_INITIAL_ATTEST_CHALLENGE_SIZE_32    32u
@@ -17,5 +18,11 @@ psa_status_t psa_initial_attest_get_token(const uint8_t *auth_challenge, size_t 
                                           uint8_t *token_buf, size_t token_buf_size,
                                           size_t *token_size);
 psa_status_t psa_initial_attest_get_token_size(size_t challenge_size, size_t *token_size);
+/* The IAK public key (0x04 || X || Y) of the asymmetric token, its length and curve (TF-M v1.3
+ * only; PSA_ERROR_NOT_SUPPORTED when the SE makes symmetric tokens). The SE writes the three
+ * outputs directly. */
+psa_status_t tfm_initial_attest_get_public_key(uint8_t *public_key, size_t public_key_buf_size,
+                                               size_t *public_key_len,
+                                               psa_ecc_family_t *elliptic_curve_type);
 
 #endif /* HOST_PSA_INITIAL_ATTESTATION_H */
