@@ -8,7 +8,8 @@ overheads so the ratio means something.
 """
 import time
 
-from psaemu.platform.pytest_plugin import boot_to_ready, build_machine
+from psaemu.platform.builder import MachineSpec, build_machine
+from psaemu.platform.pytest_plugin import boot_to_ready
 
 N = 20
 
@@ -21,7 +22,7 @@ def work(m):
 for host in (None, "regression_host"):
     t = time.perf_counter()
     for _ in range(N):
-        m = boot_to_ready(build_machine(None, host, "se_firmware"))
+        m = boot_to_ready(build_machine(MachineSpec(images={"host": host, "se": "se_firmware"}, default_images=False)))
     boot = (time.perf_counter() - t) / N
     virtual_us = m.now_ps / 1e6
     snap = m.snapshot()

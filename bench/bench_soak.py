@@ -45,20 +45,26 @@ def rss_bytes() -> int:
 class Soak:
     calls: int
     warmup_calls: int
-    samples: list[tuple[float, int, int]] = field(default_factory=list)   # (s since start, records, RSS)
+    #: (s since start, IPC records opened, RSS bytes, Python's allocated blocks)
+    samples: list[tuple[float, int, int, int]] = field(default_factory=list)
     wall: float = 0.0
     events: int = 0
     events_dropped: int = 0
     ipc_dropped: int = 0
     digest: str = ""
 
-    def rss_at(self, records: int) -> int:
-        """RSS of the first sample taken once ``records`` IPC records were open (else the last one)."""
-        return next((rss for _, n, rss in self.samples if n >= records), self.samples[-1][2])
+    def warm_sample(self) -> tuple[float, int, int, int]:
+        """The first sample taken once ``warmup_calls`` IPC records were open (else the last one)."""
+        return next((x for x in self.samples if x[1] >= self.warmup_calls), self.samples[-1])
 
     @property
     def rss_warm(self) -> int:
-        return self.rss_at(self.warmup_calls)
+        return self.warm_sample()[2]
+
+    @property
+    def blocks_grown(self) -> int:
+        """Python objects' memory blocks allocated between warm-up and the end (native memory aside)."""
+        return self.samples[-1][3] - self.warm_sample()[3]
 
     @property
     def rss_end(self) -> int:
@@ -88,9 +94,9 @@ def soak(calls: int, *, interval: float = 1.0, event_limit: int = DEFAULT_EVENT_
 
     def sample() -> None:
         while not done.wait(interval):
-            out.samples.append((time.perf_counter() - t0, monitor.opened, rss_bytes()))
+            out.samples.append((time.perf_counter() - t0, monitor.opened, rss_bytes(), sys.getallocatedblocks()))
 
-    out.samples.append((0.0, 0, rss_bytes()))
+    out.samples.append((0.0, 0, rss_bytes(), sys.getallocatedblocks()))
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
     try:
@@ -99,7 +105,7 @@ def soak(calls: int, *, interval: float = 1.0, event_limit: int = DEFAULT_EVENT_
         done.set()
         thread.join()
     out.wall = time.perf_counter() - t0
-    out.samples.append((out.wall, monitor.opened, rss_bytes()))
+    out.samples.append((out.wall, monitor.opened, rss_bytes(), sys.getallocatedblocks()))
     if not result.ok or f"bench_ipc: {calls} calls ok" not in m.console.lines("host"):
         raise SystemExit(f"soak of {calls} calls did not finish cleanly: {result.reason} {result.message}; "
                          f"Host printed {m.console.lines('host')[-3:]}")
@@ -120,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     s = soak(args.calls, interval=args.interval, event_limit=args.event_limit, ipc_limit=args.ipc_limit,
              warmup_calls=args.warmup_calls)
     print(f"{'s':>8} {'calls':>10} {'RSS MB':>8}")
-    for t, n, rss in s.samples:
+    for t, n, rss, _ in s.samples:
         print(f"{t:8.1f} {n:10,} {rss / MB:8.1f}")
     ok = abs(s.growth) <= 0.10
     print(f"\n{s.calls:,} forwarded calls in {s.wall:.0f} s ({s.calls / s.wall:,.0f}/s)")

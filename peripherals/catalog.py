@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from .base import Peripheral
+from .gfc100 import Gfc100EFlash
+from .qspi_ip6514e import QspiIp6514e
 from .crypto_engine import (ATTESTATION_KINDS, DEFAULT_ATTESTATION, DEFAULT_CONTEXTS, DEFAULT_SEED, DEFAULT_SLOTS,
                             CryptoEngine)
 from .mhuv2 import AIDR_BY_REVISION, MAX_CHANNELS, MhuLink, MhuV2Receiver, MhuV2Sender
@@ -24,6 +26,8 @@ ALLOWED_KEYS: dict[str, frozenset[str]] = {
     "mhuv2_sender": frozenset({"link", "irqs"}),
     "mhuv2_receiver": frozenset({"link", "irqs"}),
     "crypto_engine": frozenset({"slots", "contexts", "seed", "attestation", "irqs"}),
+    "gfc100_eflash": frozenset({"flash", "irqs"}),
+    "qspi_ip6514e": frozenset({"flash", "irqs"}),
 }
 MHU_DEFAULTS = {"channels": 1, "revision": "2.0"}
 
@@ -138,12 +142,42 @@ def _crypto_engine(name: str, params: Mapping[str, Any], links: dict[str, MhuLin
                         _count(params, "contexts", DEFAULT_CONTEXTS, 255), seed, attestation)
 
 
+def flash_region(params: Mapping[str, Any]) -> str | None:
+    """The ``flash`` key of a flash controller entry: the ``CORE.REGION`` whose store it drives
+    (the same names as ``--flash``), checked for shape here and for existence by the board
+    loader. Without it the controller has no flash behind it and every command fails."""
+    region = params.get("flash")
+    if region is None:
+        return None
+    if not isinstance(region, str) or region.count(".") != 1 or "" in region.split("."):
+        raise PeripheralConfigError("flash", f"must name the flash region the controller drives as "
+                                             f"\"CORE.REGION\" (e.g. \"host.eflash0\"), got {region!r}")
+    return region
+
+
+def _flash_controller(cls: type[Gfc100EFlash] | type[QspiIp6514e]) -> Factory:
+    """Factory for a flash controller; the machine attaches the store named by ``flash``."""
+    def build(name: str, params: Mapping[str, Any], links: dict[str, MhuLink],
+              mhu_config: Mapping[str, Any]) -> Peripheral:
+        flash_region(params)
+        return cls(name)
+    return build
+
+
+def model_size(type_name: str) -> int:
+    """Bytes of address space a model of ``type_name`` decodes (4 KiB unless it says more)."""
+    factory_class = {"gfc100_eflash": Gfc100EFlash, "qspi_ip6514e": QspiIp6514e}.get(type_name)
+    return factory_class.SIZE if factory_class is not None else Peripheral.SIZE
+
+
 PERIPHERAL_TYPES: dict[str, Factory] = {
     "pl011": _pl011,
     "musca_b1_scc": _scc,
     "mhuv2_sender": _mhu_frame(MhuV2Sender),
     "mhuv2_receiver": _mhu_frame(MhuV2Receiver),
     "crypto_engine": _crypto_engine,
+    "gfc100_eflash": _flash_controller(Gfc100EFlash),
+    "qspi_ip6514e": _flash_controller(QspiIp6514e),
 }
 
 

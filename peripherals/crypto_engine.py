@@ -51,7 +51,7 @@ from . import crypto_algs as A
 from . import crypto_contexts as C
 from . import crypto_keys as K
 from . import crypto_ops as ops
-from .base import Peripheral, Register
+from .base import Field, Peripheral, Register
 from .crypto_algs import PsaFailure, fail
 
 ID_VALUE = 0x31454350
@@ -131,8 +131,18 @@ class CryptoEngine(Peripheral):
     TYPE = "crypto_engine"
     REGISTERS = (
         Register("ID", 0x000, "r", ID_VALUE, "identification 'PCE1'"),
-        Register("CTRL", 0x004, "rw", 0, "bit0 START, bit1 RESET (reads 0)"),
-        Register("STATUS", 0x008, "r", 0, "bit0 DONE, bit1 ERROR, bit2 BUS_ERROR, bit3 BAD_COMMAND"),
+        Register("CTRL", 0x004, "rw", doc="commands to the engine (reads 0)", fields=(
+            Field("RESET", 1, 1, "w", doc="wipe key slots and contexts, reseed the DRBG",
+                  on_write="_ctrl_reset"),
+            Field("START", 0, 1, "w", doc="run the descriptor at DESC (after a RESET written with it)",
+                  on_write="_ctrl_start"),
+        )),
+        Register("STATUS", 0x008, "r", doc="outcome of the last command", fields=(
+            Field("DONE", 0, 1, "r", doc="a command has completed"),
+            Field("ERROR", 1, 1, "r", doc="RESULT is not PSA_SUCCESS"),
+            Field("BUS_ERROR", 2, 1, "r", doc="a DMA transfer failed"),
+            Field("BAD_COMMAND", 3, 1, "r", doc="unknown command code"),
+        )),
         Register("DESC", 0x00C, "rw", 0, "SE address of the descriptor"),
         Register("RESULT", 0x010, "r", 0, "PSA status of the last command"),
         Register("SLOTS", 0x014, "r", 0, "number of key slots"),
@@ -192,16 +202,15 @@ class CryptoEngine(Peripheral):
         self._attestation = kind
 
     # -- registers ------------------------------------------------------------------------
-    def read_CTRL(self) -> int:
-        return 0
-
     def read_ATTEST(self) -> int:
         return ATTESTATION_KINDS.index(self._attestation)
 
-    def write_CTRL(self, value: int) -> None:
-        if value & CTRL_RESET:
+    def _ctrl_reset(self, bit: int) -> None:
+        if bit:
             self.reset()
-        if value & CTRL_START:
+
+    def _ctrl_start(self, bit: int) -> None:
+        if bit:
             self._start()
 
     def _start(self) -> None:

@@ -29,10 +29,9 @@ Modelling choices (the register map is tfm-facts §5.2; behaviour not fixed by i
 """
 from __future__ import annotations
 
-from functools import partial
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
-from .base import Peripheral, Register, bank
+from .base import AccessHook, Field, Peripheral, Register, bank
 
 MAX_CHANNELS = 124
 AIDR_BY_REVISION = {"2.0": 0x10, "2.1": 0x11}   # [7:4] major (1 = v2), [3:0] minor
@@ -44,7 +43,6 @@ PID_VALUES = {"PID4": 0x04, "PID5": 0x00, "PID6": 0x00, "PID7": 0x00,
               "PID0": 0x76, "PID1": 0xB0, "PID2": 0x0B, "PID3": 0x00}
 CID_VALUES = (0x0D, 0xF0, 0x05, 0xB1)
 
-AccessHook = Callable[[str, str, str, int], None]
 #: The offsets a driver's send and receive of one word use (channel 0 window, access control).
 CH_ST0, CH_CLR0, CH_SET0, ACCESS_REQUEST, ACCESS_READY = 0x000, 0x008, 0x00C, 0xF88, 0xF8C
 _MSG_OUTPUTS = tuple(f"msg{ch}" for ch in range(MAX_CHANNELS))
@@ -67,6 +65,13 @@ RECEIVER_CHANNEL_REGS = (
 )
 
 
+def _sender_int_fields(access: str) -> tuple[Field, ...]:
+    """The sender's INT_ST/INT_CLR/INT_EN bits (handlers give them behaviour)."""
+    return (Field("NR2R", 0, 1, access, doc="ACCESS_READY rose (latched)"),
+            Field("R2NR", 1, 1, access, doc="ACCESS_READY fell (latched)"),
+            Field("CHCOMB", 2, 1, access, doc="v2.1: a channel's transfer acknowledge is pending"))
+
+
 def _id_registers(revision: str) -> tuple[Register, ...]:
     """IIDR, AIDR and the PID/CID block shared by both frames."""
     pids = tuple(Register(n, 0xFD0 + 4 * i if i < 4 else 0xFE0 + 4 * (i - 4), "r", v, "peripheral ID")
@@ -87,11 +92,15 @@ def sender_registers(channels: int, revision: str) -> tuple[Register, ...]:
     return (*_channel_registers(SENDER_CHANNEL_REGS, channels),
             Register("MHU_CFG", 0xF80, "r", channels, "NUM_CH in bits 6:0"),
             Register("RESP_CFG", 0xF84, "rw", 0, "response configuration (storage)"),
-            Register("ACCESS_REQUEST", 0xF88, "rw", 0, "1 = request the receiver to stay awake"),
-            Register("ACCESS_READY", 0xF8C, "r", 0, "1 while ACCESS_REQUEST is 1"),
-            Register("INT_ST", 0xF90, "r", 0, "bit0 NR2R, bit1 R2NR, bit2 CHCOMB (v2.1)"),
-            Register("INT_CLR", 0xF94, "w", 0, "write 1 to clear NR2R/R2NR"),
-            Register("INT_EN", 0xF98, "rw", 0, "interrupt enables, same bits as INT_ST"),
+            Register("ACCESS_REQUEST", 0xF88, "rw", doc="request the receiver to stay awake",
+                     fields=(Field("REQUEST", 0, 1, "rw"),)),
+            Register("ACCESS_READY", 0xF8C, "r", doc="1 while ACCESS_REQUEST is 1",
+                     fields=(Field("READY", 0, 1, "r"),)),
+            Register("INT_ST", 0xF90, "r", doc="sender interrupt status", fields=_sender_int_fields("r")),
+            Register("INT_CLR", 0xF94, "w", doc="write 1 to clear NR2R/R2NR",
+                     fields=_sender_int_fields("w")[:2]),
+            Register("INT_EN", 0xF98, "rw", doc="interrupt enables (CHCOMB: v2.1)",
+                     fields=_sender_int_fields("rw")),
             *bank("CHCOMB_INT_ST", 0xFA0, 4, 4, "r", 0, "v2.1: channels with CH_INT_ST set"),
             *_id_registers(revision))
 
@@ -100,9 +109,11 @@ def receiver_registers(channels: int, revision: str) -> tuple[Register, ...]:
     """The full receiver ("MBX") register map for a link of ``channels`` channels."""
     return (*_channel_registers(RECEIVER_CHANNEL_REGS, channels),
             Register("MHU_CFG", 0xF80, "r", channels, "NUM_CH in bits 6:0"),
-            Register("INT_ST", 0xF90, "r", 0, "v2.1: bit2 CHCOMB pending"),
+            Register("INT_ST", 0xF90, "r", doc="receiver interrupt status",
+                     fields=(Field("CHCOMB", 2, 1, "r", doc="v2.1: a channel has an unmasked status"),)),
             Register("INT_CLR", 0xF94, "w", 0, "v2.1: nothing latches; writes are ignored"),
-            Register("INT_EN", 0xF98, "rw", 0, "v2.1: bit2 enables the combined interrupt"),
+            Register("INT_EN", 0xF98, "rw", doc="receiver interrupt enables",
+                     fields=(Field("CHCOMB", 2, 1, "rw", doc="v2.1: enables the combined interrupt"),)),
             *bank("CHCOMB_INT_ST", 0xFA0, 4, 4, "r", 0, "channels with an unmasked status"),
             *_id_registers(revision))
 
@@ -143,7 +154,7 @@ class MhuLink:
         """Tell every attached frame to re-evaluate its output levels."""
         for frame in (self.sender, self.receiver):
             if frame is not None:
-                frame.refresh()
+                frame.update()
 
     # -- operations used by the frames -------------------------------------------------------
     def set_bits(self, ch: int, bits: int) -> None:
@@ -207,14 +218,15 @@ class MhuLink:
 
 
 class MhuFrame(Peripheral):
-    """Common part of the two frames: per-instance register map, dispatch, access hook, outputs."""
+    """Common part of the two frames: per-instance register map, access hook, outputs.
+
+    Channel registers are banks (``CH_ST0``, ``CH_ST1``...) with one handler per bank taking
+    the channel: ``read_CH_ST(ch)``; the bus path is the base class's."""
 
     KIND = ""                                                   # "sender" or "receiver"
-    CHANNEL_REGS: tuple[tuple[str, int, str, str], ...] = ()
 
     def __init__(self, name: str, link: MhuLink) -> None:
         self.link = link
-        self.on_access: Optional[AccessHook] = None
         # The map depends on the link's channel count and revision: set it before the base init.
         self.REGISTERS = self.registers_for(link.channels, link.revision)
         self.OUTPUTS = self.outputs_for(link.channels)
@@ -232,77 +244,26 @@ class MhuFrame(Peripheral):
         """The output names of this frame type."""
         raise NotImplementedError
 
-    def _bind_register_handlers(self) -> None:
-        """Channel registers go to ``ch_read_X(ch)``/``ch_write_X(ch, v)``; then ``read_X``/``write_X``
-        as for every peripheral."""
-        for name, _off, _acc, _doc in self.CHANNEL_REGS:
-            rd = getattr(self, "ch_read_" + name, None)
-            wr = getattr(self, "ch_write_" + name, None)
-            for ch in range(self.link.channels):
-                if rd:
-                    self._readers[f"{name}{ch}"] = partial(rd, ch)
-                if wr:
-                    self._writers[f"{name}{ch}"] = partial(wr, ch)
-        super()._bind_register_handlers()
+    @property
+    def on_access(self) -> Optional[AccessHook]:
+        """Called as ``(kind, frame name, register name, value)`` on every bus access (the
+        machine records these in the event trace); None for no reporting."""
+        return self._access_hook
+
+    @on_access.setter
+    def on_access(self, hook: Optional[AccessHook]) -> None:
+        self._access_hook = hook
 
     # -- registers both frame types have --------------------------------------------------------
-    def ch_read_CH_ST(self, ch: int) -> int:
+    def read_CH_ST(self, ch: int) -> int:
         return self.link.status[ch]
 
-    def read_CHCOMB_INT_ST0(self) -> int:
-        return self._chcomb()[0]
-
-    def read_CHCOMB_INT_ST1(self) -> int:
-        return self._chcomb()[1]
-
-    def read_CHCOMB_INT_ST2(self) -> int:
-        return self._chcomb()[2]
-
-    def read_CHCOMB_INT_ST3(self) -> int:
-        return self._chcomb()[3]
+    def read_CHCOMB_INT_ST(self, word: int) -> int:
+        return self._chcomb()[word]
 
     def _chcomb(self) -> list[int]:
         """CHCOMB_INT_ST0..3: which channels have an interrupt pending (per frame type)."""
         raise NotImplementedError
-
-    # -- bus ---------------------------------------------------------------------------------
-    def _value(self, name: str) -> int:
-        """Current value of a register without side effects or access logging."""
-        reader = self._readers.get(name)
-        return reader() if reader is not None else self.regs[name]
-
-    def read(self, offset: int, size: int) -> int:
-        """Bus read; reports the whole register word to ``on_access``."""
-        reg = self._by_offset.get(offset & ~3)
-        if reg is None or "r" not in reg.access:
-            self.bus_errors.append(("read", offset, size))
-            return 0
-        value = self._value(reg.name)
-        if self.on_access is not None:
-            self.on_access("read", self.name, reg.name, value)
-        if size == 4 and not offset & 3:
-            return value
-        return (value >> ((offset & 3) * 8)) & ((1 << (8 * size)) - 1)
-
-    def write(self, offset: int, size: int, value: int) -> None:
-        """Bus write; sub-word writes merge into the readable value (0 for write-only registers)."""
-        reg = self._by_offset.get(offset & ~3)
-        if reg is None or "w" not in reg.access:
-            self.bus_errors.append(("write", offset, size))
-            return
-        if size != 4:
-            shift = (offset & 3) * 8
-            mask = ((1 << (8 * size)) - 1) << shift
-            current = self._value(reg.name) if "r" in reg.access else 0
-            value = (current & ~mask) | ((value << shift) & mask)
-        value &= 0xFFFFFFFF
-        if self.on_access is not None:
-            self.on_access("write", self.name, reg.name, value)
-        writer = self._writers.get(reg.name)
-        if writer is not None:
-            writer(value)
-        else:
-            self.regs[reg.name] = value
 
     # -- outputs -----------------------------------------------------------------------------
     def compute_levels(self) -> dict[str, int]:
@@ -315,7 +276,7 @@ class MhuFrame(Peripheral):
         levels.update(self.compute_levels())
         return levels
 
-    def refresh(self) -> None:
+    def update(self) -> None:
         """Emit every output whose level differs from the last one emitted."""
         last = self._levels
         for output, level in self.compute_levels().items():
@@ -329,7 +290,7 @@ class MhuFrame(Peripheral):
         super().reset()
         self.link.reset()
         self.link.changed()
-        self.refresh()          # not yet attached during construction
+        self.update()          # not yet attached during construction
 
     def snapshot(self) -> dict[str, Any]:
         """Frame registers, emitted levels and the link state."""
@@ -347,7 +308,6 @@ class MhuV2Sender(MhuFrame):
 
     TYPE = "mhuv2_sender"
     KIND = "sender"
-    CHANNEL_REGS = SENDER_CHANNEL_REGS
 
     registers_for = staticmethod(sender_registers)
 
@@ -368,23 +328,23 @@ class MhuV2Sender(MhuFrame):
         return True
 
     # channel windows
-    def ch_write_CH_SET(self, ch: int, value: int) -> None:
+    def write_CH_SET(self, ch: int, value: int) -> None:
         self.link.set_bits(ch, value)
 
-    def ch_read_CH_INT_ST(self, ch: int) -> int:
+    def read_CH_INT_ST(self, ch: int) -> int:
         return self.link.ack[ch] & self.regs[f"CH_INT_EN{ch}"] & 1 if self.link.v21 else 0
 
-    def ch_write_CH_INT_CLR(self, ch: int, value: int) -> None:
+    def write_CH_INT_CLR(self, ch: int, value: int) -> None:
         if self.link.v21 and value & 1:
             self.link.clear_ack(ch)
 
-    def ch_read_CH_INT_EN(self, ch: int) -> int:
+    def read_CH_INT_EN(self, ch: int) -> int:
         return self.regs[f"CH_INT_EN{ch}"] if self.link.v21 else 0
 
-    def ch_write_CH_INT_EN(self, ch: int, value: int) -> None:
+    def write_CH_INT_EN(self, ch: int, value: int) -> None:
         if self.link.v21:
             self.regs[f"CH_INT_EN{ch}"] = value & 1
-            self.refresh()
+            self.update()
 
     # frame registers
     def read_ACCESS_REQUEST(self) -> int:
@@ -404,7 +364,7 @@ class MhuV2Sender(MhuFrame):
         words = [0, 0, 0, 0]
         if self.link.v21:
             for ch in range(self.link.channels):
-                if self.ch_read_CH_INT_ST(ch):
+                if self.read_CH_INT_ST(ch):
                     words[ch >> 5] |= 1 << (ch & 31)
         return words
 
@@ -413,14 +373,14 @@ class MhuV2Sender(MhuFrame):
 
     def write_INT_CLR(self, value: int) -> None:
         self.regs["INT_ST"] &= ~value & 0b11
-        self.refresh()
+        self.update()
 
     def read_INT_EN(self) -> int:
         return self.regs["INT_EN"]
 
     def write_INT_EN(self, value: int) -> None:
         self.regs["INT_EN"] = value & (0b111 if self.link.v21 else 0b11)
-        self.refresh()
+        self.update()
 
     def compute_levels(self) -> dict[str, int]:
         if not self.link.v21:
@@ -434,7 +394,6 @@ class MhuV2Receiver(MhuFrame):
 
     TYPE = "mhuv2_receiver"
     KIND = "receiver"
-    CHANNEL_REGS = RECEIVER_CHANNEL_REGS
 
     registers_for = staticmethod(receiver_registers)
 
@@ -451,19 +410,19 @@ class MhuV2Receiver(MhuFrame):
         return word
 
     # channel windows
-    def ch_read_CH_ST_MSK(self, ch: int) -> int:
+    def read_CH_ST_MSK(self, ch: int) -> int:
         return self.link.status[ch] & ~self.link.mask[ch] & 0xFFFFFFFF
 
-    def ch_write_CH_CLR(self, ch: int, value: int) -> None:
+    def write_CH_CLR(self, ch: int, value: int) -> None:
         self.link.clear_bits(ch, value)
 
-    def ch_read_CH_MSK_ST(self, ch: int) -> int:
+    def read_CH_MSK_ST(self, ch: int) -> int:
         return self.link.mask[ch]
 
-    def ch_write_CH_MSK_SET(self, ch: int, value: int) -> None:
+    def write_CH_MSK_SET(self, ch: int, value: int) -> None:
         self.link.set_mask(ch, self.link.mask[ch] | value)
 
-    def ch_write_CH_MSK_CLR(self, ch: int, value: int) -> None:
+    def write_CH_MSK_CLR(self, ch: int, value: int) -> None:
         self.link.set_mask(ch, self.link.mask[ch] & ~value)
 
     # frame registers
@@ -487,7 +446,7 @@ class MhuV2Receiver(MhuFrame):
     def write_INT_EN(self, value: int) -> None:
         if self.link.v21:
             self.regs["INT_EN"] = value & 0b100
-            self.refresh()
+            self.update()
 
     def compute_levels(self) -> dict[str, int]:
         # runs on every link change (each MHU access that changes state): no per-call formatting

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from .base import Peripheral, Register
+from .base import Field, Peripheral, Register
 
 # CR bits
 UARTEN, TXE, RXE = 1 << 0, 1 << 8, 1 << 9
@@ -46,7 +46,11 @@ class Pl011(Peripheral):
     TYPE = "pl011"
     OUTPUTS = ("tx", "irq")
     REGISTERS = (
-        Register("DR", 0x000, "rw", 0, "write: transmit a byte; read: pop the RX FIFO"),
+        Register("DR", 0x000, "rw", doc="write: transmit a byte; read: pop the RX FIFO", fields=(
+            Field("DATA", 0, 8, "rw", doc="write: transmit; read: the oldest received byte",
+                  on_read="pop_rx"),
+            Field("FE_PE_BE_OE", 8, 4, "r", doc="receive errors of that byte (always 0 here)"),
+        )),
         Register("RSR_ECR", 0x004, "rw", 0, "read: receive status (OE); write: clear errors"),
         Register("FR", 0x018, "r", TXFE | RXFE, "flags: TXFE, RXFF, TXFF, RXFE, BUSY"),
         Register("ILPR", 0x020, "rw", 0, "IrDA low-power counter (storage)"),
@@ -84,7 +88,7 @@ class Pl011(Peripheral):
                 break
             self.rx_fifo.append(byte & 0xFF)
             taken += 1
-        self._update_irq()
+        self.update()
         return taken
 
     def rx_depth(self) -> int:
@@ -97,9 +101,13 @@ class Pl011(Peripheral):
 
     # -- registers -----------------------------------------------------------------------------
     def read_DR(self) -> int:
-        value = self.rx_fifo.popleft() if self.rx_fifo else 0
-        self._update_irq()
-        return value
+        return self.rx_fifo[0] if self.rx_fifo else 0
+
+    def pop_rx(self) -> None:
+        """A bus read took the received byte (DR.DATA): drop it from the RX FIFO."""
+        if self.rx_fifo:
+            self.rx_fifo.popleft()
+        self.update()
 
     def write_DR(self, value: int) -> None:
         cr = self.regs["CR"]
@@ -108,7 +116,7 @@ class Pl011(Peripheral):
             self.regs["RIS"] |= TXI
         else:
             self.dropped_tx += 1
-        self._update_irq()
+        self.update()
 
     def write_RSR_ECR(self, value: int) -> None:
         self.regs["RSR_ECR"] = 0
@@ -123,7 +131,7 @@ class Pl011(Peripheral):
 
     def write_IMSC(self, value: int) -> None:
         self.regs["IMSC"] = value & INT_MASK
-        self._update_irq()
+        self.update()
 
     def read_RIS(self) -> int:
         return self.regs["RIS"] | (RXI if self.rx_fifo else 0)
@@ -133,13 +141,14 @@ class Pl011(Peripheral):
 
     def write_ICR(self, value: int) -> None:
         self.regs["RIS"] &= ~value & INT_MASK
-        self._update_irq()
+        self.update()
 
     # -- outputs and state ---------------------------------------------------------------------
     def _irq_level(self) -> int:
         return int(self.read_MIS() != 0)
 
-    def _update_irq(self) -> None:
+    def update(self) -> None:
+        """Drive ``irq`` from RIS & IMSC, emitting only a change."""
         level = self._irq_level()
         if level != self._irq:
             self._irq = level
@@ -149,7 +158,7 @@ class Pl011(Peripheral):
         """Registers to reset values, RX FIFO emptied; emits ``irq`` if it was high."""
         super().reset()
         self.rx_fifo.clear()
-        self._update_irq()
+        self.update()
 
     def snapshot(self) -> dict[str, Any]:
         """Registers, RX FIFO contents, drop counters and the emitted irq level."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Peripheral, Register
+from .base import Field, Peripheral, Register
 
 AZ_BOOT_REMAP = 1 << 0
 AZ_DBGRESET_N = 1 << 7
@@ -30,7 +30,11 @@ class MuscaB1Scc(Peripheral):
         Register("az_code_remap_offset", 0x1F0, "rw", 0, "SE CODE remap offset (Host address)"),
         Register("az_sys_remap_mask", 0x1F4, "rw", 0, "SE SYS remap mask"),
         Register("az_sys_remap_offset", 0x1F8, "rw", 0, "SE SYS remap offset (Host address)"),
-        Register("az_ctrl", 0x200, "rw", 0, "bit0 BOOT_REMAP, bit7 DBGRESET_N, bit8 HRESET_N"),
+        Register("az_ctrl", 0x200, "rw", doc="SE control; the other bits are kept as written", fields=(
+            Field("BOOT_REMAP", 0, 1, "rw", doc="SE boots from the remapped ROM"),
+            Field("DBGRESET_N", 7, 1, "rw", doc="SE debug reset released (1)"),
+            Field("HRESET_N", 8, 1, "rw", doc="SE reset released (1); 0 puts a running SE back in reset"),
+        )),
         Register("az_otp_rd_data", 0x210, "r", 0, "SE OTP read data (read-only, 0)"),
     )
 
@@ -40,6 +44,12 @@ class MuscaB1Scc(Peripheral):
 
     def write_az_ctrl(self, value: int) -> None:
         self.regs["az_ctrl"] = value
+        self.update()
+
+    def update(self) -> None:
+        """Drive ``release`` from az_ctrl: rises with DBGRESET_N and HRESET_N both set, falls with
+        HRESET_N clear (DBGRESET_N alone does not reset a running SE)."""
+        value = self.regs["az_ctrl"]
         if not self.released and value & AZ_RUN == AZ_RUN:
             self.released = True
             self.emit("release", True)
@@ -54,9 +64,7 @@ class MuscaB1Scc(Peripheral):
     def reset(self) -> None:
         """Registers to reset values; emits ``release`` False if the SE was running."""
         super().reset()
-        if self.released:
-            self.released = False
-            self.emit("release", False)
+        self.update()
 
     def snapshot(self) -> dict[str, Any]:
         """Registers and the release state."""

@@ -377,6 +377,8 @@ class _BoardParser:
         size = self.number(tab, "size", key, align=VENEER_ALIGN, minimum=VENEER_ALIGN)
         if base is None or size is None:
             return None
+        if spec.cpu not in CPUS:
+            return None                      # the cpu key has its own error already
         if spec.arch != "v8m":
             self.err(key, f"core {spec.name!r} is {spec.cpu}, which has no TrustZone: only an Armv8-M core has "
                           f"a veneer region; remove the key")
@@ -462,10 +464,23 @@ class _BoardParser:
                 what = f"no core named {controls!r}" if isinstance(controls, str) else f"{controls!r} is not a core name"
                 self.err(f"{key}.controls", f"{what} (cores: {', '.join(cores)})")
                 params.pop("controls")
+            self.check_flash_region(params, cores, key)
             if None not in (name, core, base):
                 out.append(PeripheralSpec(name, ptype, core, base, alias, params, key))
         self.check_models(out, mhu)
         return out
+
+    def check_flash_region(self, params: dict[str, Any], cores: dict[str, CoreSpec], key: str) -> None:
+        """A flash controller's ``flash = "CORE.REGION"`` must name a flash region of the board."""
+        region = params.get("flash")
+        if not isinstance(region, str) or "." not in region:
+            return                       # its shape is the model catalog's to report
+        cname, _, rname = region.partition(".")
+        spec = cores.get(cname)
+        found = spec is not None and any(r.name == rname and r.kind == "flash" for r in spec.regions)
+        if not found:
+            known = [f"{c.name}.{r.name}" for c in cores.values() for r in c.regions if r.kind == "flash"]
+            self.err(f"{key}.flash", f"no flash region {region!r} (flash regions: {', '.join(known) or 'none'})")
 
     def check_bl0(self, cores: dict[str, CoreSpec], peripherals: list[PeripheralSpec]) -> None:
         """A core that BL0 releases (``reset = "bl0"``) needs an SCC that ``controls`` it."""
@@ -522,8 +537,10 @@ class _BoardParser:
             if len(owners) > 1:
                 self.err(f"windows[{i}]", f"window {w.name!r} falls inside regions of several cores "
                                           f"({', '.join(owners)}): only one core may own the backing store")
+        from psaemu.peripherals.catalog import model_size
+
         for p in peripherals:
-            size = 0x1000
+            size = model_size(p.type)
             spans[p.core].append((p.base, size, f"{p.key} ({p.name})"))
             if p.ns_alias is not None:
                 spans[p.core].append((p.ns_alias, size, f"{p.key}.ns_alias ({p.name})"))

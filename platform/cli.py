@@ -10,18 +10,20 @@ from pathlib import Path
 from importlib import metadata
 from typing import Any, Callable, Sequence
 
+from psaemu.platform import builder
 from psaemu.platform.board import builtin_boards, load_board
+from psaemu.platform.builder import MachineSpec, build_machine
 from psaemu.platform.errors import ConfigError, PsaEmuError
 from psaemu.platform.faultspec import KINDS as FAULT_KINDS
 from psaemu.platform.faultspec import fault_specs
 from psaemu.platform.images import DEFAULT_IMAGES, NO_IMAGE, bundled_images
 from psaemu.platform.events import DEFAULT_EVENT_LIMIT
+from psaemu.platform.explore import add_explore_parser, explore, set_schedule
 from psaemu.platform.machine import DEFAULT_QUANTUM, Machine
 from psaemu.platform.numbers import fmt_size, parse_number
-from psaemu.proxy.attestation import select_token
 from psaemu.proxy.config import parse_defines
 from psaemu.proxy.monitor import DEFAULT_IPC_LIMIT
-from psaemu.proxy.system import ProxySystem, attach_proxy, host_kind
+from psaemu.proxy.system import ProxySystem
 
 EXIT_CODES = """exit status:
   0..119  the firmware's own exit status (semihosting SYS_EXIT / SYS_EXIT_EXTENDED)
@@ -110,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from psaemu.platform.debugcli import add_debug_parser      # imports this module: load it here
     add_debug_parser(sub, add_machine_options, EXIT_CODES)
+    add_explore_parser(sub, add_machine_options, number_in).set_defaults(func=cmd_explore)
 
     images = sub.add_parser("images", help="list the bundled firmware images (usable by name wherever an "
                                            "image file is taken)")
@@ -192,6 +195,9 @@ def add_machine_options(parser: argparse.ArgumentParser) -> None:
                              "repeatable; recorded in the event trace")
     parser.add_argument("--fault-seed", type=number_in(0, (1 << 64) - 1), metavar="N",
                         help="seed of the fault injector's random choices (xor=none, random_word=true)")
+    parser.add_argument("--schedule-seed", type=number_in(0, (1 << 64) - 1), metavar="S",
+                        help="run under the explored schedule of seed S instead of the default one (see "
+                             "'psaemu explore'); the same seed gives the same run")
     parser.add_argument("--quiet", "-q", action="store_true", help="do not stream console output")
 
 
@@ -207,103 +213,61 @@ def _handshake(t_ps: int, direction: str, word: int) -> None:
     print(f"[proxy] handshake {direction} {word:#010x} {name}", flush=True)
 
 
-def choose_images(board: Any, args: argparse.Namespace) -> dict[str, str]:
-    """Core -> image for the run: ``--host``/``--se``/``--image``; a ``host`` or ``se`` core that
-    is not named gets its bundled default, and ``none`` leaves a core without an image."""
-    named: dict[str, str | None] = {"host": args.host, "se": args.se}
-    for spec in args.image:
-        core, sep, path = spec.partition("=")
-        if not sep or not core or not path:
-            raise ConfigError(f"--image {spec!r}: expected CORE=IMAGE, e.g. --image se=build/se.elf")
-        named[core] = path
-    images: dict[str, str] = {}
-    for core, path in named.items():
-        if path is not None and core not in board.cores:
-            raise ConfigError(f"board {board.name!r} has no core {core!r} (cores: {', '.join(board.cores)})")
-        if path is None and core in board.cores and core in DEFAULT_IMAGES:
-            path = DEFAULT_IMAGES[core]
-        if path is not None and path != NO_IMAGE:
-            images[core] = path
-    if not images:      # a board whose cores have no default images (those are for host/se)
-        raise ConfigError(f"{board.path}: no image to run: the default images are for cores "
-                          f"{', '.join(DEFAULT_IMAGES)}; name one per core with --image CORE=IMAGE "
-                          f"(cores of {board.name!r}: {', '.join(board.cores)})")
-    return images
-
-
-def symbol_files(board: Any, specs: list[str]) -> dict[str, str]:
-    """``--symbols CORE=ELF`` options as core -> ELF."""
-    out: dict[str, str] = {}
-    for spec in specs:
-        core, sep, path = spec.partition("=")
-        if not sep or not core or not path:
-            raise ConfigError(f"--symbols {spec!r}: expected CORE=ELF, e.g. --symbols host=build/tfm_s_ns.elf")
-        if core not in board.cores:
-            raise ConfigError(f"--symbols {spec!r}: board {board.name!r} has no core {core!r} "
-                              f"(cores: {', '.join(board.cores)})")
-        out[core] = path
-    return out
-
-
-def decide_proxy(machine: Machine, mode: str) -> tuple[bool, str | None]:
-    """Whether psaemu plays the Host's secure side (SPM, PSA Proxy, BL0), and the line that says
-    what it detected: ``--proxy auto`` decides from the Host image, ``on``/``off`` force it."""
-    if "host" not in machine.cores:
-        return mode == "on", None
-    kind = host_kind(machine)
-    if mode == "auto":
-        return kind.python_secure, kind.describe()
-    return mode == "on", kind.describe(forced=mode)
-
-
 def _to_stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def build_machine(args: argparse.Namespace, announce: Callable[[str], None] = _to_stderr
-                  ) -> tuple[Machine, ProxySystem | None]:
-    """The machine the options describe: board, images loaded, the PSA Proxy attached if wanted.
-    ``announce`` gets the one line that says what was decided about the Host (not with --quiet)."""
-    check_output_files(args)
-    board = load_board(args.board)
-    images = choose_images(board, args)
-    flash = {}
-    for spec in args.flash:
-        region, sep, path = spec.partition("=")
-        if not sep or not path:
-            raise ConfigError(f"--flash {spec!r}: expected CORE.REGION=FILE, e.g. --flash se.storage=se_flash.bin")
-        flash[region] = path
-    defines = parse_defines(args.define)
-    machine = Machine(board, quantum=args.quantum, fault_policy=args.fault_policy,
-                      console=None if args.quiet else _stream, trace_events=True, flash_files=flash,
-                      event_limit=args.event_limit)
-    if args.attestation is not None:
-        select_token(machine, args.attestation)
-    symbols = symbol_files(board, args.symbols)
-    for core, path in images.items():
-        if machine.cores[core].image is not None and path == DEFAULT_IMAGES.get(core):
-            continue        # a multi-core file given for another core already loaded this core's part
-        machine.load(core, path, symbols=symbols)
-    system = None
-    python_secure, decision = decide_proxy(machine, args.proxy)
-    if decision and not args.quiet:
-        announce(f"psaemu: {decision}")
-    if python_secure:
-        sink = (lambda rec: print(f"[ipc] {rec.format()}", flush=True)) if args.trace_ipc == "-" else None
-        system = attach_proxy(machine, defines, on_record=sink, on_handshake=None if args.quiet else _handshake,
-                              ipc_limit=args.ipc_limit)
-    else:
-        if defines:
-            raise ConfigError("--define only applies with the PSA Proxy; add --proxy on")
-        if "host" in machine.cores and machine.cores["host"].security is not None:
-            machine.enforce_security("host", False)      # the image's own secure side sets SAU/MPC up
-    check_proxy_options(args, system)
-    specs = fault_specs(args.fault)
-    if args.fault_seed is not None:
-        machine.faults.seed(args.fault_seed)
+CLI_LABELS = {"images": "--image CORE=IMAGE", "symbols": "--symbols", "defines": "--define", "proxy": "--proxy on"}
+
+
+def _pairs(option: str, specs: list[str], form: str, example: str) -> dict[str, str]:
+    """``KEY=VALUE`` options (``--image``, ``--symbols``, ``--flash``) as a dict; ConfigError for a malformed one."""
+    out: dict[str, str] = {}
     for spec in specs:
-        spec.arm(machine.faults)
-    return machine, system
+        key, sep, value = spec.partition("=")
+        if not sep or not key or not value:
+            raise ConfigError(f"{option} {spec!r}: expected {form}, e.g. {option} {example}")
+        out[key] = value
+    return out
+
+
+def image_options(args: argparse.Namespace) -> dict[str, str]:
+    """``--host``/``--se``/``--image`` as core -> image (cores not named are left out)."""
+    named = {core: path for core, path in (("host", args.host), ("se", args.se)) if path is not None}
+    named.update(_pairs("--image", args.image, "CORE=IMAGE", "se=build/se.elf"))
+    return named
+
+
+def choose_images(board: Any, args: argparse.Namespace) -> dict[str, str]:
+    """Core -> image for the run (the builder's rule over ``--host``/``--se``/``--image``)."""
+    return builder.choose_images(board, MachineSpec(board=board, images=image_options(args), labels=CLI_LABELS))
+
+
+def machine_spec(args: argparse.Namespace, announce: Callable[[str], None] = _to_stderr) -> MachineSpec:
+    """The machine the options describe, as a MachineSpec; ``announce`` gets the one line that says
+    what was decided about the Host (not with --quiet)."""
+    return MachineSpec(
+        board=args.board, images=image_options(args),
+        symbols=_pairs("--symbols", args.symbols, "CORE=ELF", "host=build/tfm_s_ns.elf"),
+        flash_files=_pairs("--flash", args.flash, "CORE.REGION=FILE", "se.storage=se_flash.bin"),
+        proxy=args.proxy, defines=parse_defines(args.define), quantum=args.quantum, fault_policy=args.fault_policy,
+        console=None if args.quiet else _stream, event_limit=args.event_limit, ipc_limit=args.ipc_limit,
+        on_record=(lambda rec: print(f"[ipc] {rec.format()}", flush=True)) if args.trace_ipc == "-" else None,
+        on_handshake=None if args.quiet else _handshake, attestation=args.attestation,
+        faults=fault_specs(args.fault), fault_seed=args.fault_seed,
+        announce=None if args.quiet else (lambda line: announce(f"psaemu: {line}")), labels=CLI_LABELS)
+
+
+def machine_from_args(args: argparse.Namespace, announce: Callable[[str], None] = _to_stderr
+                      ) -> tuple[Machine, ProxySystem | None]:
+    """Check the output files, build the machine the options describe and refuse options that need
+    the PSA Proxy when none is attached."""
+    check_output_files(args)
+    machine = build_machine(machine_spec(args, announce))
+    if getattr(args, "schedule_seed", None) is not None:
+        set_schedule(machine, args.schedule_seed)
+    check_proxy_options(args, machine.proxy_system)
+    return machine, machine.proxy_system
 
 
 def check_output_files(args: argparse.Namespace) -> None:
@@ -341,7 +305,7 @@ def write_traces(args: argparse.Namespace, machine: Machine, system: ProxySystem
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    machine, system = build_machine(args)
+    machine, system = machine_from_args(args)
     result = machine.run(max_instructions=args.max_instructions, timeout=args.timeout)
     write_traces(args, machine, system)
     if args.stats or result.reason != "exit":
@@ -357,6 +321,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    return explore(args, machine_from_args, write_traces)
+
+
 def cmd_gdb(args: argparse.Namespace) -> int:
     from psaemu.platform.gdbserver import GdbServer, connect_hint
 
@@ -366,7 +334,7 @@ def cmd_gdb(args: argparse.Namespace) -> int:
         if args.port_per_core + len(cores) - 1 > 65535:
             raise ConfigError(f"--port-per-core {args.port_per_core}: the {len(cores)} cores need ports up to "
                               f"{args.port_per_core + len(cores) - 1}; give a BASE of at most {65536 - len(cores)}")
-    machine, system = build_machine(args, announce=print)
+    machine, system = machine_from_args(args, announce=print)
     server = GdbServer(machine, system, port=args.port_per_core if per_core else args.port, per_core=per_core,
                        max_instructions=args.max_instructions, timeout=args.timeout,
                        console_to_gdb=args.gdb_console)
@@ -458,7 +426,9 @@ def _join_undefines(argv: Sequence[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(_join_undefines(sys.argv[1:] if argv is None else argv))
+    words = _join_undefines(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(words)
+    args.argv = words                       # for commands that print a command line (explore's replay)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

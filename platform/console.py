@@ -36,3 +36,20 @@ class Console:
 
     def lines(self, core: str) -> list[str]:
         return self.text(core).splitlines()
+
+    # -- state protocol (snapshots) -------------------------------------------------------
+    def save_state(self) -> dict[str, dict[str, bytes]]:
+        return {"data": {k: bytes(v) for k, v in self.data.items()},
+                "partial": {k: bytes(v) for k, v in self._partial.items()}}
+
+    def restore_state(self, state: dict[str, dict[str, bytes]]) -> None:
+        """In place, so references to the buffers held elsewhere stay valid."""
+        for live, saved in ((self.data, state["data"]), (self._partial, state["partial"])):
+            for key in list(live):
+                if key not in saved:
+                    del live[key]
+            for key, value in saved.items():
+                if key in live:
+                    live[key][:] = value
+                else:
+                    live[key] = bytearray(value)

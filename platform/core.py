@@ -8,6 +8,7 @@ models are taken between slices.
 """
 from __future__ import annotations
 
+import dataclasses
 import struct
 from ctypes import c_size_t
 from dataclasses import dataclass
@@ -209,6 +210,26 @@ class Core(CoreDebugMixin):
         # give Handler mode back, then the hflags refresh (APSR_NZCV rewritten with its value)
         self._wr_unborrow = f.writer((A.UC_ARM_REG_XPSR_NZCVQG, A.UC_ARM_REG_APSR_NZCV))
         self._rd_excret = f.reader((A.UC_ARM_REG_PC,) + RETURN_STATE_REGS)
+        self._rd_args = tuple(f.reader(tuple(A.UC_ARM_REG_R0 + i for i in range(n))) for n in range(5))
+        self.mem_read, self.mem_write = f.mem_read, f.mem_write    # the methods below, one call less
+
+    # -- the calling context of a Python SVC handler (arguments, result, data memory) -------
+    def args(self, n: int) -> tuple[int, ...]:
+        """The first ``n`` (0..4) argument registers r0..r(n-1) of the calling context (one batch read)."""
+        return tuple(self._rd_args[n]())
+
+    def set_result(self, value: int) -> None:
+        """r0 of the calling context (not privilege-checked: no Handler-mode borrow)."""
+        self.fast.reg_write(A.UC_ARM_REG_R0, int(value) & 0xFFFFFFFF)
+
+    def mem_read(self, addr: int, size: int) -> bytes:
+        """``size`` bytes of data memory as the core's loads see them (no symbol, no side effects)."""
+        return self.fast.mem_read(addr, size) if size > 0 else b""
+
+    def mem_write(self, addr: int, data: bytes) -> None:
+        """Store data as the core's stores would (no translated code is dropped: data, not code)."""
+        if data:
+            self.fast.mem_write(addr, data)
 
     # -- helpers --------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -834,6 +855,56 @@ class Core(CoreDebugMixin):
     # -- snapshots of the exception frame -------------------------------------------------
     def stacked_frame(self) -> dict[str, int] | None:
         return self._privileged(self.engine.stacked_frame)
+
+    # -- state protocol (snapshots) -------------------------------------------------------
+    #: Run state that :meth:`save_state` keeps, and configuration or wiring set up when the machine
+    #: is built (left alone). Every attribute of a Core is in one of the two (a test checks it);
+    #: names a Core does not have are skipped (hint-exit machinery that only some cores get).
+    #: Names starting with :data:`CONFIG_PREFIXES` are configuration too (batched accessors).
+    STATE_ATTRS = ("state", "state_reason", "cycles", "instructions", "event_register", "block", "fault",
+                   "fault_policy", "stop_requested", "_last_unmapped", "_resume_pc", "security")
+    CONFIG_ATTRS = ("machine", "spec", "name", "arch", "v8m", "clock_hz", "uc", "fast", "nvic", "systick", "scs",
+                    "engine", "image", "svc_handlers", "_hint_hooks", "exits", "_hints", "_counter", "on_skip",
+                    "_hint_passes", "_ran", "mem_read", "mem_write")
+    CONFIG_PREFIXES = ("_rd_", "_wr_")
+    _PLAIN = ("state_reason", "cycles", "instructions", "event_register", "fault_policy", "stop_requested",
+              "_last_unmapped", "_resume_pc")
+
+    def save_state(self) -> dict[str, Any]:
+        """The core's run state: CPU context (opaque; bytes in files), run state, counters, fault,
+        exception engine, System Control Space and security state. A Python wait is kept as its
+        ``Block.resume`` description (None when it has none: such a wait cannot be snapshotted)."""
+        from psaemu.platform import cpucontext
+
+        e, d, block = self.engine, self.__dict__, self.block
+        return {
+            "ctx": cpucontext.save(self), "state": self.state.value,
+            "fault": None if self.fault is None else dataclasses.asdict(self.fault),
+            "plain": {name: d[name] for name in self._PLAIN if name in d},
+            "scs": self.scs.save_state(),
+            "engine": (e.entries, e.returns, e.tail_chains, e.fp_frames, e.return_pc),
+            "wait": None if block is None else (tuple(block.resume) if block.resume else None, block.started),
+            "security": None if self.security is None else (self.security.enabled, self.security.state),
+        }
+
+    def restore_state(self, s: dict[str, Any]) -> None:
+        """Put back :meth:`save_state` (a wait it held is rebuilt afterwards by its owner)."""
+        from psaemu.platform import cpucontext
+
+        cpucontext.restore(self, s["ctx"])
+        self.state = CoreState(s["state"])
+        self.state_reason = ""          # a snapshot from before reasons were kept: stopped_reason derives one
+        self.block = None
+        self.fault = None if s["fault"] is None else Fault(**s["fault"])
+        d = self.__dict__
+        for name, value in s["plain"].items():
+            if name in d:
+                d[name] = value
+        self.scs.restore_state(s["scs"])
+        e = self.engine
+        e.entries, e.returns, e.tail_chains, e.fp_frames, e.return_pc = s["engine"]
+        if self.security is not None and s.get("security") is not None:
+            self.security.restore(*s["security"])
 
     def check_blocked(self) -> bool:
         """Resume a core whose Python SVC handler's condition has become true; True when it did

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from psaemu.platform.disasm import decode, engine, insn_hex, insn_text
 from psaemu.platform.errors import PsaEmuError
 from psaemu.platform.numbers import parse_number
+from psaemu.platform.scs import SCS_BASE
 
 if TYPE_CHECKING:
     from psaemu.platform.memory import Mapping
@@ -167,8 +168,9 @@ class CoreDebugMixin:
         return text + (f" ({', '.join(others)})" if others else "")
 
     # -- memory ---------------------------------------------------------------------------
-    def _memory_runs(self: Any, addr: int, size: int) -> list[tuple["Mapping", int, int]]:
-        """(mapping, address, length) pieces covering ``size`` bytes at ``addr``; errors name the gap."""
+    def _memory_runs(self: Any, addr: int, size: int, peripherals: bool = False) -> list[tuple["Mapping", int, int]]:
+        """(mapping, address, length) pieces covering ``size`` bytes at ``addr``; errors name the gap.
+        Peripheral mappings are allowed only with ``peripherals`` (reads, which peek)."""
         amap = self.machine.memory.maps[self.name]
         runs = []
         pos, end = addr, addr + size
@@ -177,20 +179,27 @@ class CoreDebugMixin:
             if m is None:
                 raise PsaEmuError(f"core {self.name!r}: {pos:#010x} is not mapped (reading {size} byte(s) at "
                                   f"{addr:#010x}); see 'psaemu check' for the memory map")
-            if m.store is None:
-                raise PsaEmuError(f"core {self.name!r}: {pos:#010x} is the peripheral '{m.name}'; only memory "
-                                  f"is read or written by the debugger (register reads can have side effects)")
+            if m.store is None and not peripherals:
+                raise PsaEmuError(f"core {self.name!r}: {pos:#010x} is the peripheral '{m.name}'; the debugger "
+                                  f"writes only memory (a register write acts on the device)")
             n = min(end, m.end) - pos
             runs.append((m, pos, n))
             pos += n
         return runs
 
     def read(self: Any, where: int | str, size: int) -> bytes:
-        """``size`` bytes of memory as this core sees them at an address or symbol."""
+        """``size`` bytes as this core sees them at an address or symbol. Peripheral registers
+        and the System Control Space are read with ``peek``: inspecting never pops a FIFO or
+        clears a read-to-clear flag."""
         addr = self.resolve(where)
         if size < 0:
             raise PsaEmuError(f"cannot read {size} bytes")
-        return b"".join(m.store.read(m.offset + a - m.base, n) for m, a, n in self._memory_runs(addr, size))
+        if SCS_BASE <= addr and addr + size <= SCS_BASE + self.scs.SIZE:
+            return self.scs.peek_bytes(addr - SCS_BASE, size)
+        peripherals = self.machine.peripherals
+        return b"".join(m.store.read(m.offset + a - m.base, n) if m.store is not None
+                        else peripherals[m.name].peek_bytes(a - m.base, n)
+                        for m, a, n in self._memory_runs(addr, size, peripherals=True))
 
     def read_u32(self: Any, where: int | str) -> int:
         return struct.unpack("<I", self.read(where, 4))[0]

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import io
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import compress
 from operator import ne
 from pathlib import Path
@@ -75,6 +75,15 @@ MAX_ACCESS = 8
 # =============================================================================================
 # Stops, breakpoints, watchpoints
 # =============================================================================================
+
+def _stop_state(stop: "Stop | None") -> dict[str, Any] | None:
+    """A Stop as plain data (without the RunResult of a step that ended the machine)."""
+    if stop is None:
+        return None
+    d = {f.name: getattr(stop, f.name) for f in fields(stop)}
+    d["result"] = None
+    return d
+
 
 @dataclass
 class Stop:
@@ -503,11 +512,11 @@ class Debugger:
         self._quiet_watch: str | None = None                         # core whose watchpoints are off for a step
         self._deferred: dict[str, Stop] = {}                         # IT-block hits waiting for the block end
         self._step: _StepState | None = None
-        self._condition: Callable[["Machine"], bool] | None = None
         self._views: dict[str, list[_View]] = {}                     # core -> watched views on it
         self._guards: dict[str, list[int]] = {}                      # core -> IT guard hook handles
         self._it_cache: dict[str, tuple[Any, list[int]]] = {}
         self._tracers: dict[str, InstructionTracer] = {}
+        machine.scheduler.observer = self          # told about every slice and delivery of a run
 
     # -- helpers --------------------------------------------------------------------------
     def core(self, core: str | Core) -> Core:
@@ -706,7 +715,23 @@ class Debugger:
             self.stop = stop
         return self.stop is not None
 
-    # -- the run loop's hooks (called by Machine.run) -------------------------------------
+    # -- state protocol (snapshots) -------------------------------------------------------
+    def save_state(self) -> dict[str, Any] | None:
+        """The "resume" state of cores stopped at a breakpoint or ``run_until`` point (the next run
+        steps over the instruction exactly as the original would) and the last stop; None when
+        there is none. Breakpoints and watchpoints are configuration: restores leave them installed."""
+        if not self._resume and self.last_stop is None:
+            return None
+        return {"resume": {k: _stop_state(v) for k, v in self._resume.items()},
+                "last_stop": _stop_state(self.last_stop)}
+
+    def restore_state(self, state: dict[str, Any] | None) -> None:
+        self.stop = None
+        self._deferred.clear()
+        self._resume = {k: Stop(**v) for k, v in state["resume"].items()} if state is not None else {}
+        self.last_stop = Stop(**state["last_stop"]) if state is not None and state["last_stop"] else None
+
+    # -- the scheduler's observer hooks (psaemu.platform.scheduler.Observer) ---------------
     def before_run(self) -> bool:
         """Resume: each core stopped on an instruction it has not executed executes it first,
         without its breakpoint (or, after a watchpoint stop, its watchpoints). A running core found
@@ -738,13 +763,12 @@ class Debugger:
         starts on even if an exit is there; a hint there applies first)."""
         self._quiet_watch = core.name if quiet_watch else None
         try:
-            core.run_slice(1)
+            self.machine.scheduler.step(core, 1)
         finally:
             self._quiet_watch = None
-        self.machine._tick(core)
 
     def before_slice(self, core: Core, quantum: int) -> int:
-        """Before a slice of ``Machine.run``: 0 if ``core`` is on a breakpoint (the stop: no empty
+        """Before a slice of a run: 0 if ``core`` is on a breakpoint (the stop: no empty
         slice is run and charged), else the quantum to run. While stepping with the other cores
         running: one instruction for the stepped core, and no further than the stepped core's
         virtual time for the others."""
@@ -767,7 +791,7 @@ class Debugger:
         return quantum
 
     def after_slice(self, core: Core) -> bool:
-        """After every slice of ``Machine.run``: True when the run must stop for the debugger."""
+        """After every slice of a run: True when the run must stop for the debugger."""
         st = self._step
         if st is not None and core is st.core:
             self._account_step(core, st)
@@ -775,8 +799,6 @@ class Debugger:
             if self._deferred:
                 self._pending_to_stop(core)
             self._check_breakpoint(core)
-        if self.stop is None and self._condition is not None and self._condition(self.machine):
-            self.stop = Stop("until", core.name, core.pc, core.symbolize(core.pc), message="condition true")
         return self._stopping()
 
     def _svc_completed(self) -> bool:
@@ -798,10 +820,14 @@ class Debugger:
 
     def after_delivery(self, core: Core | None = None) -> bool:
         """After a delivery round (agents, resumed waits, interrupts: after ``core``'s slice, or
-        while no core could run): a ``run_until`` condition may have become true there, or a
-        stepped SVC completed."""
+        while no core could run): a stepped SVC may have completed there."""
         self._svc_completed()
-        if self.stop is None and self._condition is not None and self._condition(self.machine):
+        return self._stopping()
+
+    def until_reached(self, core: Core | None = None) -> bool:
+        """The scheduler's ``run_until`` condition became true after ``core``'s slice (None: while
+        no core could run): the stop, unless another stop came first."""
+        if self.stop is None:
             where = (core.name, core.pc, core.symbolize(core.pc)) if core is not None else ()
             self.stop = Stop("until", *where, message="condition true" if where else
                              "condition true (no core running)")
@@ -882,17 +908,6 @@ class Debugger:
                            f"(Unicorn never stops inside one)")
             self.stop = Stop("step", core.name, core.pc, core.symbolize(core.pc), message=message)
 
-    def _deliver_to(self, core: Core) -> None:
-        """What the scheduler does between slices, for one core only (the others stay frozen)."""
-        m = self.machine
-        if core.name in m._pending_resets:
-            m._pending_resets.discard(core.name)
-            core.reset()
-        for agent in m.agents:
-            agent()
-        core.check_blocked()
-        core.take_interrupts()
-
     def step(self, core: str | Core, n: int = 1, others: str = "frozen", *, max_instructions: int | None = None,
              timeout: float | None = None) -> Stop:
         """Execute ``n`` instructions on ``core``; see :meth:`Machine.step`."""
@@ -903,7 +918,7 @@ class Debugger:
             raise PsaEmuError(f"step count {n!r}: give a positive number of instructions")
         m = self.machine
         start = time.monotonic()
-        ended = m._end_result(start)
+        ended = m.scheduler.end_result(start)
         if ended is not None:
             return Stop(ended.reason, ended.core or c.name, c.pc, c.symbolize(c.pc), message=ended.message,
                         result=ended)
@@ -921,10 +936,10 @@ class Debugger:
             # others="run": the scheduler runs every core (the stepped one an instruction at a time).
             # A stepped SVC that a Python handler completes (a forwarded PSA call) also needs the
             # machine to run, whatever ``others`` says, until the caller resumes with r0 set.
-            while (self.stop is None and m._end_result(start) is None
+            while (self.stop is None and m.scheduler.end_result(start) is None
                    and (st.wait_svc is not None or (others == "run" and st.done < n))):
                 st.ended = None                   # a sleeping core is woken by the others running
-                result = m.run(max_instructions=max_instructions, timeout=timeout)
+                result = m.scheduler.run(max_instructions, timeout)
                 if st.frozen and result.reason == "step" and st.done < n:
                     self._resume.pop(c.name, None)          # the SVC completed: step on, others frozen
                     self.last_stop = None
@@ -941,7 +956,7 @@ class Debugger:
         finally:
             self._step = None
             self.after_run()
-        ended = m._end_result(start)
+        ended = m.scheduler.end_result(start)
         if ended is not None:
             stop = Stop(ended.reason, ended.core or c.name, c.pc, c.symbolize(c.pc), count=st.done, requested=n,
                         message=ended.message, result=ended)
@@ -957,7 +972,7 @@ class Debugger:
         m = self.machine
         while st.done < st.n:
             if not st.first or core.state is not CoreState.RUNNING:
-                self._deliver_to(core)
+                m.scheduler.deliver(core)
             if m.exit is not None or m.faulted is not None or m.panic is not None:
                 return
             if core.state is not CoreState.RUNNING:
@@ -967,10 +982,9 @@ class Debugger:
             if st.first:
                 self._quiet_watch = core.name if st.suppress_watch else None
             try:
-                core.run_slice(1)
+                m.scheduler.step(core, 1)
             finally:
                 self._quiet_watch = None
-            m._tick(core)
             held = core.stop_requested and core.pc == st.pc      # a hint ended it first: an interrupt to take
             self._account_step(core, st)
             if self.stop is not None or m.exit is not None or m.faulted is not None or m.panic is not None:
@@ -999,22 +1013,15 @@ class Debugger:
                   quantum: int | None = None) -> "RunResult":
         """See :meth:`Machine.run_until`."""
         m = self.machine
+        if quantum is not None and quantum < 1:
+            raise PsaEmuError(f"quantum {quantum}: give a positive number of instructions")
         temp = None
-        if callable(where):
-            self._condition = where
-        else:
+        if not callable(where):
             c = self._core_for(where, core)
             temp = self.breakpoints.add(c, where, temporary=True)
-        saved_quantum = m.quantum
-        if quantum is not None:
-            if quantum < 1:
-                raise PsaEmuError(f"quantum {quantum}: give a positive number of instructions")
-            m.quantum = quantum
         try:
-            result = m.run(max_instructions=max_instructions, timeout=timeout)
+            result = m.scheduler.run_until(where if callable(where) else None, max_instructions, timeout, quantum)
         finally:
-            m.quantum = saved_quantum
-            self._condition = None
             if temp is not None and temp in self.breakpoints:
                 self.breakpoints.remove(temp)
         stop = result.stop

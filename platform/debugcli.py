@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from psaemu.platform.cli import build_machine, write_traces
+from psaemu.platform.cli import machine_from_args, write_traces
 from psaemu.platform.errors import PsaEmuError
 from psaemu.platform.faults import explain_fault, register_lines
 from psaemu.platform.numbers import parse_number
@@ -444,7 +444,7 @@ def run_script(shell: DebugShell, lines: list[str], source: str, echo: bool) -> 
 
 
 def cmd_debug(args: argparse.Namespace) -> int:
-    machine, system = build_machine(args, announce=print)
+    machine, system = machine_from_args(args, announce=print)
     shell = DebugShell(machine, system, max_instructions=args.max_instructions, timeout=args.timeout)
     try:
         if args.script is not None:

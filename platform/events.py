@@ -125,6 +125,9 @@ class EventLog:
         self.first, self._chain, self._folded = first, state.get("chain", b""), state.get("folded", 0)
         self.enabled, self.limit = state["enabled"], state["limit"]
 
+    #: The state protocol's names (machine snapshots): records are immutable tuples, shared.
+    save_state, restore_state = state, restore
+
     # -- output ---------------------------------------------------------------------------
     @staticmethod
     def format(rec: Event) -> str:

@@ -1,8 +1,9 @@
 """Deterministic fault injection (``machine.faults``).
 
-IPC faults act on the PSA Proxy's Host side (attached with ``attach_proxy``): the proxy's
-``send`` and ``_pack`` are wrapped on the instance the first time an IPC fault
-is armed, so a machine that injects nothing runs the unmodified code. Core faults (a register
+IPC faults act on the PSA Proxy's Host side (attached with ``attach_proxy``) through its
+declared interception points (``Proxy.points``: ``packed``, ``before_doorbell``,
+``after_doorbell``; see psaemu.proxy.intercept), attached the first time an IPC fault is armed,
+so a machine that injects nothing runs no injector code. Core faults (a register
 flip, a skipped instruction) are Unicorn code hooks at the address (a fired one-shot hook is
 removed at the next arming, ``reset`` or slice boundary with a pending action). Every armed injection counts the events it matches from the moment it
 is armed (``nth=1``: the next one); with ``repeat=True`` it fires at the nth and every later one.
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 #: Words of a mailbox_msg_t: call_type, params[6], client_id.
 MSG_WORDS = 8
+#: Injections that are code hooks on a core (rebuilt from their data by a snapshot restore).
+CORE_FAULTS = ("flip_register", "skip_instruction")
 _U32 = struct.Struct("<I")
 
 
@@ -73,11 +76,10 @@ class FaultInjector:
         self.injections: list[Injection] = []
         self._next_id = 1
         self._proxy: Any = None
-        self._orig: dict[str, Callable[..., Any]] = {}
+        self._dups = 0                      # duplicate doorbells decided before the current doorbell
         self._pending: list[tuple[int, str, Callable[[], bool]]] = []   # (id, what, poll -> done)
         self._agent_on = False
         self._hooks: list[tuple["Core", int, list[bool]]] = []
-        self._attributed: set[int] = set()
 
     # -- common ---------------------------------------------------------------------------
     def seed(self, n: int) -> "FaultInjector":
@@ -148,7 +150,6 @@ class FaultInjector:
             self.rng, self.seed_value = random.Random(0), 0
         self._drop_fired_hooks(every=True)
         self._pending = []
-        self._attributed = set()
         if self._agent_on:
             self._remove_agent()
 
@@ -185,18 +186,14 @@ class FaultInjector:
             raise PsaEmuError("IPC fault injection needs the PSA Proxy: attach it first (attach_proxy / "
                               "boot_se_only)")
         self._proxy = proxy
-        self._orig = {"send": proxy.send, "_pack": proxy._pack}
-        proxy.send = self._send
-        proxy._pack = self._pack
+        proxy.points.add("packed", self._packed)
+        proxy.points.add("before_doorbell", self._before_doorbell)
+        proxy.points.add("after_doorbell", self._after_doorbell)
         return proxy
 
-    def _send(self, word: int) -> None:
-        from psaemu.proxy.mailbox import PSA_CLIENT_CALL_REQ_MAGIC
-        proxy, send = self._proxy, self._orig["send"]
-        if not (proxy.ready and word == PSA_CLIENT_CALL_REQ_MAGIC):
-            send(word)
-            return
-        slot = self._current_slot()
+    def _before_doorbell(self, op: Any) -> bool:
+        """Corrupt the message; drop, delay or duplicate its doorbell (False: the proxy holds it)."""
+        slot = op.slot
         for inj in self._active("corrupt_message"):
             if inj.match():
                 self._corrupt_message(inj, slot)
@@ -210,31 +207,25 @@ class FaultInjector:
             if inj.match():
                 self._fire(inj, slot=slot, cycles=inj.options["cycles"])
                 delay = True
-                self._delay(inj, word)
+                self._delay(inj)
         for inj in self._active("duplicate_doorbell"):
             if inj.match():
                 self._fire(inj, slot=slot)
                 dup += 1
-        if not drop and not delay:
-            send(word)
+        self._dups = dup
+        return not drop and not delay
+
+    def _after_doorbell(self, op: Any) -> None:
+        """Duplicate doorbells decided before; reset the SE right after the doorbell."""
+        slot, dup, self._dups = op.slot, self._dups, 0
         for _ in range(dup):
-            self._duplicate(word, slot)
+            self._duplicate(slot)
         for inj in self._active("reset_se_during_call"):
             if inj.match():
-                se = self.machine.cores[proxy.se_name]
+                se = self.machine.cores[self._proxy.se_name]
                 self._fire(inj, se, slot=slot)
                 self.machine.events.record(se, "system_reset", why="fault injection")
                 se.reset()
-
-    def _current_slot(self) -> int:
-        """The slot the proxy just pended (lowest pending bit not attributed to an earlier doorbell)."""
-        proxy = self._proxy
-        pend = proxy._word(proxy.layout.pend_slots)
-        self._attributed &= {i for i in range(32) if pend >> i & 1}
-        fresh = pend & ~sum(1 << i for i in self._attributed)
-        idx = (fresh & -fresh).bit_length() - 1 if fresh else 0
-        self._attributed.add(idx)
-        return idx
 
     def _corrupt_message(self, inj: Injection, slot: int) -> None:
         proxy = self._proxy
@@ -243,11 +234,11 @@ class FaultInjector:
         if xor is None:
             xor = self.rng.randrange(1, 1 << 32)
         off = proxy.layout.slot(slot).msg + 4 * word
-        before = proxy._word(off)
-        proxy._set_word(off, before ^ xor)
+        before = proxy.word(off)
+        proxy.set_word(off, before ^ xor)
         self._fire(inj, slot=slot, word=word, xor=xor, before=before, after=(before ^ xor) & 0xFFFFFFFF)
 
-    def _delay(self, inj: Injection, word: int) -> None:
+    def _delay(self, inj: Injection) -> None:
         m, host = self.machine, self._proxy.host
         target = m.now_ps + inj.options["cycles"] * PS_PER_S // host.clock_hz
 
@@ -255,29 +246,28 @@ class FaultInjector:
             if m.now_ps < target:
                 if not self._idle():
                     return False
-                m._sync_idle(target)          # every core waits: let virtual time pass to the delivery
-            self._orig["send"](word)
+                m.scheduler.sync_idle(target)  # every core waits: let virtual time pass to the delivery
+            self._proxy.ring()
             self._record("deliver", id=inj.id, fault=inj.kind)
             return True
         self._add_pending(inj.id, "delayed doorbell", poll)
 
-    def _duplicate(self, word: int, slot: int) -> None:
+    def _duplicate(self, slot: int) -> None:
         """Ring again once the SE has taken the message (its pend bit is clear): a doorbell with
         nothing pending, as a glitching MHU line would give."""
-        proxy, bit = self._proxy, 1 << slot
+        proxy = self._proxy
 
         def poll() -> bool:
-            if proxy._word(proxy.layout.pend_slots) & bit:
+            if proxy.slot_pending(slot):
                 return False
-            self._orig["send"](word)
+            proxy.ring()
             self._record("deliver", fault="duplicate_doorbell", slot=slot)
             return True
         self._add_pending(0, "duplicate doorbell", poll)
 
-    def _pack(self, in_vecs: list[Any], out_vecs: list[Any], record: Any) -> Any:
-        packed = self._orig["_pack"](in_vecs, out_vecs, record)
-        if packed is None:
-            return packed
+    def _packed(self, op: Any) -> None:
+        """Corrupt a byte of an input as copied into the shared buffer."""
+        record = op.record
         for inj in self._active("corrupt_iovec"):
             if not inj.match():
                 continue
@@ -300,11 +290,10 @@ class FaultInjector:
                 continue
             xor = o["xor"] if o["xor"] is not None else self.rng.randrange(1, 256)
             addr = vec.shared_host + offset
-            before = self._proxy._read(addr, 1)[0]
-            self._proxy._write(addr, bytes([before ^ (xor & 0xFF)]))
+            before = self._proxy.read(addr, 1)[0]
+            self._proxy.write(addr, bytes([before ^ (xor & 0xFF)]))
             self._fire(inj, index=vec.index, byte_offset=offset, xor=xor & 0xFF, before=before,
                        after=before ^ (xor & 0xFF))
-        return packed
 
     # -- IPC faults: public API -----------------------------------------------------------
     def drop_doorbell(self, nth: int = 1, repeat: bool = False) -> Injection:
@@ -422,13 +411,7 @@ class FaultInjector:
         addr = self._address(c, where)
         c._reg_id(reg)                                # KeyError now rather than at the address
         inj = self._arm("flip_register", nth, repeat, c, target=c.name, address=addr, reg=reg, mask=mask)
-
-        def act(_uc: Any, address: int, _size: int) -> None:
-            bits = mask if mask is not None else 1 << self.rng.randrange(32)
-            before = c.reg(reg)
-            c.set_reg(reg, before ^ bits)
-            self._fire(inj, c, address=address, reg=reg, mask=bits, before=before, after=(before ^ bits) & 0xFFFFFFFF)
-        self._hook(inj, c, addr, act)
+        self._install(inj)
         return inj
 
     def skip_instruction(self, core: "str | Core", where: int | str, *, nth: int = 1,
@@ -444,14 +427,60 @@ class FaultInjector:
         insn = insns[0]
         text = insn_text(insn)
         inj = self._arm("skip_instruction", nth, repeat, c, target=c.name, address=addr, size=insn.size, insn=text)
-
-        def act(uc: Any, address: int, _size: int) -> None:
-            uc.emu_stop()
-            c._resume_pc = address + insn.size       # applied when emu_start returns (as the WFI hooks do)
-            c.stop_requested = True
-            self._fire(inj, c, address=address, size=insn.size, insn=text)
-        self._hook(inj, c, addr, act)
+        self._install(inj)
         return inj
+
+    def _install(self, inj: Injection) -> None:
+        """The code hook of a core fault, from the injection's data (arming, or a snapshot restore)."""
+        o = inj.options
+        c = self._core(o["target"])
+        if inj.kind == "flip_register":
+            reg, mask = o["reg"], o["mask"]
+
+            def act(_uc: Any, address: int, _size: int) -> None:
+                bits = mask if mask is not None else 1 << self.rng.randrange(32)
+                before = c.reg(reg)
+                c.set_reg(reg, before ^ bits)
+                self._fire(inj, c, address=address, reg=reg, mask=bits, before=before,
+                           after=(before ^ bits) & 0xFFFFFFFF)
+        else:
+            size, text = o["size"], o["insn"]
+
+            def act(uc: Any, address: int, _size: int) -> None:
+                uc.emu_stop()
+                c._resume_pc = address + size          # applied when emu_start returns (as the WFI hooks do)
+                c.stop_requested = True
+                self._fire(inj, c, address=address, size=size, insn=text)
+        self._hook(inj, c, o["address"], act)
+
+    # -- state protocol (snapshots) -------------------------------------------------------
+    def save_state(self) -> dict[str, Any]:
+        """Armed injections with their counters, the seed and the generator's state (plain data).
+        Pending actions (a delayed doorbell, a stall) are not data: a snapshot is refused while
+        one is pending (its machine agent is not covered)."""
+        return {"seed": self.seed_value, "rng": self.rng.getstate(), "next_id": self._next_id,
+                "bound": self._proxy is not None,
+                "injections": [(i.id, i.kind, i.nth, i.repeat, dict(i.options), i.seen, i.fired)
+                               for i in self.injections]}
+
+    def restore_state(self, state: dict[str, Any] | None) -> None:
+        """Back to :meth:`save_state`; None (a snapshot taken before the injector existed): nothing armed."""
+        self.reset()
+        if state is None:
+            return
+        self.seed_value, self._next_id = state["seed"], state["next_id"]
+        self.rng.setstate(_tuples(state["rng"]))
+        self.injections = [Injection(*i) for i in state["injections"]]
+        if state["bound"]:
+            self._bind_proxy()
+        for inj in self.injections:
+            if inj.kind in CORE_FAULTS and not inj.done:
+                self._install(inj)
+
+
+def _tuples(value: Any) -> Any:
+    """Lists (a state read back from a file) as the tuples ``random.Random.setstate`` wants."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
 def _check_cycles(fault: str, cycles: int) -> None:

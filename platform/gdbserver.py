@@ -285,19 +285,12 @@ def write_register(core: Any, reg: Reg, value: int) -> None:
 
 
 SCS_START, SCS_END = 0xE000E000, 0xE000F000
-_SYST_CSR = 0x010
 
 
 def read_scs(core: Any, addr: int, size: int) -> bytes:
     """The System Control Space of ``core`` (NVIC, SCB: CFSR, HFSR...) as the debugger reads it:
-    word by word through the model, with SysTick's CSR read without clearing COUNTFLAG."""
-    out = bytearray()
-    for word in range(addr & ~3, addr + size, 4):
-        off = word - SCS_START
-        value = core.systick.ctrl if off == _SYST_CSR else core.scs.read(off, 4)
-        out += (value & 0xFFFFFFFF).to_bytes(4, "little")
-    start = addr & 3
-    return bytes(out[start:start + size])
+    through the model's side-effect-free ``peek`` (SYST_CSR.COUNTFLAG is not cleared)."""
+    return core.scs.peek_bytes(addr - SCS_START, size)
 
 
 def encode_register(reg: Reg, value: int) -> bytes:
@@ -414,7 +407,7 @@ class Controller:
 
     def run_chunk(self) -> StopEvent | None:
         """Run one bounded chunk; a StopEvent when the machine stopped, None to keep going."""
-        event, result = self._bounded(lambda n: self.m.run(max_instructions=n))
+        event, result = self._bounded(lambda n: self.m.scheduler.run(n))
         return event if result is None else self._after(result)
 
     def _ended(self) -> StopEvent:

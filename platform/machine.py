@@ -1,13 +1,13 @@
-"""The machine: cores, memory and peripherals of a board, and the deterministic scheduler.
+"""The machine: cores, memory and peripherals of a board, run by its scheduler.
 
-Virtual time counts instructions per core (one per cycle at the core's clock). The scheduler
-always runs the core that is furthest behind in virtual time for one quantum, takes pending
-interrupts between slices, skips sleeping cores and jumps time forward when every core sleeps.
-Nothing depends on the host's speed, so the same inputs give the same event trace.
+Virtual time counts instructions per core (one per cycle at the core's clock). ``Machine.run``,
+the debugger and the GDB server all run the cores through the machine's one
+:class:`~psaemu.platform.scheduler.Scheduler` (``Machine.scheduler``), whose pluggable policy
+decides which core runs next; by default the core furthest behind in virtual time, for one
+quantum. Nothing depends on the host's speed, so the same inputs give the same event trace.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -20,17 +20,16 @@ from psaemu.platform.board import Board, load_board
 from psaemu.platform.busmaster import BusMaster
 from psaemu.platform.console import Console
 from psaemu.platform.core import NO_IMAGE, Core, CoreState
-from psaemu.platform.errors import ConfigError, EmuTimeoutError, FaultError, ImageError, PsaEmuError
+from psaemu.platform.errors import ConfigError, ImageError, PsaEmuError
 from psaemu.platform.events import DEFAULT_EVENT_LIMIT, EventLog
-from psaemu.platform.faults import fault_report
 from psaemu.platform import imagefile
 from psaemu.platform.loader import Image
 from psaemu.platform.memory import Mapping, Memory
-from psaemu.platform.nvic import SYSTICK
+from psaemu.platform.schedpolicy import Policy
+from psaemu.platform.scheduler import PS_PER_S, Scheduler
 from psaemu.platform.security import SecurityGuard
 
 DEFAULT_QUANTUM = 10_000
-PS_PER_S = 10**12
 LOADABLE_KINDS = ("flash", "ram", "rom", "window")
 
 
@@ -70,13 +69,12 @@ class Machine:
     def __init__(self, board: Board | str | Path | None = None, *, quantum: int = DEFAULT_QUANTUM,
                  fault_policy: str = "report", console: Callable[[str, str], None] | None = None,
                  trace_events: bool = True, flash_files: dict[str, str | Path] | None = None,
-                 event_limit: int = DEFAULT_EVENT_LIMIT) -> None:
+                 event_limit: int = DEFAULT_EVENT_LIMIT, policy: Policy | None = None) -> None:
         self.board = board if isinstance(board, Board) else load_board(board)
         if fault_policy not in ("report", "firmware"):
             raise PsaEmuError(f"fault policy {fault_policy!r} is not 'report' or 'firmware'")
-        if not isinstance(quantum, int) or quantum < 1:
-            raise ConfigError(f"quantum {quantum!r}: give a number of instructions of 1 or more")
-        self.quantum = quantum
+        #: Runs the cores (``run``, ``run_until``, ``step``, ``deliver``, ``tick``); its policy is pluggable.
+        self.scheduler = Scheduler(self, quantum, policy)
         self.events = EventLog(enabled=trace_events, limit=event_limit)   # the last event_limit records
         self.console = Console(console)
         self.memory = Memory(self.board, flash_files)
@@ -99,12 +97,10 @@ class Machine:
         self.faulted: Core | None = None
         self.panic: PsaEmuError | None = None
         self.stopping = False
-        self._pending_resets: set[str] = set()
         #: Python models that act between slices (e.g. the PSA Proxy), called in order. An agent
         #: returns True when it acted (sent or consumed something): while no core can run, the
         #: agents are called again until they are quiet, so Python models can answer each other.
         self.agents: list[Callable[[], bool | None]] = []
-        self._agents_acted = False
         self._debugger: Any = None          # psaemu.platform.debug.Debugger, created on first use
 
     # -- construction ---------------------------------------------------------------------
@@ -131,6 +127,11 @@ class Machine:
             periph.connect("release", lambda on, t=target, src=spec.name: self.set_released(t, bool(on), src))
         if hasattr(periph, "attach_bus_master"):      # a DMA-capable model: give it a port
             periph.attach_bus_master(BusMaster(self.memory, spec.core))
+        if hasattr(periph, "attach_store") and "flash" in spec.params:   # a flash controller's region
+            try:
+                periph.attach_store(self.memory.stores[spec.params["flash"]])
+            except ValueError as exc:
+                raise ConfigError(f"{self.board.path}: {spec.key}.flash: {exc}") from None
         if hasattr(periph, "on_access"):
             periph.on_access = (lambda kind, frame, reg, value, c=core:
                                 self.events.record(c, "mhu", op=kind, frame=frame, reg=reg, value=value))
@@ -164,6 +165,15 @@ class Machine:
         if found is None:
             raise error(f"board {self.board.name!r} has no {type_name} on core {core!r}: {needed_by}")
         return found
+
+    @property
+    def quantum(self) -> int:
+        """Instructions per scheduling slice (the scheduler's)."""
+        return self.scheduler.quantum
+
+    @quantum.setter
+    def quantum(self, value: int) -> None:
+        self.scheduler.quantum = value
 
     def time_ps(self, core: Core) -> int:
         return core.cycles * PS_PER_S // core.clock_hz
@@ -296,7 +306,7 @@ class Machine:
         self.events.record(core, "system_reset", why=why)
         core.stop_requested = True
         core.uc.emu_stop()
-        self._pending_resets.add(core.name)
+        self.scheduler.request_reset(core)
 
     def request_exit(self, core: Core, code: int, why: str) -> None:
         if self.exit is None:
@@ -329,167 +339,10 @@ class Machine:
         core.event_register = True
         self.events.record(core, "sev")
 
-    # -- scheduling -----------------------------------------------------------------------
-    def _live(self) -> list[Core]:
-        return [c for c in self.cores.values() if c.state not in (CoreState.OFF, CoreState.HALTED)]
-
-    def _sync_idle(self, now_ps: int) -> None:
-        """Bring sleeping/blocked cores' clocks up to ``now_ps`` and fire their timer events."""
-        for c in self._live():
-            if c.state is not CoreState.RUNNING:
-                target = now_ps * c.clock_hz // PS_PER_S
-                if target > c.cycles:
-                    c.cycles = target
-                self._tick(c)
-
-    def _tick(self, core: Core) -> None:
-        if core.systick.advance(core.cycles) and core.systick.ctrl & 2:
-            core.nvic.set_pending(SYSTICK)
-            self.events.record(core, "systick")
-
-    def _next_timer_ps(self, cores: list[Core], ceil: bool = False) -> int | None:
-        """Virtual time of the next timer event of ``cores``, rounded down (or up with ``ceil``).
-
-        Jumping idle cores forward needs ``ceil``: converting a rounded-down time back to cycles
-        (``_sync_idle``) can land one cycle short of the event when the clock period is not a
-        whole number of picoseconds (40.96 MHz), and the idle loop would never reach it.
-        """
-        times = []
-        for c in cores:
-            n = c.systick.cycles_to_event(c.cycles)
-            if n is not None:
-                ps = (c.cycles + n) * PS_PER_S
-                times.append(-(-ps // c.clock_hz) if ceil else ps // c.clock_hz)
-        return min(times) if times else None
-
-    def _deliver(self) -> None:
-        if self._pending_resets:
-            for name in sorted(self._pending_resets):
-                core = self.cores[name]
-                core.reset()
-            self._pending_resets = set()
-        acted = False
-        for agent in self.agents:
-            acted = bool(agent()) or acted
-        for c in self.cores.values():
-            acted = c.check_blocked() or acted
-            c.take_interrupts()
-        self._agents_acted = acted
-
+    # -- running (psaemu.platform.scheduler) ----------------------------------------------
     def run(self, max_instructions: int | None = None, timeout: float | None = None) -> RunResult:
         """Run until a firmware exit, a fault, a budget, or a state nothing can leave."""
-        start = time.monotonic()
-        deadline = start + timeout if timeout else None
-        executed = 0
-        self.stopping = False
-        self._pending_resets = set()
-        dbg = self._debugger
-        if dbg is not None and dbg.before_run():
-            return self._debug_finish(start)
-        self._deliver()
-        quiet_rounds = 0
-        while self.exit is None and self.faulted is None and self.panic is None:
-            live = self._live()
-            runnable = [c for c in live if c.state is CoreState.RUNNING]
-            if not runnable:
-                if self._agents_acted and quiet_rounds < 1000:     # zero-time exchanges between agents
-                    quiet_rounds += 1
-                    self._deliver()
-                    if dbg is not None and dbg.after_delivery():
-                        return self._debug_finish(start)
-                    continue
-                if not live:
-                    return self._finish(start, "deadlock", EmuTimeoutError(
-                        "no core can run: every core is held in reset, halted or has no image:\n"
-                        + self.describe_cores()))
-                wake = self._next_timer_ps(live, ceil=True)
-                stuck = self._blocked_over_budget(live)
-                if stuck:
-                    return self._finish(start, "timeout", stuck)
-                if wake is None:
-                    return self._finish(start, "deadlock", EmuTimeoutError(
-                        "every core is waiting and nothing can wake it:\n" + self.describe_cores()))
-                self._sync_idle(wake)
-                self._deliver()
-                if dbg is not None and dbg.after_delivery():
-                    return self._debug_finish(start)
-                if deadline is not None and time.monotonic() > deadline:
-                    return self._wall_timeout(start, timeout)
-                continue
-            core = runnable[0] if len(runnable) == 1 else min(runnable, key=self.time_ps)
-            quantum = self.quantum
-            if max_instructions is not None:
-                quantum = min(quantum, max_instructions - executed)
-                if quantum <= 0:
-                    return self._finish(start, "budget", EmuTimeoutError(
-                        f"instruction budget of {max_instructions} used up; raise --max-instructions or look "
-                        f"at where the cores are:\n" + self.describe_cores()))
-            event = self._next_timer_ps(live)       # the next timer event of any live core, this one included
-            if event is not None:
-                horizon = (event * core.clock_hz + PS_PER_S - 1) // PS_PER_S - core.cycles
-                quantum = max(1, min(quantum, horizon))
-            if dbg is not None:
-                quantum = dbg.before_slice(core, quantum)
-                if not quantum:                   # the core is on a breakpoint
-                    return self._debug_finish(start)
-            executed += core.run_slice(quantum)
-            quiet_rounds = 0
-            if dbg is not None and dbg.after_slice(core):
-                return self._debug_finish(start)
-            if any(c.state is CoreState.BLOCKED for c in live):
-                stuck = self._blocked_over_budget(live)
-                if stuck:
-                    return self._finish(start, "timeout", stuck)
-            self._tick(core)
-            self._sync_idle(self.time_ps(core))
-            self._deliver()
-            if dbg is not None and dbg.after_delivery(core):
-                return self._debug_finish(start)
-            if deadline is not None and time.monotonic() > deadline:
-                return self._wall_timeout(start, timeout)
-        return self._end_result(start)
-
-    def _wall_timeout(self, start: float, timeout: float | None) -> RunResult:
-        return self._finish(start, "timeout", EmuTimeoutError(
-            f"wall-clock timeout of {timeout} s reached; the cores were:\n" + self.describe_cores()))
-
-    def _end_result(self, start: float) -> RunResult | None:
-        """The result of a machine that has ended (panic, fault, exit), or None if it has not."""
-        if self.panic is not None:
-            return self._finish(start, "panic", self.panic)
-        if self.faulted is not None:
-            report = fault_report(self.faulted)
-            return self._finish(start, "fault", FaultError(self.faulted.fault.summary(), report))
-        if self.exit is None:
-            return None
-        core, code, why = self.exit
-        return self._finish(start, "exit", None, code, f"{core.name} exited with status {code} ({why})", core.name)
-
-    def _debug_finish(self, start: float) -> RunResult:
-        stop = self._debugger.take_stop()
-        return self._finish(start, stop.reason, None, 0, stop.format(), stop.core, stop)
-
-    def _blocked_over_budget(self, live: list[Core]) -> EmuTimeoutError | None:
-        for c in live:
-            b = c.block
-            if c.state is CoreState.BLOCKED and b and b.budget_cycles is not None and \
-                    c.cycles - b.started > b.budget_cycles:
-                return EmuTimeoutError(f"core {c.name!r} waited {c.cycles - b.started} cycles for {b.what} "
-                                       f"(budget {b.budget_cycles}); nothing answered:\n" + self.describe_cores())
-        return None
-
-    def _finish(self, start: float, reason: str, error: PsaEmuError | None, code: int | None = None,
-                message: str = "", core: str | None = None, stop: Any = None) -> RunResult:
-        self.console.flush()
-        self.flush()
-        if self._debugger is not None:
-            self._debugger.after_run()
-        if error is not None and code is None:
-            code = error.exit_code
-            message = str(error)
-        return RunResult(reason, code if code is not None else 0, message, core,
-                         {n: c.instructions for n, c in self.cores.items()}, time.monotonic() - start,
-                         self.now_ps / PS_PER_S, error, stop)
+        return self.scheduler.run(max_instructions, timeout)
 
     def describe_cores(self) -> str:
         """One line per core: state, PC with symbol, what it waits for or why it is stopped."""
@@ -603,8 +456,31 @@ class Machine:
         """Put the machine back to ``snap``; it then runs bit-identically to the original."""
         from psaemu.platform.snapshot import restore
         restore(self, snap)
-        if self.__dict__.get("_faults") is not None:       # injections are not part of a snapshot
-            self._faults.reset()
+
+    def save_state(self) -> dict[str, Any]:
+        """The state protocol: the machine's own run state (the scheduler's, how the run ended),
+        as plain data. Cores, peripherals and the other components keep their own."""
+        ex, panic = self.exit, self.panic
+        return {**self.scheduler.save_state(), "stopping": self.stopping,
+                "exit": (ex[0].name, ex[1], ex[2]) if ex is not None else None,
+                "faulted": self.faulted.name if self.faulted is not None else None,
+                "panic": None if panic is None else (type(panic).__name__, str(panic), getattr(panic, "report", ""))}
+
+    def restore_state(self, s: dict[str, Any]) -> None:
+        from psaemu.platform import errors
+
+        self.scheduler.restore_state(s)
+        self.stopping = s["stopping"]
+        ex = s["exit"]
+        self.exit = (self.cores[ex[0]], ex[1], ex[2]) if ex is not None else None
+        self.faulted = self.cores[s["faulted"]] if s["faulted"] is not None else None
+        self.panic = None
+        if s["panic"] is not None:
+            kind, message, report = s["panic"]
+            cls = getattr(errors, kind, PsaEmuError)
+            if not (isinstance(cls, type) and issubclass(cls, PsaEmuError)):
+                cls = PsaEmuError
+            self.panic = cls(message, report) if cls is errors.FaultError else cls(message)
 
     @classmethod
     def from_snapshot(cls, source: Any, **kwargs: Any) -> "Machine":

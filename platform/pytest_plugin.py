@@ -24,9 +24,11 @@ Markers (per test, override the settings): ``@pytest.mark.psaemu_board("musca_b1
 
 Fixtures:
 
-* ``psaemu_machine_factory`` -- ``factory(board=..., host=..., se=..., defines=...)`` builds a
-  machine (images loaded, proxy attached when the Host image carries it, or with no Host image);
-  unspecified arguments come from the test's markers, then the settings.
+* ``psaemu_machine_factory`` -- ``factory(board=..., host=..., se=..., defines=..., **fields)`` builds a
+  machine with ``psaemu.platform.builder.build_machine`` (images loaded, proxy attached when the
+  Host image is a PSA client or there is no Host image; other MachineSpec fields as keywords,
+  e.g. ``proxy="off"``, ``console=...``); unspecified arguments come from the test's markers,
+  then the settings.
 * ``machine`` -- a fresh machine from the settings/markers, not yet run.
 * ``booted`` -- a machine booted to "mailbox ready" (proxy handshake done; a PSA call the Host
   firmware made before it has not started yet). The boot happens once per session (per xdist
@@ -78,6 +80,7 @@ SECTION_CONSOLE = f"psaemu console (host/se tail, last {CONSOLE_LINES} lines)"
 SECTION_IPC = f"psaemu IPC (last {IPC_RECORDS} records)"
 SECTION_FAULT = "psaemu fault report"
 SECTION_REPRO = "psaemu reproducer"
+SECTION_SCHEDULE = "psaemu schedule"
 DEFAULT_SE = "se_firmware"
 
 _MACHINES_KEY = pytest.StashKey[list]()
@@ -106,6 +109,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "delay_doorbell:cycles=50000; repeatable (ini: psaemu_faults)")
     group.addoption("--psaemu-seed", dest="psaemu_seed", default=None, metavar="N",
                     help="seed the fault injector of every booted/machine test (ini: psaemu_seed)")
+    group.addoption("--psaemu-explore", dest="psaemu_explore", default=None, metavar="N",
+                    help="run every psaemu test under N seeded schedules (cases [schedule-seed-0..N-1]); "
+                         "the psaemu_explore marker sets it per test")
     group.addoption("--psaemu-bundle-dir", dest="psaemu_bundle_dir", default=None, metavar="DIR",
                     help="write a reproducer bundle per failing psaemu test under DIR (ini: psaemu_bundle_dir)")
     group.addoption("--psaemu-replay", dest="psaemu_replay", default=None, metavar="BUNDLE",
@@ -129,6 +135,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "psaemu_fault(kind, *args, **kwargs): arm this m.faults injection on the "
                                        "booted/machine fixture before the test (repeatable)")
     config.addinivalue_line("markers", "psaemu_seed(n): seed the fault injector of the booted/machine fixture")
+    config.addinivalue_line("markers", "psaemu_explore(runs=N): run this test under N seeded schedules, one "
+                                       "case per seed ([schedule-seed-S]; see psaemu.platform.explore)")
     config.stash[_SETTINGS_KEY] = Settings(config)      # bad options stop the session here, as usage errors
 
 
@@ -188,12 +196,6 @@ def _none(value: Any) -> str | None:
     if value is None or str(value).strip().lower() in ("", "none"):
         return None
     return str(value)
-
-
-def resolve_image(value: str | Path, root: Path | None = None) -> Path:
-    """A prebuilt image name (``se_firmware`` or ``se_firmware.elf``) or an image path (relative to ``root`` too)."""
-    from psaemu.platform.images import find_image
-    return find_image(value, root).resolve()
 
 
 def _marker_spec(node: Any, settings: Settings) -> tuple[str | None, str | None, str | None, tuple[str, ...]]:
@@ -256,26 +258,24 @@ def _plugin_faults(node: Any, settings: Settings) -> tuple[int | None, list[Faul
 # ------------------------------------------------------------------------------------------
 # building and booting
 # ------------------------------------------------------------------------------------------
-def build_machine(board: str | None, host: str | None, se: str | None, defines: tuple[str, ...] = (),
-                  root: Path | None = None, **machine_options: Any) -> Any:
-    """Machine with images loaded; the proxy attached when the Host image carries it, or when
-    there is no Host image but an SE image (scripted-client set-up, as ``boot_se_only``)."""
-    from psaemu.platform.machine import Machine
-    from psaemu.proxy.config import parse_defines
-    from psaemu.proxy.system import attach_proxy, wants_proxy
+#: How the builder's messages name the plugin's settings.
+PLUGIN_LABELS = {"defines": "psaemu_defines", "images": "psaemu_images(host=..., se=...)",
+                 "proxy": "proxy='on' (psaemu_machine_factory)"}
 
-    m = Machine(board, **machine_options)
-    if host is not None:
-        m.load("host", resolve_image(host, root))
-    if se is not None:
-        m.load("se", resolve_image(se, root))
-    parsed = parse_defines(list(defines))
-    if (host is not None and wants_proxy(m)) or (host is None and se is not None):
-        attach_proxy(m, parsed)
-    elif parsed:
-        from psaemu.platform.errors import PsaEmuError
-        raise PsaEmuError("psaemu_defines only apply with the PSA Proxy, which this Host image does not carry")
-    return m
+
+def machine_spec(board: str | None, host: str | None, se: str | None, defines: tuple[str, ...] = (),
+                 root: Path | None = None, **options: Any) -> Any:
+    """The MachineSpec of a fixture's machine: ``host``/``se`` images (None: no image on that core;
+    relative paths also from ``root``), the proxy macros; ``options`` are other MachineSpec fields."""
+    from psaemu.platform.builder import MachineSpec
+    return MachineSpec(board=board, images={"host": host, "se": se}, default_images=False, defines=tuple(defines),
+                       image_root=root, labels=PLUGIN_LABELS).replace(**options)
+
+
+def _build(*args: Any, **options: Any) -> Any:
+    """The machine of :func:`machine_spec` (``psaemu.platform.builder.build_machine``)."""
+    from psaemu.platform.builder import build_machine
+    return build_machine(machine_spec(*args, **options))
 
 
 def boot_to_ready(m: Any) -> Any:
@@ -342,6 +342,42 @@ def _machine_from_bundle(bundle: Bundle, index: int, **options: Any) -> Any:
                   in_test=True)
 
 
+#: The fixtures whose machines run under a test case's schedule seed.
+_MACHINE_FIXTURES = ("booted", "machine", "psaemu_machine_factory", "psaemu_schedule_seed")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Schedule exploration: one case per seed for a test marked ``psaemu_explore(runs=N)`` or, under
+    ``--psaemu-explore N``, for every test using a psaemu machine fixture."""
+    from psaemu.platform.explore import explore_runs, schedule_id
+    mark = metafunc.definition.get_closest_marker("psaemu_explore")
+    if mark is not None:
+        value, what = (mark.args[0] if mark.args else mark.kwargs.get("runs")), "psaemu_explore marker runs="
+    elif metafunc.config.getoption("psaemu_explore") is not None and \
+            any(f in metafunc.fixturenames for f in _MACHINE_FIXTURES):
+        value, what = metafunc.config.getoption("psaemu_explore"), "--psaemu-explore"
+    else:
+        return
+    runs = _usage(lambda: explore_runs(value, what), metafunc.definition.nodeid)
+    if "psaemu_schedule_seed" not in metafunc.fixturenames:
+        metafunc.fixturenames.append("psaemu_schedule_seed")
+    metafunc.parametrize("psaemu_schedule_seed", range(runs), indirect=True, ids=schedule_id)
+
+
+def _schedule_seed(node: Any) -> int | None:
+    """The schedule seed of a test case made by schedule exploration, else None."""
+    callspec = getattr(node, "callspec", None)
+    return None if callspec is None else callspec.params.get("psaemu_schedule_seed")
+
+
+@pytest.fixture
+def psaemu_schedule_seed(request: pytest.FixtureRequest) -> int | None:
+    """This case's schedule seed (``psaemu_explore``/``--psaemu-explore``), None for the default schedule;
+    the booted/machine/factory machines already run under it, a test's own Machine can take it with
+    ``psaemu.platform.explore.set_schedule(m, seed)``."""
+    return getattr(request, "param", None)
+
+
 @pytest.fixture(scope="session")
 def psaemu_settings(pytestconfig: pytest.Config) -> Settings:
     """The resolved psaemu settings (options over ini keys over defaults)."""
@@ -358,7 +394,7 @@ def psaemu_fault(request: pytest.FixtureRequest) -> FaultSpec | None:
 
 @pytest.fixture
 def psaemu_machine_factory(request: pytest.FixtureRequest, psaemu_settings: Settings) -> Iterator[Callable[..., Any]]:
-    """``factory(board=..., host=..., se=..., defines=..., **Machine options)`` -> a new machine;
+    """``factory(board=..., host=..., se=..., defines=..., **MachineSpec fields)`` -> a new machine;
     unspecified arguments come from the test's markers, then the settings. Machines it builds
     are included in failure reports and bundles; under ``--psaemu-replay`` it returns the
     bundle's machines in order."""
@@ -375,8 +411,8 @@ def psaemu_machine_factory(request: pytest.FixtureRequest, psaemu_settings: Sett
             return m
         b, h, s, d = _marker_spec(request.node, psaemu_settings)
         d = tuple(d if defines is unset else defines)
-        m = build_machine(b if board is unset else board, h if host is unset else _none(host),
-                          s if se is unset else _none(se), d, psaemu_settings.rootpath, **machine_options)
+        m = _build(b if board is unset else board, h if host is unset else _none(host),
+                   s if se is unset else _none(se), d, psaemu_settings.rootpath, **machine_options)
         recorders.append(_Recorder(request, m, "factory", _start_snapshot(m, psaemu_settings), list(d)))
         return m
     yield factory
@@ -395,7 +431,7 @@ def machine(request: pytest.FixtureRequest, psaemu_settings: Settings) -> Iterat
         rec = _Recorder.replayed(request, m, "machine", bundle, i)
     else:
         b, h, s, d = _marker_spec(request.node, psaemu_settings)
-        m = build_machine(b, h, s, d, psaemu_settings.rootpath)
+        m = _build(b, h, s, d, psaemu_settings.rootpath)
         rec = _Recorder(request, m, "machine", _start_snapshot(m, psaemu_settings), list(d),
                         *_plugin_faults(request.node, psaemu_settings))
     yield m
@@ -411,7 +447,7 @@ class _BootCache:
 
     def get(self, key: tuple, root: Path) -> tuple[Any, Any]:
         if key not in self.entries:
-            m = boot_to_ready(build_machine(*key, root=root))
+            m = boot_to_ready(_build(*key, root=root))
             self.entries[key] = (m, m.snapshot())
             self.boots += 1
         return self.entries[key]
@@ -460,6 +496,10 @@ class _Recorder:
                  seed: int | None = None, specs: list[FaultSpec] | None = None, *,
                  replay: tuple[Bundle, int] | None = None) -> None:
         _track(request, m)
+        seed_s = _schedule_seed(request.node)
+        if seed_s is not None:
+            from psaemu.platform.explore import set_schedule
+            set_schedule(m, seed_s)
         inj = m.faults
         # Every test starts from a new injector (a shared `booted` machine keeps nothing of the last
         # test's): seed 0 unless the plugin seeds it, so the seed alone fixes every random choice.
@@ -611,6 +651,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     report = outcome.get_result()
     if not report.failed or report.when == "teardown":
         return
+    seed = _schedule_seed(item)
+    if seed is not None and report.when == "call":
+        import shlex
+        from psaemu.platform.bundles import pytest_launcher        # a plugin-level name would read as a hook
+        words = [*pytest_launcher(), *_collection_options(item.config), _invocation_nodeid(item)]
+        report.sections.append((SECTION_SCHEDULE, f"fails under schedule seed {seed}; replay: {shlex.join(words)}"))
     machines = item.stash.get(_MACHINES_KEY, None)
     if not machines:
         return

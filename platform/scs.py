@@ -6,12 +6,12 @@ which act on the core's :class:`Nvic` and :class:`SysTick`.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
-from psaemu.peripherals.base import Peripheral, Register, bank
+from psaemu.peripherals.base import Field, Peripheral, Register, bank
 from psaemu.platform.nvic import (BUSFAULT, DEBUGMON, IRQ0, MEMMANAGE, NMI, PENDSV, SVCALL, SYSTICK,
                                   USAGEFAULT, Nvic)
-from psaemu.platform.systick import SysTick
+from psaemu.platform.systick import CLKSOURCE, COUNTFLAG, ENABLE, TICKINT, SysTick
 
 SCS_BASE = 0xE000E000
 CPUID = {"v8m": 0x410FD214, "v6m": 0x410CC601}      # Cortex-M33 r0p4, Cortex-M0+ r0p1
@@ -39,11 +39,22 @@ HFSR_BITS = {1: "VECTTBL (vector table read fault)", 30: "FORCED (escalated conf
 _REGS_COMMON: tuple[Register, ...] = (
     Register("ICTR", 0x004, "r"),
     Register("ACTLR", 0x008),
-    Register("SYST_CSR", 0x010), Register("SYST_RVR", 0x014), Register("SYST_CVR", 0x018),
+    # COUNTFLAG: set when the counter reaches 0; cleared by a read of any part of SYST_CSR by the
+    # processor (not by a debugger's peek) and by a write to SYST_CVR, never by a write of SYST_CSR.
+    Register("SYST_CSR", 0x010, doc="SysTick control and status", fields=(
+        Field("ENABLE", ENABLE.bit_length() - 1, 1, "rw", doc="counter enabled"),
+        Field("TICKINT", TICKINT.bit_length() - 1, 1, "rw", doc="reaching 0 pends SysTick"),
+        Field("CLKSOURCE", CLKSOURCE.bit_length() - 1, 1, "rw", 1, doc="1: processor clock"),
+        Field("COUNTFLAG", COUNTFLAG.bit_length() - 1, 1, "rc", doc="counted to 0 since the last read",
+              on_read="_syst_csr_read"),
+    )),
+    Register("SYST_RVR", 0x014, doc="SysTick reload value", fields=(Field("RELOAD", 0, 24, "rw"),)),
+    Register("SYST_CVR", 0x018, doc="SysTick current value; any write clears it and COUNTFLAG", fields=(
+        Field("CURRENT", 0, 24, "rw", doc="counter value", on_read="_syst_catch_up"),)),
     Register("SYST_CALIB", 0x01C, "r", 0x40000000),
     *bank("ISER", 0x100, 16, merge=False), *bank("ICER", 0x180, 16, merge=False),
     *bank("ISPR", 0x200, 16, merge=False), *bank("ICPR", 0x280, 16, merge=False),
-    *bank("IABR", 0x300, 16, access="r"), *bank("ITNS", 0x380, 16),
+    *bank("IABR", 0x300, 16, access="rw", doc="active bits (writes ignored)"), *bank("ITNS", 0x380, 16),
     *bank("IPR", 0x400, 124),
     Register("CPUID", 0xD00, "r"), Register("ICSR", 0xD04, merge=False), Register("VTOR", 0xD08),
     Register("AIRCR", 0xD0C, merge=False), Register("SCR", 0xD10), Register("CCR", 0xD14, reset=0x201),
@@ -97,7 +108,7 @@ class SystemControlSpace(Peripheral):
                 word |= 1 << bit
         return word
 
-    def _each_irq(self, bank_no: int, value: int):
+    def _each_irq(self, bank_no: int, value: int) -> Iterator[int]:
         """The IRQs of bank ``bank_no`` whose bit is set in ``value`` (32 bits), lowest first."""
         first, limit = bank_no * 32, self.nvic.num_irqs
         while value:
@@ -107,44 +118,50 @@ class SystemControlSpace(Peripheral):
                 yield irq
             value ^= low
 
-    def read(self, offset: int, size: int) -> int:
-        word = offset & ~3
-        if 0x100 <= word < 0x400:
-            kind, bank_no = divmod(word - 0x100, 0x80)
-            bank_no //= 4
-            if bank_no >= self.banks:
-                return 0
-            if kind in (0, 1):
-                value = self._irq_bits(bank_no, self.nvic.enabled)
-            elif kind in (2, 3):
-                value = self._irq_bits(bank_no, self.nvic.pending, IRQ0)
-            elif kind == 4:
-                value = self._irq_bits(bank_no, self.nvic.active, IRQ0)     # a repeated member sets its bit again
-            else:
-                value = self.regs.get(f"ITNS{bank_no}", 0)
-            return (value >> ((offset & 3) * 8)) & ((1 << (8 * size)) - 1)
-        return super().read(offset, size)
+    # Banks beyond the implemented IRQs read as zero and ignore writes.
+    def read_ISER(self, bank_no: int) -> int:
+        return self._irq_bits(bank_no, self.nvic.enabled) if bank_no < self.banks else 0
 
-    def write(self, offset: int, size: int, value: int) -> None:
-        word = offset & ~3
-        if 0x100 <= word < 0x380:
-            kind, bank_no = divmod(word - 0x100, 0x80)
-            bank_no //= 4
-            value = (value << ((offset & 3) * 8)) & 0xFFFFFFFF
-            if bank_no >= self.banks or kind == 4:
-                return
-            for irq in self._each_irq(bank_no, value):
-                if kind == 0:
-                    self.nvic.enabled.add(irq)
-                elif kind == 1:
-                    self.nvic.enabled.discard(irq)
-                elif kind == 2:
-                    self.nvic.set_pending(IRQ0 + irq)
-                else:
-                    self.nvic.clear_pending(IRQ0 + irq)
-            self._changed()
+    read_ICER = read_ISER
+
+    def read_ISPR(self, bank_no: int) -> int:
+        return self._irq_bits(bank_no, self.nvic.pending, IRQ0) if bank_no < self.banks else 0
+
+    read_ICPR = read_ISPR
+
+    def read_IABR(self, bank_no: int) -> int:
+        # a repeated member of the active list sets its bit again
+        return self._irq_bits(bank_no, self.nvic.active, IRQ0) if bank_no < self.banks else 0
+
+    def write_IABR(self, bank_no: int, value: int) -> None:
+        """Read-only: writes are ignored (and are not bus errors)."""
+
+    def read_ITNS(self, bank_no: int) -> int:
+        return self.regs[f"ITNS{bank_no}"] if bank_no < self.banks else 0
+
+    def write_ITNS(self, bank_no: int, value: int) -> None:
+        if bank_no < self.banks:
+            self.regs[f"ITNS{bank_no}"] = value
+
+    def _irq_write(self, bank_no: int, value: int, act: Callable[[int], None]) -> None:
+        """A set/clear bank write: ``act(irq)`` for every IRQ whose bit is written 1."""
+        if bank_no >= self.banks:
             return
-        super().write(offset, size, value)
+        for irq in self._each_irq(bank_no, value):
+            act(irq)
+        self._changed()
+
+    def write_ISER(self, bank_no: int, value: int) -> None:
+        self._irq_write(bank_no, value, self.nvic.enabled.add)
+
+    def write_ICER(self, bank_no: int, value: int) -> None:
+        self._irq_write(bank_no, value, self.nvic.enabled.discard)
+
+    def write_ISPR(self, bank_no: int, value: int) -> None:
+        self._irq_write(bank_no, value, lambda irq: self.nvic.set_pending(IRQ0 + irq))
+
+    def write_ICPR(self, bank_no: int, value: int) -> None:
+        self._irq_write(bank_no, value, lambda irq: self.nvic.clear_pending(IRQ0 + irq))
 
     # -- priorities -----------------------------------------------------------------------
     def _prio_word(self, first_exc: int) -> int:
@@ -157,15 +174,12 @@ class SystemControlSpace(Peripheral):
                 self.nvic.set_priority(first_exc + i, (value >> (8 * i)) & 0xFF)
         self._changed()
 
-    def __getattr__(self, name: str) -> Any:
-        # IPRn handlers are generated: IPR n covers IRQs 4n..4n+3 (exceptions 16+4n...).
-        if name.startswith("read_IPR"):
-            n = int(name[8:])
-            return lambda: self._prio_word(IRQ0 + 4 * n)
-        if name.startswith("write_IPR"):
-            n = int(name[9:])
-            return lambda v: self._set_prio_word(IRQ0 + 4 * n, v)
-        raise AttributeError(name)
+    def read_IPR(self, n: int) -> int:
+        """IPR n: priorities of IRQs 4n..4n+3 (exceptions 16+4n...), one byte each."""
+        return self._prio_word(IRQ0 + 4 * n)
+
+    def write_IPR(self, n: int, value: int) -> None:
+        self._set_prio_word(IRQ0 + 4 * n, value)
 
     def read_SHPR1(self) -> int:
         return self._prio_word(4) if self.arch == "v8m" else 0
@@ -272,7 +286,13 @@ class SystemControlSpace(Peripheral):
 
     # -- SysTick --------------------------------------------------------------------------
     def read_SYST_CSR(self) -> int:
-        return self.systick.read_ctrl(self.now())
+        return self.systick.peek_ctrl(self.now())
+
+    def _syst_csr_read(self) -> None:
+        self.systick.read_ctrl(self.now())
+
+    def _syst_catch_up(self) -> None:
+        self.systick.advance(self.now())
 
     def write_SYST_CSR(self, v: int) -> None:
         self.systick.write_ctrl(self.now(), v)
@@ -286,7 +306,7 @@ class SystemControlSpace(Peripheral):
         self._changed()
 
     def read_SYST_CVR(self) -> int:
-        return self.systick.current(self.now())
+        return self.systick.peek_current(self.now())
 
     def write_SYST_CVR(self, v: int) -> None:
         self.systick.write_value(self.now())

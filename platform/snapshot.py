@@ -8,39 +8,38 @@ images a snapshot names (checked by SHA-256), attaches the PSA Proxy if the snap
 restores it. ``m.restore(Snapshot.load(path))`` works as well on a machine you built yourself from
 the same board and images (with ``attach_proxy`` done if the snapshot had the proxy).
 
-What a snapshot holds
----------------------
-* **Each core**: the Unicorn CPU context (``context_save``: every register, FP and banked state,
-  hflags) and what Python keeps: run state, cycles, instructions, event register, fault record,
-  fault policy, the exception engine's counters, and the System Control Space (NVIC, SCB
-  registers, SysTick). Python SVC handlers are configuration: they stay as they are.
-* **Memory**: the contents of every store (regions and shared windows; file-backed flash
-  included: a restore writes the snapshot's bytes back into the file).
-* **Peripherals**: each model's ``snapshot()`` (MHU frames with their links, UARTs, SCC).
-* **Scheduler / machine**: quantum, exit, fault, panic, pending resets.
-* **Console** contents and the **event log** (the snapshot keeps its own copy of the records up
-  to the snapshot point; a restore truncates the live log back to that point, or replaces it
-  when it no longer shares that prefix).
-* **PSA Proxy** (when attached): handshake state, forward-handle pool, the IPC monitor's records
-  and handshake words (restored to the snapshot's list), the **Host SPM**'s connections, next
-  handle and reply budget.
-* **Debugger**: the "resume" state of cores stopped at a breakpoint/``run_until`` point (so the
-  next run steps over the instruction exactly as the original would). Breakpoints and
-  watchpoints are *not* part of a snapshot: whatever is installed when you restore stays
-  installed (and their hit counts go on counting). Instruction traces keep writing.
-* **Other components** can add their own state with :func:`register_state`.
+What a snapshot holds: the state protocol
+-----------------------------------------
+This module walks the machine's components and knows none of their insides: each provides
+``save_state() -> plain data`` and ``restore_state(state)`` (plain data: ints, strings, bytes,
+tuples, lists, dicts and psaemu dataclasses of them; a core's CPU context is an opaque object
+that becomes bytes in a file). In restore order:
+
+* **Memory** (this module's own business: the stores, see below; file-backed flash included).
+* **Each core** (``Core.save_state``): CPU context, run state, counters, fault, exception engine,
+  System Control Space (NVIC, SCB, SysTick) and security state; a Python wait as its
+  ``Block.resume`` description. Python SVC handlers are configuration: they stay as they are.
+* **Each peripheral** (``Peripheral.save_state``: the model's ``snapshot()`` and its bus errors).
+* :func:`components`: the **machine** (scheduler, how a run ended), the **console**, the **event
+  log**, and once attached or used, the **PSA Proxy** (``ProxySystem.save_state``: the proxy's
+  handshake and pool, the Host SPM's connections and forwarded operations in flight, the IPC
+  monitor's records), the **fault injector** (armed injections, seed, generator state) and the
+  **debugger** ("resume" state of cores stopped at a breakpoint; breakpoints and watchpoints are
+  configuration and stay installed).
+* Components added with :func:`register_state`.
 
 When a snapshot can be taken
 ----------------------------
-A Python SVC handler that waits (``Block``, e.g. every forwarded PSA call waiting for the SE's
-reply) keeps its progress in a Python generator, which cannot be copied. ``snapshot()`` therefore
-refuses (:class:`SnapshotError`) while any core is ``BLOCKED`` on such a wait. Waits that hold no
-progress yet declare how to rebuild them (``Block.resume`` and :func:`register_wait`) and are
-part of the snapshot: a Host PSA call made before the proxy's boot handshake is complete waits
-that way, so a machine booting a Host image is snapshotable at "mailbox ready". Take snapshots
-between runs at points where no other Python wait is pending, e.g.::
+Whenever every Python wait is data. A forwarded PSA operation (connect, call, close) is a
+:class:`~psaemu.proxy.operation.ForwardOp` in the Host SPM, and the Host core blocked on it waits
+through a ``Block`` whose ``resume`` names it (:func:`register_wait` rebuilds the Block after a
+restore), so a machine can be snapshotted in the middle of a forwarded call, restored (into the
+same machine or a fresh one) and go on bit-identically; so can a machine waiting for the proxy's
+boot handshake. ``snapshot()`` refuses (:class:`SnapshotError`) while a Python wait without such a
+description is pending, or a machine agent no component covers (e.g. a delayed doorbell of the
+fault injector)::
 
-    m.run_until(lambda m: system.proxy.ready and quiescent(m))
+    m.run_until(lambda m: quiescent(m))
     snap = m.snapshot()
 
 Memory: how restores stay cheap and exact
@@ -77,12 +76,11 @@ region arrays), found once per CPU model by comparing the contexts of three live
 instances and by checking every word against this process's mappings; those keep the target's
 values. A file is refused by another Unicorn version.
 
-Event log and IPC records hold immutable records (IPC records are complete: no transaction is
-in flight at a snapshot), so a snapshot shares them with the live machine instead of copying.
+Event log and completed IPC records are immutable, so a snapshot shares them with the live
+machine instead of copying; IPC records of transactions in flight are copied.
 """
 from __future__ import annotations
 
-import copy
 import ctypes
 import dataclasses
 import fcntl
@@ -97,42 +95,33 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from psaemu.platform import errors as _errors
+from psaemu.platform.core import Core
+from psaemu.platform.cpucontext import CpuContext
 from psaemu.platform.errors import PsaEmuError
 
 if TYPE_CHECKING:
-    from psaemu.platform.core import Core
+    from psaemu.platform.builder import MachineSpec
     from psaemu.platform.machine import Machine
     from psaemu.platform.memory import Store
 
 MAGIC = b"PSAEMU-SNAPSHOT\n"
 FORMAT = "psaemu-snapshot"
-FORMAT_VERSION = 1
+#: 2: every component's state from its own ``save_state`` (version 1 files are refused with a
+#: message saying to take the snapshot again).
+FORMAT_VERSION = 2
 #: Drop every core's whole translation cache on each restore (instead of the pages that changed).
 FLUSH_ALL_ON_RESTORE = False
 #: Chunk size of the compare-and-copy path (file-backed stores, no copy-on-write).
 CHUNK = 64 * 1024
 PAGE = mmap.PAGESIZE
 
-#: Core attributes a snapshot saves and restores (run state), and the ones that are configuration
-#: or wiring set up when the machine is built (left alone). Every attribute of a Core must be in
-#: one of the two lists (tests/platform/test_snapshot.py checks it), so a new one is classified.
-#: (Names in the lists that a Core does not have are skipped: ``_resume_pc`` and ``_hint_hooks``
-#: belong to the UC_HOOK_CODE hint hooks, ``exits``/``_hints``/``_counter``/``on_skip`` to hint exits;
-#: ``_hint_passes``/``_ran`` decide which hint exits become hooks, which changes speed, never results.)
-CORE_DYNAMIC = ("state", "state_reason", "cycles", "instructions", "event_register", "block", "fault",
-                "fault_policy", "stop_requested", "_last_unmapped", "_resume_pc", "security")
-CORE_STATIC = ("machine", "spec", "name", "arch", "v8m", "clock_hz", "uc", "fast", "nvic", "systick", "scs",
-               "engine", "image", "svc_handlers", "_hint_hooks", "exits", "_hints", "_counter", "on_skip",
-               "_hint_passes", "_ran")
-#: Prefixes of static core attributes: the batched register accessors bound by ``Core._bind_fast``.
-CORE_STATIC_PREFIXES = ("_rd_", "_wr_")
-#: Dynamic core attributes holding plain values, saved and restored as they are.
-_CORE_PLAIN = ("state_reason", "cycles", "instructions", "event_register", "fault_policy", "stop_requested",
-               "_last_unmapped", "_resume_pc")
-#: The same for Machine (``scs``/``nvic``/``systick`` are saved through ``scs``).
-MACHINE_DYNAMIC = ("quantum", "exit", "faulted", "panic", "stopping", "_pending_resets", "_agents_acted", "events",
-                   "console", "memory", "cores", "peripherals", "_debugger", "proxy_system", "_snapshot_slot")
+#: Core attributes that are run state (``Core.save_state``) and configuration (kept where they are
+#: declared, in psaemu.platform.core.Core; tests/platform/test_snapshot.py checks every attribute is in one).
+CORE_DYNAMIC, CORE_STATIC, CORE_STATIC_PREFIXES = Core.STATE_ATTRS, Core.CONFIG_ATTRS, Core.CONFIG_PREFIXES
+#: The same for Machine: saved by ``Machine.save_state`` or as components of their own.
+MACHINE_DYNAMIC = ("scheduler", "exit", "faulted", "panic", "stopping", "events",
+                   "console", "memory", "cores", "peripherals", "_debugger", "proxy_system", "_snapshot_slot",
+                   "_faults")
 MACHINE_STATIC = ("board", "_links", "_written", "_split_from", "agents", "psa")
 
 
@@ -232,9 +221,6 @@ def blockers(m: "Machine") -> list[str]:
     dbg = m.__dict__.get("_debugger")
     if dbg is not None and getattr(dbg, "_step", None) is not None:
         reasons.append("the debugger is in the middle of a step")
-    system = m.proxy_system
-    if system is not None and getattr(system.spm, "forwarding", None) is not None:
-        reasons.append("the Host SPM is forwarding an operation to the SE (a scripted PSA call in progress)")
     for agent in _uncovered_agents(m):
         reasons.append(f"the machine agent {agent!r} keeps state no snapshot covers; register it with "
                        f"psaemu.platform.snapshot.register_state(m, key, save, restore, agents=(agent,))")
@@ -254,9 +240,8 @@ def quiescent(m: "Machine") -> bool:
 def _uncovered_agents(m: "Machine") -> list[Any]:
     """Machine agents whose state no snapshot covers (not the proxy's, not declared in register_state)."""
     covered: list[Any] = []
-    system = m.proxy_system
-    if system is not None:
-        covered.append(system.proxy.poll)
+    for _key, comp in components(m):
+        covered.extend(getattr(comp, "state_agents", ()))
     for entry in _machine_slot(m)["parts"].values():
         covered.extend(entry[3])
     return [a for a in m.agents if not any(a == c for c in covered)]
@@ -617,104 +602,8 @@ def _invalidate(m: "Machine", changed: dict["Store", list[tuple[int, int]] | Non
 
 
 # =============================================================================================
-# Unicorn contexts
-# =============================================================================================
-
-_ctx_masks: dict[int, tuple[int, list[tuple[int, int]]]] = {}
-
-
-def _ctx_mask(model: int) -> tuple[int, list[tuple[int, int]]]:
-    """(header length, [start, end) ranges) of a context that belong to the Unicorn instance, not to
-    the CPU state: host pointers (MPU/SAU region arrays) that differ between two fresh instances.
-    A context restored into another instance keeps that instance's values there."""
-    got = _ctx_masks.get(model)
-    if got is None:
-        from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc
-
-        # All instances stay alive until every context is taken: a freed instance's arrays would be
-        # reused by the next one, at the same addresses, and hide their pointers from the diff.
-        ucs = [Uc(UC_ARCH_ARM, UC_MODE_THUMB) for _ in range(3)]
-        for uc in ucs:
-            uc.ctl_set_cpu_model(model)
-        raws = [bytes(uc.context_save()) for uc in ucs]
-        a = raws[0]
-        header = len(a) - struct.unpack_from("<Q", a, 0)[0]
-        spans = _process_mappings()
-        words = [i for i in range(header, len(a) - 7, 8) if any(r[i:i + 8] != a[i:i + 8] for r in raws[1:])
-                 # and any address of this process (static data would be elsewhere in another process)
-                 or any(lo <= struct.unpack_from("<Q", a, i)[0] < hi for lo, hi in spans)]
-        del ucs
-        got = _ctx_masks[model] = (header, [(i, i + 8) for i in words])
-    return got
-
-
-def _process_mappings() -> list[tuple[int, int]]:
-    """Address ranges mapped in this process (/proc/self/maps; empty where there is none)."""
-    try:
-        with open("/proc/self/maps") as f:
-            return [tuple(int(x, 16) for x in line.split()[0].split("-")) for line in f]   # type: ignore[misc]
-    except (OSError, ValueError):
-        return []
-
-
-def _restore_foreign_context(core: "Core", raw: bytes) -> None:
-    """Restore context bytes saved from another Unicorn instance (another machine or process)."""
-    from psaemu.platform.core import CPU_MODELS
-
-    live = core.uc.context_save()
-    cur = bytes(live)
-    if len(cur) != len(raw):
-        raise SnapshotError(f"core {core.name!r}: the snapshot's CPU context has {len(raw)} bytes, this Unicorn's "
-                            f"{len(cur)}; restore with the Unicorn version that took it")
-    header, mask = _ctx_mask(CPU_MODELS[core.spec.cpu])
-    out = bytearray(raw)
-    out[:header] = cur[:header]
-    for a, b in mask:
-        out[a:b] = cur[a:b]
-    ctypes.memmove(live.context, bytes(out), len(out))
-    core.uc.context_restore(live)
-
-
-# =============================================================================================
 # The snapshot
 # =============================================================================================
-
-def _capture_core(core: "Core") -> dict[str, Any]:
-    e = core.engine
-    d = core.__dict__
-    return {
-        "ctx": core.uc.context_save(), "state": core.state.value, "fault": core.fault,
-        "plain": {name: d[name] for name in _CORE_PLAIN if name in d},
-        "scs": core.scs.snapshot(), "scs_bus_errors": list(core.scs.bus_errors),
-        "engine": (e.entries, e.returns, e.tail_chains, e.fp_frames, e.return_pc),
-        "wait": None if core.block is None else (_held_wait(core), core.block.started),
-        "security": None if core.security is None else (core.security.enabled, core.security.state),
-    }
-
-
-def _restore_core(core: "Core", s: dict[str, Any], same_uc: bool) -> None:
-    from psaemu.platform.core import CoreState
-
-    ctx = s["ctx"]
-    if same_uc and not isinstance(ctx, (bytes, bytearray)):
-        core.uc.context_restore(ctx)
-    else:
-        _restore_foreign_context(core, ctx if isinstance(ctx, (bytes, bytearray)) else bytes(ctx))
-    core.state = CoreState(s["state"])
-    core.state_reason = ""          # a snapshot from before reasons were kept: Core.stopped_reason derives one
-    core.block = None
-    core.fault = s["fault"]
-    d = core.__dict__
-    for name, value in s["plain"].items():
-        if name in d:
-            d[name] = value
-    core.scs.restore(s["scs"])
-    core.scs.bus_errors = list(s["scs_bus_errors"])
-    e = core.engine
-    e.entries, e.returns, e.tail_chains, e.fp_frames, e.return_pc = s["engine"]
-    if core.security is not None and s.get("security") is not None:
-        core.security.restore(*s["security"])
-
 
 class Snapshot:
     """The state of a machine at one point; restore it with ``Machine.restore``.
@@ -757,7 +646,7 @@ class Snapshot:
     def save(self, path: str | Path) -> None:
         """Write the snapshot to ``path``: a JSON header (format version, board, images with
         SHA-256, layout, Unicorn version) and the state, compressed."""
-        state = _portable(self._state)
+        state = self._state
         memory = {}
         for name, img in self._memory.items():
             chunks = [(off, bytes(piece)) for off, piece in _nonzero_chunks(img.contents(keep=False))]
@@ -793,7 +682,7 @@ class Snapshot:
         snap = cls()
         snap.identity = {k: v for k, v in header.items() if k not in ("format", "version", "payload")}
         try:
-            snap._state = _live(_decode(state))
+            snap._state = _decode(state)
         except SnapshotError:
             raise
         except Exception as exc:
@@ -843,12 +732,14 @@ def _read(path: str | Path, header_only: bool = False) -> tuple[dict[str, Any], 
 # -- conversions between the live state and plain data (files) ---------------------------------
 
 _TAG = "\0psaemu:"
+_DC = "\0psaemu-record:"
 _NATIVE = (int, float, str, bytes, bool, type(None))
 
 
 def _encode(obj: Any) -> Any:
-    """Make ``obj`` marshal-able: int/str/float subclasses (IntEnum statuses, handles) become
-    tagged tuples naming their class (psaemu classes only), containers are walked."""
+    """Make a component state marshal-able: int/str/float subclasses (IntEnum statuses, handles)
+    become tagged tuples naming their class, psaemu dataclasses (records, configurations) tagged
+    dicts of their fields, a saved CPU context its bytes (psaemu classes only); containers are walked."""
     t = type(obj)
     if t in _NATIVE:
         return obj
@@ -860,27 +751,38 @@ def _encode(obj: Any) -> Any:
         return {_encode(k): _encode(v) for k, v in obj.items()}
     if t in (set, frozenset):
         return t(_encode(x) for x in obj)
+    if t is CpuContext:
+        return bytes(obj)
+    name = t.__module__ + ":" + t.__qualname__
+    if dataclasses.is_dataclass(obj) and t.__module__.startswith("psaemu."):
+        return (_DC + name, {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)})
     for base in (bool, int, float, str, bytes):
         if isinstance(obj, base):
-            return (_TAG + t.__module__ + ":" + t.__qualname__, base(obj.value if hasattr(obj, "value") and
-                                                                     isinstance(obj.value, base) else obj))
-    raise SnapshotError(f"cannot save the snapshot: a {t.__module__}.{t.__qualname__} is in its state; state "
-                        f"added with register_state() must be plain data (ints, strings, bytes, tuples, lists, dicts)")
+            return (_TAG + name, base(obj.value if hasattr(obj, "value") and isinstance(obj.value, base) else obj))
+    raise SnapshotError(f"cannot save the snapshot: a {t.__module__}.{t.__qualname__} is in its state; a "
+                        f"component's save_state() (and state added with register_state()) must be plain data "
+                        f"(ints, strings, bytes, tuples, lists, dicts, psaemu dataclasses of them)")
+
+
+def _class(tagged: str, tag: str) -> Any:
+    module, _, qualname = tagged[len(tag):].partition(":")
+    if not module.startswith("psaemu."):
+        raise SnapshotError(f"the snapshot names a class outside psaemu ({module}.{qualname})")
+    import importlib
+
+    cls: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        cls = getattr(cls, part)
+    return cls
 
 
 def _decode(obj: Any) -> Any:
     t = type(obj)
     if t is tuple:
         if len(obj) == 2 and type(obj[0]) is str and obj[0].startswith(_TAG):
-            module, _, qualname = obj[0][len(_TAG):].partition(":")
-            if not module.startswith("psaemu."):
-                raise SnapshotError(f"the snapshot names a class outside psaemu ({module}.{qualname})")
-            import importlib
-
-            cls: Any = importlib.import_module(module)
-            for part in qualname.split("."):
-                cls = getattr(cls, part)
-            return cls(obj[1])
+            return _class(obj[0], _TAG)(obj[1])
+        if len(obj) == 2 and type(obj[0]) is str and obj[0].startswith(_DC):
+            return _class(obj[0], _DC)(**{k: _decode(v) for k, v in obj[1].items()})
         return tuple(_decode(x) for x in obj)
     if t is list:
         return [_decode(x) for x in obj]
@@ -889,92 +791,6 @@ def _decode(obj: Any) -> Any:
     if t in (set, frozenset):
         return t(_decode(x) for x in obj)
     return obj
-
-
-def _plain_dataclass(obj: Any) -> dict[str, Any] | None:
-    if obj is None:
-        return None
-    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
-
-
-def _portable(state: dict[str, Any]) -> dict[str, Any]:
-    """The live state (Unicorn contexts, dataclasses, exceptions) as plain data for marshal."""
-    s = dict(state)
-    s["cores"] = {}
-    for name, c in state["cores"].items():
-        c = dict(c)
-        c["ctx"] = bytes(c["ctx"])
-        c["fault"] = _plain_dataclass(c["fault"])
-        s["cores"][name] = c
-    mach = dict(state["machine"])
-    panic = mach["panic"]
-    if panic is not None:
-        mach["panic"] = (type(panic).__name__, str(panic), getattr(panic, "report", ""))
-    s["machine"] = mach
-    ev = dict(state["events"])
-    ev["records"] = list(ev["records"])
-    s["events"] = ev
-    if state.get("proxy") is not None:
-        p = dict(state["proxy"])
-        p["records"] = [dataclasses.asdict(r) for r in p["records"]]
-        p["placement"] = _plain_dataclass(p["placement"])
-        p["config"] = _plain_dataclass(p["config"])
-        p["connections"] = [_plain_dataclass(c) for c in p["connections"]]
-        s["proxy"] = p
-    if state.get("debugger") is not None:
-        d = dict(state["debugger"])
-        d["resume"] = {k: _stop_plain(v) for k, v in d["resume"].items()}
-        d["last_stop"] = _stop_plain(d["last_stop"])
-        s["debugger"] = d
-    return s
-
-
-def _stop_plain(stop: Any) -> dict[str, Any] | None:
-    if stop is None:
-        return None
-    d = _plain_dataclass(stop)
-    d["result"] = None
-    return d
-
-
-def _live(s: dict[str, Any]) -> dict[str, Any]:
-    """Plain data read from a file back to the objects the live state holds."""
-    from psaemu.platform.faults import Fault
-
-    for c in s["cores"].values():
-        if c["fault"] is not None:
-            c["fault"] = Fault(**c["fault"])
-    mach = s["machine"]
-    if mach["panic"] is not None:
-        kind, message, report = mach["panic"]
-        cls = getattr(_errors, kind, PsaEmuError)
-        if not (isinstance(cls, type) and issubclass(cls, PsaEmuError)):
-            cls = PsaEmuError
-        err = cls(message, report) if cls is _errors.FaultError else cls(message)
-        mach["panic"] = err
-    if s.get("proxy") is not None:
-        from psaemu.proxy.config import Placement, ProxyConfig
-        from psaemu.proxy.monitor import IoVec, IpcRecord
-        from psaemu.proxy.spm import Connection
-
-        p = s["proxy"]
-        recs = []
-        for d in p["records"]:
-            d = dict(d)
-            d["in_vecs"] = [IoVec(**v) for v in d["in_vecs"]]
-            d["out_vecs"] = [IoVec(**v) for v in d["out_vecs"]]
-            recs.append(IpcRecord(**d))
-        p["records"] = recs
-        p["placement"] = Placement(**p["placement"])
-        p["config"] = ProxyConfig(**p["config"])
-        p["connections"] = [Connection(**c) for c in p["connections"]]
-    if s.get("debugger") is not None:
-        from psaemu.platform.debug import Stop
-
-        d = s["debugger"]
-        d["resume"] = {k: Stop(**v) for k, v in d["resume"].items()}
-        d["last_stop"] = Stop(**d["last_stop"]) if d["last_stop"] is not None else None
-    return s
 
 
 # -- identity ----------------------------------------------------------------------------------
@@ -1047,10 +863,9 @@ def _check_compatible(m: "Machine", snap: Snapshot) -> None:
     elif proxy is not None and not snap.has_proxy:
         problems.append("this machine has the PSA Proxy attached; the snapshot's machine had not")
     elif proxy is not None:
-        want = snap._state["proxy"]
-        if proxy.placement != want["placement"]:
-            problems.append(f"the proxy's shared memory is placed at {proxy.placement}, the snapshot's at "
-                            f"{want['placement']} (other proxy macros)")
+        why = proxy.check_state(snap._state["proxy"])
+        if why:
+            problems.append(why)
     parts = set(_machine_slot(m)["parts"])
     have = set(snap._state["parts"])
     if parts != have:
@@ -1066,53 +881,35 @@ def _same_machine(m: "Machine", snap: Snapshot) -> bool:
 
 # -- take / restore ----------------------------------------------------------------------------
 
+def components(m: "Machine") -> list[tuple[str, Any]]:
+    """The machine's components beyond its cores and peripherals, in restore order: each has
+    ``save_state() -> plain data`` and ``restore_state(state)``. The PSA Proxy (a ProxySystem:
+    proxy, Host SPM, IPC monitor), the fault injector and the debugger are there once attached
+    or first used. Components added with :func:`register_state` follow them."""
+    comps: list[tuple[str, Any]] = [("machine", m), ("console", m.console), ("events", m.events)]
+    for key, comp in (("proxy", m.proxy_system), ("faults", m.__dict__.get("_faults")),
+                      ("debugger", m.__dict__.get("_debugger"))):
+        if comp is not None:
+            comps.append((key, comp))
+    return comps
+
+
 def take(m: "Machine") -> Snapshot:
-    """``Machine.snapshot()``: capture the machine (SnapshotError while a Python wait is pending)."""
+    """``Machine.snapshot()``: capture the machine (SnapshotError while a wait that is not data is pending)."""
     why = blockers(m)
     if why:
-        raise SnapshotError("cannot snapshot the machine now: " + "; ".join(why) + ". A waiting Python SVC "
-                            "handler keeps its progress in a generator, which cannot be copied; take snapshots "
-                            "where no Python wait is pending, e.g. m.run_until(lambda m: quiescent(m)) with "
-                            "quiescent from psaemu.platform.snapshot")
+        raise SnapshotError("cannot snapshot the machine now: " + "; ".join(why) + ". Take snapshots where "
+                            "nothing but data waits, e.g. m.run_until(lambda m: quiescent(m)) with quiescent "
+                            "from psaemu.platform.snapshot")
     snap = Snapshot()
     snap._owner = weakref.ref(m)
     snap._images = {n: c.image for n, c in m.cores.items()}
     snap.identity = _cached_identity(m)
-    state: dict[str, Any] = {}
-    state["cores"] = {n: _capture_core(c) for n, c in m.cores.items()}
-    state["peripherals"] = {n: (p.snapshot(), list(p.bus_errors)) for n, p in m.peripherals.items()}
-    ex = m.exit
-    state["machine"] = {
-        "quantum": m.quantum, "stopping": m.stopping, "pending_resets": sorted(m._pending_resets),
-        "agents_acted": m.__dict__.get("_agents_acted"),
-        "exit": (ex[0].name, ex[1], ex[2]) if ex is not None else None,
-        "faulted": m.faulted.name if m.faulted is not None else None, "panic": m.panic,
-    }
-    con = m.console
-    state["console"] = {"data": {k: bytes(v) for k, v in con.data.items()},
-                        "partial": {k: bytes(v) for k, v in con._partial.items()}}
-    state["events"] = m.events.state()
-    system = m.proxy_system
-    if system is not None:
-        proxy, spm = system.proxy, system.spm
-        mon = proxy.monitor
-        state["proxy"] = {
-            "handshake_state": proxy.handshake.state, "boot_vector": proxy.handshake.boot_vector,
-            "handshake_settled": proxy.handshake.settled,
-            "pool": list(proxy.pool), **mon.state(),
-            "placement": system.placement, "config": system.config,
-            "host": proxy.host.name, "se": proxy.se_name,
-            "connections": [dataclasses.replace(c) for c in spm.connections.values()],
-            "next_handle": spm._next_handle, "reply_budget_cycles": spm.reply_budget_cycles,
-        }
-    else:
-        state["proxy"] = None
-    dbg = m.__dict__.get("_debugger")
-    if dbg is not None and (dbg._resume or dbg.last_stop is not None):
-        state["debugger"] = {"resume": {k: copy.copy(v) for k, v in dbg._resume.items()},
-                             "last_stop": copy.copy(dbg.last_stop)}
-    else:
-        state["debugger"] = None
+    state: dict[str, Any] = {"cores": {n: c.save_state() for n, c in m.cores.items()},
+                             "peripherals": {n: p.save_state() for n, p in m.peripherals.items()},
+                             "proxy": None, "faults": None, "debugger": None}
+    for key, comp in components(m):
+        state[key] = comp.save_state()
     state["parts"] = {key: entry[0]() for key, entry in _machine_slot(m)["parts"].items()}
     snap._memory = _take_memory(m)
     snap._state = state
@@ -1128,66 +925,22 @@ def restore(m: "Machine", snap: Snapshot) -> None:
     from psaemu.platform.core import CoreState
 
     state = snap._state
-    same = _same_machine(m, snap)
     _invalidate(m, _restore_memory(m, snap._memory))
     for name, cs in state["cores"].items():
-        _restore_core(m.cores[name], cs, same)
-    for name, (ps, bus_errors) in state["peripherals"].items():
-        periph = m.peripherals[name]
-        periph.restore(ps)
-        periph.bus_errors = list(bus_errors)
-    ms = state["machine"]
-    m.quantum = ms["quantum"]
-    m.stopping = ms["stopping"]
-    m._pending_resets = set(ms["pending_resets"])
-    if "_agents_acted" in m.__dict__:
-        m._agents_acted = ms["agents_acted"]
-    ex = ms["exit"]
-    m.exit = (m.cores[ex[0]], ex[1], ex[2]) if ex is not None else None
-    m.faulted = m.cores[ms["faulted"]] if ms["faulted"] is not None else None
-    m.panic = ms["panic"]
-    # console: in place, so references held elsewhere stay valid
-    con, cs = m.console, state["console"]
-    for attr, saved in ((con.data, cs["data"]), (con._partial, cs["partial"])):
-        for key in list(attr):
-            if key not in saved:
-                del attr[key]
-        for key, value in saved.items():
-            if key in attr:
-                attr[key][:] = value
-            else:
-                attr[key] = bytearray(value)
-    m.events.restore(state["events"])
-    system = m.proxy_system
-    if system is not None:
-        ps = state["proxy"]
-        proxy, spm = system.proxy, system.spm
-        proxy.handshake.state, proxy.handshake.boot_vector = ps["handshake_state"], ps["boot_vector"]
-        # files from before the key existed: a READY handshake there had always settled
-        proxy.handshake.settled = ps.get("handshake_settled", ps["handshake_state"] == "ready")
-        proxy.pool[:] = ps["pool"]
-        proxy.monitor.restore(ps)
-        spm.connections = {c.handle: dataclasses.replace(c) for c in ps["connections"]}
-        spm._next_handle = ps["next_handle"]
-        spm.reply_budget_cycles = ps["reply_budget_cycles"]
-        if getattr(spm, "forwarding", None) is not None:
-            spm.forwarding = None
-        if getattr(spm, "forward_queue", None):     # operations queued behind it died with their generators
-            spm.forward_queue.clear()
+        m.cores[name].restore_state(cs)
+    for name, ps in state["peripherals"].items():
+        m.peripherals[name].restore_state(ps)
+    if state.get("faults") is not None:
+        m.faults                                  # created on first use: the snapshot's machine had one
+    if state.get("debugger") is not None:
+        m.debugger
+    for key, comp in components(m):
+        comp.restore_state(state.get(key))
     for key, value in state["parts"].items():
         _machine_slot(m)["parts"][key][1](value)
-    ds = state["debugger"]
-    dbg = m.__dict__.get("_debugger")
-    if ds is not None and dbg is None:
-        dbg = m.debugger
-    if dbg is not None:
-        dbg.stop = None
-        dbg._deferred.clear()
-        dbg._resume = {k: copy.copy(v) for k, v in ds["resume"].items()} if ds is not None else {}
-        dbg.last_stop = copy.copy(ds["last_stop"]) if ds is not None else None
     for name, cs in state["cores"].items():     # waits the snapshot holds, rebuilt by their owners
         wait = cs.get("wait")
-        if wait is not None:
+        if wait is not None and wait[0] is not None:
             core, key = m.cores[name], wait[0][0]
             if key not in _WAITS:
                 raise SnapshotError(f"core {name!r} waits in the snapshot for {key!r}, which nothing in this "
@@ -1199,18 +952,45 @@ def restore(m: "Machine", snap: Snapshot) -> None:
             raise SnapshotError(f"core {core.name!r} restored as BLOCKED; the snapshot is damaged")
 
 
+def snapshot_spec(snap: Snapshot) -> "MachineSpec":
+    """The MachineSpec of the machine ``snap`` was taken on, derived from what it records: board,
+    each core's image (``FILE@ADDRESS`` and symbols ELF), file-backed flash, quantum, fault
+    policy, event trace, and the PSA Proxy with its macros when it was attached (else no proxy)."""
+    from psaemu.platform.builder import MachineSpec
+
+    ident, state = snap.identity, snap._state
+    images = {core: img.get("spec") or img["path"] for core, img in ident["images"].items()}  # older: the file only
+    policies = {c["plain"]["fault_policy"] for c in state["cores"].values()}
+    spec = MachineSpec(board=ident["board"]["path"], images=images, default_images=False,
+                       symbols={core: img["symbols"] for core, img in ident["images"].items() if img.get("symbols")},
+                       flash_files={name: path for name, _size, path in ident["stores"] if path is not None},
+                       quantum=state["machine"]["quantum"],
+                       fault_policy=policies.pop() if len(policies) == 1 else "report",
+                       trace_events=state["events"]["enabled"], event_limit=state["events"]["limit"], proxy="off")
+    ps = state.get("proxy")
+    if ps is None:
+        return spec
+    cfg = ps["config"]
+    defines = {"SHARED_BUFFER_SIZE": cfg.shared_buffer_size, "PSA_PROXY_SHARED_MEMORY_BASE": cfg.base,
+               "PSA_PROXY_SHARED_MEMORY_SIZE": cfg.size, "PSA_PROXY_ADDR_TRANSLATION": int(cfg.translation),
+               "PSAEMU_CHECK_WRITEBACK": int(cfg.check_writeback)}
+    return spec.replace(proxy="on", defines=defines, host=ps["host"], se=ps["se"],
+                        **({"ipc_limit": ps["limit"]} if ps.get("limit") else {}))
+
+
 def machine_from_snapshot(source: Snapshot | str | Path, *, console: Callable[[str, str], None] | None = None,
                           flash_files: dict[str, str | Path] | None = None,
                           proxy_options: dict[str, Any] | None = None) -> "Machine":
-    """``Machine.from_snapshot``: build the machine a snapshot names and restore the snapshot into it.
+    """``Machine.from_snapshot``: build the machine a snapshot names (:func:`snapshot_spec`, with
+    ``psaemu.platform.builder.build_machine``) and restore the snapshot into it.
 
     The board file and the ELF images are read from the paths recorded in the snapshot and must
     have the recorded SHA-256. File-backed flash uses the recorded files unless ``flash_files``
     says otherwise (``{}``: no files); either way the store gets the snapshot's contents. With the
-    PSA Proxy in the snapshot, it is attached with the recorded macros (``proxy_options`` go to
-    ``attach_proxy``, e.g. ``on_record``); the ProxySystem is ``m.proxy_system``.
+    PSA Proxy in the snapshot, it is attached with the recorded macros (``proxy_options`` are
+    MachineSpec proxy fields, e.g. ``on_record``); the ProxySystem is ``m.proxy_system``.
     """
-    from psaemu.platform.machine import Machine
+    from psaemu.platform.builder import build_machine
 
     snap = source if isinstance(source, Snapshot) else Snapshot.load(source)
     ident = snap.identity
@@ -1227,29 +1007,13 @@ def machine_from_snapshot(source: Snapshot | str | Path, *, console: Callable[[s
         if _file_digest(img["path"]) != img["sha256"]:
             raise SnapshotError(f"core {core!r}: {img['path']} has changed since the snapshot was taken (sha256 "
                                 f"{_file_digest(img['path'])[:16]}..., snapshot {img['sha256'][:16]}...)")
-    if flash_files is None:
-        flash_files = {}
-        for name, _size, path in ident["stores"]:
-            if path is not None:
-                flash_files[name] = path
-    policies = {c["plain"]["fault_policy"] for c in snap._state["cores"].values()}
-    m = Machine(board["path"], quantum=snap._state["machine"]["quantum"], console=console,
-                fault_policy=policies.pop() if len(policies) == 1 else "report",
-                trace_events=snap._state["events"]["enabled"], flash_files=flash_files,
-                event_limit=snap._state["events"]["limit"])
-    for core, img in ident["images"].items():         # older snapshots name only the file
-        m.load(core, img.get("spec") or img["path"], symbols=img.get("symbols"))
-    ps = snap._state.get("proxy")
-    if ps is not None:
-        from psaemu.proxy.system import attach_proxy
-
-        cfg = ps["config"]
-        defines = {"SHARED_BUFFER_SIZE": cfg.shared_buffer_size, "PSA_PROXY_SHARED_MEMORY_BASE": cfg.base,
-                   "PSA_PROXY_SHARED_MEMORY_SIZE": cfg.size, "PSA_PROXY_ADDR_TRANSLATION": int(cfg.translation)}
-        attach_proxy(m, defines, host=ps["host"], se=ps["se"], **(proxy_options or {}))
+    spec = snapshot_spec(snap).replace(console=console, **(proxy_options or {}))
+    if flash_files is not None:
+        spec.flash_files = flash_files
+    m = build_machine(spec)
     restore(m, snap)
     return m
 
 
-__all__ = ["Snapshot", "SnapshotError", "take", "restore", "machine_from_snapshot", "quiescent", "blockers",
-           "register_state", "unregister_state", "memory_mode", "FLUSH_ALL_ON_RESTORE"]
+__all__ = ["Snapshot", "SnapshotError", "take", "restore", "machine_from_snapshot", "snapshot_spec", "quiescent",
+           "blockers", "register_state", "unregister_state", "memory_mode", "FLUSH_ALL_ON_RESTORE"]

@@ -33,15 +33,27 @@ class SysTick:
         self.advance(now)
         return min(self.load, max(0, self.next_wrap - now))
 
-    def advance(self, now: int) -> int:
-        """Account for every wrap up to cycle ``now``; returns how many happened (sets COUNTFLAG)."""
+    def _wraps(self, now: int) -> int:
+        """How many wraps happened since the last :meth:`advance`, up to cycle ``now``."""
         if self.next_wrap is None or now < self.next_wrap:
             return 0
-        period = self.load + 1
-        wraps = (now - self.next_wrap) // period + 1
-        self.next_wrap += wraps * period
-        self.ctrl |= COUNTFLAG
+        return (now - self.next_wrap) // (self.load + 1) + 1
+
+    def advance(self, now: int) -> int:
+        """Account for every wrap up to cycle ``now``; returns how many happened (sets COUNTFLAG)."""
+        wraps = self._wraps(now)
+        if wraps:
+            self.next_wrap += wraps * (self.load + 1)
+            self.ctrl |= COUNTFLAG
         return wraps
+
+    def peek_current(self, now: int) -> int:
+        """CVR at cycle ``now`` without accounting the wraps (a debugger's view: no state changes,
+        so the scheduler still sees the wrap and pends the exception)."""
+        if self.next_wrap is None:
+            return self.value
+        next_wrap = self.next_wrap + self._wraps(now) * (self.load + 1)
+        return min(self.load, max(0, next_wrap - now))
 
     def cycles_to_event(self, now: int) -> int | None:
         """Cycles until the next wrap that raises an interrupt, or None."""
@@ -56,9 +68,14 @@ class SysTick:
             self.value = value
             self.next_wrap = None
 
+    def peek_ctrl(self, now: int) -> int:
+        """CSR at cycle ``now`` with no state change (COUNTFLAG shows wraps not yet accounted)."""
+        return self.ctrl | (COUNTFLAG if self._wraps(now) else 0)
+
     def read_ctrl(self, now: int) -> int:
+        """A processor read of CSR: its value; the wraps are accounted and COUNTFLAG clears."""
+        value = self.peek_ctrl(now)
         self.advance(now)
-        value = self.ctrl
         self.ctrl &= ~COUNTFLAG
         return value
 

@@ -15,9 +15,15 @@ chunks (``Machine.run``); every wait has a virtual-time budget, an instruction b
 wall-clock timeout, and a failed wait raises an error that names what it waited for.
 
 It works with no Host firmware (:func:`boot_se_only`, or a Host core held in reset) and with
-Host firmware that is idle (WFI; ``idle_host.elf``), not after the machine has ended (a firmware
+Host firmware that is idle (WFI; not after the machine has ended (a firmware
 exit, a fault or a panic). Host SVCs and scripted calls take the proxy in turn, first come first
-served (``HostSpm._forward``): they never share the mailbox slot or the shared buffer.
+served (``HostSpm.advance``): they never share the mailbox slot or the shared buffer.
+
+A forwarded operation can also be started without waiting (:meth:`PsaClient.begin_connect`,
+:meth:`~PsaClient.begin_call`, :meth:`~PsaClient.begin_close`): it is then data in the Host SPM
+(a :class:`~psaemu.proxy.operation.ForwardOp`), the machine can run, be snapshotted and restored
+while it is in flight, and :meth:`PsaClient.finish` (by operation id, also on a machine restored
+from a snapshot: :meth:`PsaClient.pending`) waits for it and returns what the blocking call would.
 """
 from __future__ import annotations
 
@@ -25,11 +31,12 @@ import struct
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Generator, Iterable, Mapping, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Union
 
 from psaemu.platform.errors import ConfigError, EmuTimeoutError, ProtocolError, PsaEmuError
 from psaemu.proxy.services import (ITS_MAX_ASSET_SIZE, PS_MAX_ASSET_SIZE, PSA_ALG_SHA_256, PSA_HASH_MAX_SIZE,
                                    PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE, PartitionId, service_by_name)
+from psaemu.proxy.operation import CALL, CONNECT, ForwardOp
 from psaemu.proxy.spm import Caller
 from psaemu.proxy.status import PsaStatus, psa_handle_is_valid, status_name, to_int32
 from psaemu.proxy.structs import PsaStorageInfo, iovec_pairs
@@ -522,24 +529,22 @@ class PsaClient:
 
     def _complete(self, result: Any, op: str, void: bool = False) -> Any:
         """Drive an SPM operation to its end: run the machine while it waits for a condition."""
-        if isinstance(result, Generator):
-            gen, monitor = result, self.system.monitor
+        if isinstance(result, ForwardOp):
+            fop, spm, monitor = result, self.spm, self.system.monitor
             mine = self._records if self._records is not None else []
-            n = monitor.opened
             try:
-                while True:
+                while not fop.done:
+                    if fop.waiting and not spm.ready(fop):
+                        self._run_until(lambda: spm.ready(fop), lambda: self._what(op))
+                    n = monitor.opened
                     try:
-                        cond = gen.send(None)   # the operation's steps run here, Host SVCs inside run()
+                        spm.advance(fop)        # the operation's steps run here, Host SVCs inside run()
                     finally:
                         mine.extend(monitor.since(n))
-                    if not cond():
-                        self._run_until(cond, lambda: self._what(op))
-                    n = monitor.opened
-            except StopIteration as stop:
-                result = stop.value
             except BaseException:
-                gen.close()                 # releases the proxy (HostSpm._forward)
+                spm.abandon(fop)            # releases the proxy
                 raise
+            result = fop.result
         if self.machine.panic is not None:
             raise PsaPanic(f"{op} by {self.caller}: {self.machine.panic}")
         if result is None and not void:
@@ -625,16 +630,71 @@ class PsaClient:
         ctrl, in_arr, out_arr, out_vecs = layout
         self._event("call", handle=handle, type=ptype)
         op = self.spm.client_call(self.caller, handle & 0xFFFFFFFF, ctrl, in_arr, out_arr)
-        forwarded = isinstance(op, Generator)   # a call the Host SPM refused wrote nothing back
+        forwarded = isinstance(op, ForwardOp)   # a call the Host SPM refused wrote nothing back
         status = self._complete(op, f"psa_call(handle {to_int32(handle)}, type {ptype})")
-        fast = self.machine.cores[self.spm.host].fast
+        outputs = self._outputs(out_arr, out_vecs) if forwarded else [b""] * len(out_vecs)
+        return CallResult(as_status(status), outputs)
+
+    def _outputs(self, out_arr: int, out_vecs: list[tuple[int, int]]) -> list[bytes]:
+        """The caller's output buffers after a forwarded call, up to the lengths the SPM wrote back."""
+        core = self.machine.cores[self.spm.host]
         outputs = [b""] * len(out_vecs)
-        if out_vecs and forwarded:
-            written = iovec_pairs(bytes(fast.mem_read(out_arr, 8 * len(out_vecs))), len(out_vecs))
+        if out_vecs:
+            written = iovec_pairs(core.mem_read(out_arr, 8 * len(out_vecs)), len(out_vecs))
             for i, ((base, size), (_base, n)) in enumerate(zip(out_vecs, written)):
                 n = min(n, size)                # the SPM never reports more than the buffer holds
-                outputs[i] = bytes(fast.mem_read(base, n)) if n else b""
-        return CallResult(as_status(status), outputs)
+                outputs[i] = core.mem_read(base, n) if n else b""
+        return outputs
+
+    # -- operations that do not wait (snapshots in the middle of a forwarded call) ------------
+    def begin_connect(self, sid: int, version: int = 1) -> int:
+        """Start ``psa_connect`` and return without waiting: the operation's id for :meth:`finish`."""
+        self._event("connect", sid=sid, version=version)
+        return self._begin(self.spm.client_connect(self.caller, sid & 0xFFFFFFFF, version & 0xFFFFFFFF),
+                           f"psa_connect(SID {sid:#x})")
+
+    def begin_call(self, handle: int, type: int = 0, inputs: Iterable[Vector] = (),
+                   output_sizes: Iterable[OutSpec] = ()) -> int:
+        """Start ``psa_call`` on an open connection and return without waiting (the operation's id)."""
+        ctrl, in_arr, out_arr, _out_vecs = self._lay_out(type, list(inputs), list(output_sizes))
+        self._event("call", handle=int(handle), type=type)
+        return self._begin(self.spm.client_call(self.caller, int(handle) & 0xFFFFFFFF, ctrl, in_arr, out_arr),
+                           f"psa_call(handle {to_int32(int(handle))}, type {type})")
+
+    def begin_close(self, handle: int) -> int:
+        """Start ``psa_close`` and return without waiting (the operation's id)."""
+        self._event("close", handle=int(handle))
+        return self._begin(self.spm.client_close(self.caller, int(handle) & 0xFFFFFFFF), f"psa_close({int(handle)})")
+
+    def _begin(self, op: Any, what: str) -> int:
+        if not isinstance(op, ForwardOp):
+            detail = f"machine panic: {self.machine.panic}" if self.machine.panic is not None else \
+                f"it returned {status_name(to_int32(op)) if op is not None else None}"
+            raise ScriptedCallError(f"{what} was not forwarded: the Host SPM answered it at once ({detail}); "
+                                    f"make the blocking call instead")
+        self.spm.advance(op)
+        return op.id
+
+    def pending(self) -> list[int]:
+        """Ids of the scripted operations in flight (also after a snapshot restore)."""
+        return [op.id for op in self.spm.ops.values() if op.caller.scripted]
+
+    def finish(self, op_id: int) -> "Handle | PsaStatus | int | CallResult | None":
+        """Wait for a started operation and return what the blocking call returns (connect: a
+        Handle or the status; call: a CallResult; close: None)."""
+        op = self.spm.ops.get(op_id)
+        if op is None or not op.caller.scripted:
+            raise ScriptedCallError(f"no scripted operation #{op_id} is in flight (in flight: {self.pending()})")
+        what = op.describe()
+        if op.kind == CONNECT:
+            value = to_int32(self._complete(op, what))
+            return Handle(value) if psa_handle_is_valid(value) else as_status(value)
+        if op.kind == CALL:
+            out_vecs = [(v.base, v.len) for v in op.out_vecs]
+            status = self._complete(op, what)
+            return CallResult(as_status(status), self._outputs(op.out_addr, out_vecs))
+        self._complete(op, what, void=True)
+        return None
 
     def _lay_out(self, ptype: int, inputs: list[Vector], outs: list[OutSpec]
                  ) -> tuple[int, int, int, list[tuple[int, int]]]:
@@ -681,10 +741,9 @@ class PsaClient:
         writes.append((ctrl, struct.pack("<iII", ptype, len(inputs) & 0xFFFFFFFF, len(outs) & 0xFFFFFFFF)))
         writes.append((in_arr, b"".join(struct.pack("<II", a & 0xFFFFFFFF, n & 0xFFFFFFFF) for a, n in in_vecs)))
         writes.append((out_arr, b"".join(struct.pack("<II", a & 0xFFFFFFFF, n & 0xFFFFFFFF) for a, n in out_vecs)))
-        fast = self.machine.cores[self.spm.host].fast
+        core = self.machine.cores[self.spm.host]
         for addr, data in writes:
-            if data:
-                fast.mem_write(addr, data)
+            core.mem_write(addr, data)
         return ctrl, in_arr, out_arr, out_vecs
 
     def _event(self, call: str, **data: Any) -> None:
@@ -710,14 +769,16 @@ def boot_se_only(board: Any = None, se_image: str | Path | None = None, *,
     """A machine with only the SE firmware: load it, attach the proxy, release the SE and run
     until the boot handshake is complete. Drive the SE with ``system.psa`` (= ``machine.psa``).
 
+    ``machine_options`` are further :class:`~psaemu.platform.builder.MachineSpec` fields;
     ``client_options`` go to :class:`PsaClient` (scratch, budgets)."""
-    from psaemu.platform.images import image_path
-    from psaemu.platform.machine import Machine
-    from psaemu.proxy.system import attach_proxy
+    from psaemu.platform.builder import MachineSpec, build_machine
+    from psaemu.platform.images import DEFAULT_IMAGES
 
-    m = Machine(board, flash_files=dict(flash_files) if flash_files else None, **dict(machine_options or {}))
-    m.load(se, se_image if se_image is not None else image_path("se_firmware"))
-    system = attach_proxy(m, defines, host=host, se=se)
+    spec = MachineSpec(board=board, images={host: None, se: se_image if se_image is not None else DEFAULT_IMAGES["se"]},
+                       default_images=False, proxy="on", defines=dict(defines or {}), host=host, se=se,
+                       flash_files=flash_files).replace(**dict(machine_options or {}))
+    m = build_machine(spec)
+    system = m.proxy_system
     if client_options:
         system.psa = PsaClient(system, **client_options)
         m.psa = system.psa

@@ -2,15 +2,14 @@
 
 It lays requests out in the shared memory exactly as ``psa_proxy_shared_mem_mngr.c`` does,
 rings the Host->SE MHU through the MHU model, waits for the SE's ``replied_slots`` bit and
-writes results back. Long operations are generators that yield "wait until" conditions; the
-Host SPM model drives them so the calling Host context blocks while the SE runs.
+writes results back. An operation in progress is a :class:`~psaemu.proxy.operation.ForwardOp`
+(data): the Host SPM model advances it phase by phase (``begin``, ``send_request``,
+``take_reply``) while the calling Host context blocks and the SE runs. Observers and fault
+injection attach to the declared interception points (``Proxy.points``, proxy/intercept.py).
 """
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
-from typing import Callable, Generator
-
 from psaemu.platform.core import Core
 from psaemu.platform.errors import ProtocolError
 from psaemu.platform.machine import Machine
@@ -18,23 +17,16 @@ from psaemu.proxy.config import Placement
 from psaemu.proxy.mailbox import (IPC_SYNC_MAGIC, MAILBOX_PSA_CALL, MAILBOX_PSA_CLOSE, MAILBOX_PSA_CONNECT,
                                   NON_SECURE_CLIENT_ID, NS_MAILBOX_INIT_ENABLE, PSA_CLIENT_CALL_REQ_MAGIC,
                                   S_MAILBOX_READY)
+from psaemu.proxy.intercept import InterceptionPoints
 from psaemu.proxy.monitor import IoVec, IpcMonitor, IpcRecord
+from psaemu.proxy.operation import CALL, CLOSE, CONNECT, FORWARDED, HANDSHAKE, REPLY, ForwardOp, Vec
 from psaemu.proxy.services import SE_CONN_MAX_NUM
 from psaemu.proxy.status import PsaStatus, to_int32
 from psaemu.proxy.layout import shared_layout
 
-Wait = Callable[[], bool]
-Op = Generator[Wait, None, object]
+__all__ = ["Proxy", "Handshake", "Vec", "ForwardOp", "FORWARDED"]
 _U32 = struct.Struct("<I")
 _TABLES = struct.Struct("<16I")          # in_vec[4] and out_vec[4]: {base, len} pairs, adjacent
-
-
-@dataclass
-class Vec:
-    """A caller's IOVEC: Host address and length."""
-
-    base: int
-    len: int
 
 
 class Handshake:
@@ -98,6 +90,9 @@ class Proxy:
         #: bases are not the ones the proxy reserved, instead of copying from there as TF-M v1.3 does.
         self.check_writeback = False
         self.handshake = Handshake(self)
+        #: The declared interception points of the forwarding path (proxy/intercept.py).
+        self.points = InterceptionPoints()
+        self.monitor.attach(self.points, lambda: machine.now_ps)
         self._bind_memory()
         self.reset_shared_memory()
 
@@ -106,9 +101,9 @@ class Proxy:
         """Access the shared region through the Host store's mmap: the same bytes both cores map
         (``mem_map_ptr``), at a fraction of a Unicorn call. No translated code is invalidated, which
         is right because no core executes from the shared region. Caller buffers elsewhere in the
-        Host's memory go through the core's raw Unicorn accessors."""
+        Host's memory go through the core's data accessors."""
         p = self.placement
-        self._fast = self.host.fast
+        self._mem_read, self._mem_write = self.host.mem_read, self.host.mem_write
         self._shm_lo, self._shm_hi = p.host_base, p.host_base + p.region_size
         m = self.machine.memory.maps[self.host.name].find(p.host_base, p.region_size)
         if m is not None and m.store is not None:
@@ -119,12 +114,13 @@ class Proxy:
             self._shm_base = 0
 
     def _read(self, addr: int, size: int) -> bytes:
+        """Host memory as the proxy reads it (the shared region through its mmap)."""
         if not size:
             return b""
         if self._shm is not None and self._shm_lo <= addr and addr + size <= self._shm_hi:
             off = self._shm_base + addr - self._shm_lo
             return self._shm[off:off + size]
-        return self._fast.mem_read(addr, size)
+        return self._mem_read(addr, size)
 
     def _write(self, addr: int, data: bytes) -> None:
         if not data:
@@ -133,7 +129,7 @@ class Proxy:
             off = self._shm_base + addr - self._shm_lo
             self._shm[off:off + len(data)] = data
         else:
-            self._fast.mem_write(addr, data)
+            self._mem_write(addr, data)
 
     def _word(self, offset: int) -> int:
         if self._shm is not None:
@@ -145,6 +141,10 @@ class Proxy:
             _U32.pack_into(self._shm, self._shm_base + offset, value & 0xFFFFFFFF)
         else:
             self._write(self.placement.host_base + offset, _U32.pack(value & 0xFFFFFFFF))
+
+    #: For observers and fault injection: Host memory (``read``/``write``, shared region fast) and
+    #: the words of the shared region by offset (``word``/``set_word``), as the proxy accesses them.
+    read, write, word, set_word = _read, _write, _word, _set_word
 
     def reset_shared_memory(self) -> None:
         """Boot: zero the whole region (the linker's .zero.table), then tfm_ns_mailbox_init's queue init."""
@@ -170,37 +170,68 @@ class Proxy:
         if self.handshake.state != Handshake.READY:
             self.log_handshake("host->se", word)
 
-    # -- the mailbox client (tfm_ns_mailbox_client_call) ----------------------------------
-    def mailbox_call(self, call_type: int, params: bytes, record: IpcRecord) -> Op:
-        """Fill a slot, notify the SE, wait for the reply; returns the SE's ``return_val``."""
+    # -- the mailbox client (tfm_ns_mailbox_client_call), one phase at a time --------------
+    def ring(self) -> None:
+        """The request doorbell itself (PSA_CLIENT_CALL_REQ_MAGIC), with no interception point."""
+        self.send(PSA_CLIENT_CALL_REQ_MAGIC)
+
+    def slot_pending(self, slot: int) -> bool:
+        """The slot's message is still pending (the SE has not taken it)."""
+        return bool(self._word(self.layout.pend_slots) >> slot & 1)
+
+    def replied(self, op: ForwardOp) -> bool:
+        """The SE has set the reply bit of the operation's slot."""
+        return bool(self._word(self.layout.replied_slots) >> op.slot & 1)
+
+    def _mailbox_start(self, op: ForwardOp, call_type: int, params: bytes) -> None:
+        """Build the message; send it now, or once the boot handshake is complete."""
+        op.call_type, op.params = call_type, params
         if not self.ready:
-            yield lambda: self.ready
+            op.phase = HANDSHAKE
+            return
+        self.send_request(op)
+
+    def send_request(self, op: ForwardOp) -> None:
+        """Fill a free slot, pend it and ring the doorbell; the operation then waits for the reply."""
         lay = self.layout
         empty = self._word(lay.empty_slots)
         if not empty:
-            return PsaStatus.PSA_ERROR_COMMUNICATION_FAILURE          # MAILBOX_QUEUE_FULL
+            self._forwarded(op, PsaStatus.PSA_ERROR_COMMUNICATION_FAILURE)    # MAILBOX_QUEUE_FULL
+            return
         idx = (empty & -empty).bit_length() - 1
         self._set_word(lay.empty_slots, empty & ~(1 << idx))
         slot = lay.slot(idx)
-        msg = struct.pack("<I", call_type) + params.ljust(24, b"\0") + struct.pack("<i", NON_SECURE_CLIENT_ID)
+        msg = struct.pack("<I", op.call_type) + op.params.ljust(24, b"\0") + struct.pack("<i", NON_SECURE_CLIENT_ID)
         self._write(self.placement.host_base + slot.msg, msg)
         self._set_word(slot.reply_owner, 0)
         bit = 1 << idx
         self._set_word(lay.replied_slots, self._word(lay.replied_slots) & ~bit)   # a late reply to an abandoned call
         self._set_word(lay.pend_slots, self._word(lay.pend_slots) | bit)
-        record.t_request_ps = self.machine.now_ps
-        self.send(PSA_CLIENT_CALL_REQ_MAGIC)
-        try:
-            yield lambda: bool(self._word(lay.replied_slots) & bit)
-        except GeneratorExit:                      # the caller gave up waiting (a budget ran out)
-            self._release_slot(bit)
-            record.note = (record.note + "; " if record.note else "") + "abandoned: no reply within the budget"
-            raise
+        op.slot, op.phase = idx, REPLY
+        op.record.t_request_ps = self.machine.now_ps
+        points = self.points
+        if points.fire("before_doorbell", op):
+            self.ring()
+        points.fire("after_doorbell", op)
+
+    def take_reply(self, op: ForwardOp) -> None:
+        """The reply bit is set: read ``return_val``, free the slot, finish the operation."""
+        lay, bit = self.layout, 1 << op.slot
         self._set_word(lay.replied_slots, self._word(lay.replied_slots) & ~bit)
-        value = to_int32(self._word(slot.reply_return_val))
+        op.value = to_int32(self._word(lay.slot(op.slot).reply_return_val))
         self._set_word(lay.empty_slots, self._word(lay.empty_slots) | bit)
-        record.t_reply_ps = self.machine.now_ps
-        return value
+        op.record.t_reply_ps = self.machine.now_ps
+        self.points.fire("on_reply", op)
+        self._forwarded(op, op.value)
+
+    def abandon(self, op: ForwardOp) -> None:
+        """The caller gave up waiting (a budget ran out): give the slot and the pool entry back."""
+        if op.phase == REPLY:
+            self._release_slot(1 << op.slot)
+            rec = op.record
+            rec.note = (rec.note + "; " if rec.note else "") + "abandoned: no reply within the budget"
+        if op.phase in (HANDSHAKE, REPLY) and op.kind == CONNECT and op.chunk is not None:
+            self.pool[op.chunk] = None
 
     def _release_slot(self, bit: int) -> None:
         """Give an abandoned call's slot back: not pending, not replied, empty (the next call can use it)."""
@@ -210,34 +241,23 @@ class Proxy:
         self._set_word(lay.empty_slots, self._word(lay.empty_slots) | bit)
 
     # -- CONNECT / CALL / CLOSE (psa_proxy.c) ---------------------------------------------
-    def connect(self, sid: int, version: int, client_id: int, *, origin: str = "") -> Op:
-        """Returns (status, pool index): the SE handle is kept in the pool, as psa_set_rhandle does.
-        ``origin`` (every operation): why the client id is what it is, for the IPC record."""
-        record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CONNECT, client_id, sid=sid, version=version,
-                                             client_origin=origin))
+    def begin(self, op: ForwardOp) -> None:
+        """The proxy takes the operation: it sends it (REPLY), waits for its handshake (HANDSHAKE)
+        or finishes it at once (FORWARDED, ``op.forwarded`` says how)."""
+        {CONNECT: self._begin_connect, CALL: self._begin_call, CLOSE: self._begin_close}[op.kind](op)
+
+    def _begin_connect(self, op: ForwardOp) -> None:
+        """``op.forwarded``: (status, pool index); the SE handle is kept in the pool, as psa_set_rhandle does."""
+        record = op.record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CONNECT, op.caller.client_id, sid=op.sid,
+                                                         version=op.version, client_origin=op.caller.client_origin))
         if None not in self.pool:
             record.status, record.note = PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, "forward-handle pool exhausted"
             self.monitor.close(record)
-            return PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, None
-        chunk = self.pool.index(None)
-        self.pool[chunk] = 0
-        try:
-            value = yield from self.mailbox_call(MAILBOX_PSA_CONNECT, struct.pack("<II", sid, version), record)
-        except GeneratorExit:
-            self.pool[chunk] = None
-            raise
-        record.status = value if value <= 0 else PsaStatus.PSA_SUCCESS
-        record.se_handle = value if value > 0 else None
-        if value == 0:
-            record.note = (record.note + "; " if record.note else "") + (
-                "the SE replied 0: TF-M v1.3's proxy returns PSA_SUCCESS with no SE handle (NULL rhandle); "
-                "a psa_call or psa_close on this connection is the proxy's NULL dereference (a panic)")
-        self.monitor.close(record)
-        if value > 0:
-            self.pool[chunk] = value
-            return PsaStatus.PSA_SUCCESS, chunk
-        self.pool[chunk] = None
-        return value, None
+            self._done(op, (PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, None))
+            return
+        op.chunk = self.pool.index(None)
+        self.pool[op.chunk] = 0
+        self._mailbox_start(op, MAILBOX_PSA_CONNECT, struct.pack("<II", op.sid, op.version))
 
     def null_rhandle(self, what: str, host_handle: int) -> None:
         """A call or close on a connection whose CONNECT the SE answered with 0: TF-M v1.3 reads the
@@ -247,49 +267,92 @@ class Proxy:
             f"returned PSA_SUCCESS for it without an SE handle and now dereferences a NULL rhandle (a fault on "
             f"the Host). The SE must reply a handle > 0 or an error status to MAILBOX_PSA_CONNECT"))
 
-    def call(self, chunk: int | None, in_vecs: list[Vec], out_vecs: list[Vec], client_id: int,
-             host_handle: int, *, origin: str = "") -> Op:
-        """Forward a psa_call; on success copy the SE's outputs back. Returns (status, written lengths)."""
-        if chunk is None:
-            self.null_rhandle("psa_call", host_handle)
-            return PsaStatus.PSA_ERROR_COMMUNICATION_FAILURE, [0] * len(out_vecs)
-            yield                                                  # a generator like the other operations
-        se_handle = self.pool[chunk] or 0
-        record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CALL, client_id, host_handle=host_handle,
-                                             se_handle=se_handle, psa_type=0, client_origin=origin))
-        packed = self._pack(in_vecs, out_vecs, record)
+    def _begin_call(self, op: ForwardOp) -> None:
+        """``op.forwarded``: (status, written lengths); on success the SE's outputs are copied back."""
+        n_out = len(op.out_vecs)
+        if op.chunk is None:
+            self.null_rhandle("psa_call", op.handle)
+            self._done(op, (PsaStatus.PSA_ERROR_COMMUNICATION_FAILURE, [0] * n_out))
+            return
+        se_handle = self.pool[op.chunk] or 0
+        record = op.record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CALL, op.caller.client_id,
+                                                         host_handle=op.handle, se_handle=se_handle, psa_type=0,
+                                                         client_origin=op.caller.client_origin))
+        packed = self._pack(op.in_vecs, op.out_vecs, record)
         if packed is None:
             record.status, record.note = PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, "does not fit SHARED_BUFFER_SIZE"
             self.monitor.close(record)
-            return PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, [0] * len(out_vecs)
+            self._done(op, (PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, [0] * n_out))
+            return
+        self.points.fire("packed", op)
         in_len, out_len = packed
         p, lay = self.placement, self.layout
         params = struct.pack("<iiIIII", se_handle, 0, p.to_se(p.host_base + lay.in_vec), in_len,
                              p.to_se(p.host_base + lay.out_vec), out_len)
-        status = yield from self.mailbox_call(MAILBOX_PSA_CALL, params, record)
-        written = [0] * len(out_vecs)
-        if status == PsaStatus.PSA_SUCCESS:
-            back = self._write_back(out_vecs, record)
-            if back is None:
-                status = PsaStatus.PSA_ERROR_COMMUNICATION_FAILURE
-            else:
-                written = back
-        record.status = status
-        self.monitor.close(record)
-        return status, written
+        self._mailbox_start(op, MAILBOX_PSA_CALL, params)
 
-    def close(self, chunk: int | None, client_id: int, host_handle: int, *, origin: str = "") -> Op:
-        if chunk is None:
-            self.null_rhandle("psa_close", host_handle)
-            return PsaStatus.PSA_SUCCESS
-            yield                                                  # a generator like the other operations
-        se_handle = self.pool[chunk] or 0
-        record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CLOSE, client_id, host_handle=host_handle,
-                                             se_handle=se_handle, client_origin=origin))
-        record.status = yield from self.mailbox_call(MAILBOX_PSA_CLOSE, struct.pack("<i", se_handle), record)
-        self.monitor.close(record)
-        self.pool[chunk] = None
-        return PsaStatus.PSA_SUCCESS
+    def _begin_close(self, op: ForwardOp) -> None:
+        if op.chunk is None:
+            self.null_rhandle("psa_close", op.handle)
+            self._done(op, PsaStatus.PSA_SUCCESS)
+            return
+        se_handle = self.pool[op.chunk] or 0
+        op.record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CLOSE, op.caller.client_id, host_handle=op.handle,
+                                                se_handle=se_handle, client_origin=op.caller.client_origin))
+        self._mailbox_start(op, MAILBOX_PSA_CLOSE, struct.pack("<i", se_handle))
+
+    def _forwarded(self, op: ForwardOp, value: int) -> None:
+        """The mailbox call returned ``value`` (the SE's, or the proxy's own failure): finish the operation."""
+        record = op.record
+        if op.kind == CONNECT:
+            record.status = value if value <= 0 else PsaStatus.PSA_SUCCESS
+            record.se_handle = value if value > 0 else None
+            if value == 0:
+                record.note = (record.note + "; " if record.note else "") + (
+                    "the SE replied 0: TF-M v1.3's proxy returns PSA_SUCCESS with no SE handle (NULL rhandle); "
+                    "a psa_call or psa_close on this connection is the proxy's NULL dereference (a panic)")
+            self.monitor.close(record)
+            if value > 0:
+                self.pool[op.chunk] = value
+                self._done(op, (PsaStatus.PSA_SUCCESS, op.chunk))
+            else:
+                self.pool[op.chunk] = None
+                self._done(op, (value, None))
+        elif op.kind == CALL:
+            status, written = value, [0] * len(op.out_vecs)
+            if status == PsaStatus.PSA_SUCCESS:
+                self.points.fire("before_write_back", op)
+                back = self._write_back(op.out_vecs, record)
+                if back is None:
+                    status = PsaStatus.PSA_ERROR_COMMUNICATION_FAILURE
+                else:
+                    written = back
+            record.status = status
+            self.monitor.close(record)
+            self._done(op, (status, written))
+        else:
+            record.status = value
+            self.monitor.close(record)
+            self.pool[op.chunk] = None
+            self._done(op, PsaStatus.PSA_SUCCESS)
+
+    @staticmethod
+    def _done(op: ForwardOp, forwarded: object) -> None:
+        op.forwarded, op.phase = forwarded, FORWARDED
+
+    # -- state (snapshots) ----------------------------------------------------------------
+    def save_state(self) -> dict:
+        """The Host side of the handshake and the forward-handle pool (plain data). The shared
+        memory is machine memory; operations in flight are the Host SPM's."""
+        h = self.handshake
+        return {"handshake_state": h.state, "boot_vector": h.boot_vector, "handshake_settled": h.settled,
+                "pool": list(self.pool), "check_writeback": self.check_writeback}
+
+    def restore_state(self, state: dict) -> None:
+        h = self.handshake
+        h.state, h.boot_vector, h.settled = state["handshake_state"], state["boot_vector"], state["handshake_settled"]
+        self.pool[:] = state["pool"]
+        self.check_writeback = state["check_writeback"]
 
     # -- shared memory packing (psa_proxy_put_msg_into_shared_mem / write_back) -----------
     def _pack(self, in_vecs: list[Vec], out_vecs: list[Vec], record: IpcRecord) -> tuple[int, int] | None:

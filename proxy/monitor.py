@@ -1,9 +1,10 @@
 """The IPC monitor: one decoded record per mailbox transaction, stamped with virtual time."""
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from psaemu.platform.events import check_limit
 from psaemu.proxy.mailbox import MailboxCallType
@@ -108,6 +109,19 @@ class IpcMonitor:
         self.sink = sink
         self.on_handshake = on_handshake
         self.handshake: list[tuple[int, str, int]] = []     # (t_ps, direction, word)
+        #: Records of transactions in flight (opened, not closed), by ``seq``.
+        self.in_flight: dict[int, IpcRecord] = {}
+
+    def attach(self, points: Any, clock: Callable[[], int]) -> None:
+        """Stamp records through the proxy's interception points (``Proxy.points``): the request
+        time when the doorbell is next, the reply time when the SE's reply has been read."""
+        def request(op: Any) -> None:
+            op.record.t_request_ps = clock()
+
+        def reply(op: Any) -> None:
+            op.record.t_reply_ps = clock()
+        points.add("before_doorbell", request)
+        points.add("on_reply", reply)
 
     @property
     def dropped(self) -> int:
@@ -126,6 +140,7 @@ class IpcMonitor:
     def open(self, record: IpcRecord) -> IpcRecord:
         self.opened += 1
         record.seq = self.opened
+        self.in_flight[record.seq] = record
         records = self.records
         records.append(record)
         if len(records) >= self.limit + max(self.limit // 4, 1):
@@ -133,8 +148,13 @@ class IpcMonitor:
         return record
 
     def close(self, record: IpcRecord) -> None:
+        self.in_flight.pop(record.seq, None)
         if self.sink is not None:
             self.sink(record)
+
+    def abandon(self, record: IpcRecord) -> None:
+        """The transaction will not complete (its caller gave up): no longer in flight, not sunk."""
+        self.in_flight.pop(record.seq, None)
 
     def since(self, seq: int) -> list[IpcRecord]:
         """The retained records opened after record ``seq`` (an ``opened`` value taken earlier)."""
@@ -147,12 +167,18 @@ class IpcMonitor:
                 f"records #{self.opened - len(self.records) + 1}..#{self.opened} follow") if self.dropped else ""
 
     # -- state (snapshots) ----------------------------------------------------------------
-    def state(self) -> dict:
-        return {"records": self.records[:], "opened": self.opened, "handshake": list(self.handshake),
-                "limit": self.limit}
+    def save_state(self) -> dict:
+        """Completed records are shared (they no longer change); records in flight are copied."""
+        records = self.records[:]
+        if self.in_flight:
+            records = [copy.deepcopy(r) if r.seq in self.in_flight else r for r in records]
+        return {"records": records, "opened": self.opened, "handshake": list(self.handshake),
+                "limit": self.limit, "in_flight": sorted(self.in_flight)}
 
-    def restore(self, state: dict) -> None:
-        self.records[:] = state["records"]
+    def restore_state(self, state: dict) -> None:
+        open_seqs = set(state.get("in_flight", ()))
+        self.records[:] = [copy.deepcopy(r) if r.seq in open_seqs else r for r in state["records"]]
+        self.in_flight = {r.seq: r for r in self.records if r.seq in open_seqs}
         self.handshake[:] = state["handshake"]
         self.opened = state.get("opened", len(self.records))
         self.limit = state.get("limit", self.limit)

@@ -254,11 +254,10 @@ class SeStandin:
         return base <= addr and addr + size <= base + length
 
     def _read(self, addr: int, size: int) -> bytes:
-        return bytes(self.se.uc.mem_read(addr, size)) if size else b""
+        return self.se.mem_read(addr, size)
 
     def _write(self, addr: int, data: bytes) -> None:
-        if data:
-            self.se.uc.mem_write(addr, bytes(data))
+        self.se.mem_write(addr, bytes(data))
 
     def _word(self, offset: int) -> int:
         return _U32.unpack(self._read(self.queue + offset, 4))[0]

@@ -11,15 +11,15 @@ from __future__ import annotations
 import re
 import struct
 from dataclasses import dataclass, field
-from typing import Callable, Generator
-
-import unicorn.arm_const as A
+from typing import Any, Callable
 
 from psaemu.platform.core import Block, Core
 from psaemu.platform.errors import ProtocolError
 from psaemu.platform.machine import Machine
 from psaemu.platform.snapshot import register_wait
-from psaemu.proxy.forwarder import Proxy, Vec
+from psaemu.proxy.forwarder import Proxy
+from psaemu.proxy.operation import (CALL, CLOSE, CONNECT, DONE, FORWARDED, HANDSHAKE, NEW, QUEUED, REPLY,
+                                    ForwardOp, Vec)
 from psaemu.proxy.mailbox import SvcV13
 from psaemu.proxy.services import DEFAULT_NS_CLIENT_ID, Service, service_by_sid
 from psaemu.proxy.structs import inputs_overlap, iovec_counts_ok, iovec_pairs
@@ -38,6 +38,8 @@ FORWARDED_SVCS = frozenset(int(n) for n in (SvcV13.TFM_SVC_PSA_CONNECT, SvcV13.T
 OUTSIDE_PARTITIONS = "secure code outside every partition"
 #: ``Block.resume`` key of that wait (snapshots hold it; see :func:`_rebuild_ready_wait`).
 READY_WAIT = "host_spm.proxy_ready"
+#: ``Block.resume`` key of a Host SVC waiting on its forwarded operation (:func:`_rebuild_forward_wait`).
+FORWARD_WAIT = "host_spm.forward"
 
 
 @dataclass(frozen=True)
@@ -71,13 +73,6 @@ class Connection:
     state: str = "idle"            # idle | connect_error
 
 
-@dataclass(eq=False)
-class Forwarding:
-    """The caller whose forwarded operation holds the proxy (``HostSpm.forwarding``)."""
-
-    caller: Caller
-
-
 @dataclass
 class Partition:
     pid: int
@@ -98,12 +93,12 @@ class HostSpm:
 
     def __post_init__(self) -> None:
         self.core: Core = self.machine.cores[self.host]
-        self._fast = self.core.fast                   # raw Unicorn accessors of the Host core
-        self._rd_args = self._fast.reader((A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3))
         self.connections: dict[int, Connection] = {}
         self._next_handle = 1
-        self.forwarding: Forwarding | None = None    # the forwarded operation holding the proxy
-        self.forward_queue: list[Forwarding] = []     # operations waiting for it, first come first served
+        self.forwarding: ForwardOp | None = None     # the forwarded operation holding the proxy
+        self.forward_queue: list[ForwardOp] = []      # operations waiting for it, first come first served
+        self.ops: dict[int, ForwardOp] = {}           # every operation started and not finished, by id
+        self._next_op = 1
         if not self.partitions and self.core.image is not None:
             self.partitions = partitions_from_image(self.core)
         if self.core.security is not None:       # NS code calls partition code directly (psaemu images)
@@ -141,10 +136,10 @@ class HostSpm:
 
     def _run(self, core: Core, number: int, caller: Caller) -> bool | Block:
         result = self._handlers[number](caller)
-        if isinstance(result, Generator):
+        if isinstance(result, ForwardOp):
             return self._drive(core, result, number)
         if result is not None:
-            self._set_r0(core, result)
+            core.set_result(result)
         return True
 
     def ready_wait(self, core: Core, number: int) -> Block:
@@ -158,28 +153,109 @@ class HostSpm:
         return Block(lambda: self.proxy.handshake.settled, start, what, self.reply_budget_cycles,
                      resume=(READY_WAIT, self.host, number))
 
-    @staticmethod
-    def _set_r0(core: Core, value: int) -> None:
-        """The status for the caller: r0 is not privilege-checked, so no Handler-mode borrow is needed."""
-        core.fast.reg_write(A.UC_ARM_REG_R0, int(value) & 0xFFFFFFFF)
-
-    def _drive(self, core: Core, op: Generator, number: int) -> bool | Block:
-        """Run a blocking operation: each yielded condition blocks the caller until it holds."""
-        what = f"the SE's reply (PSA SVC {number}; see the IPC monitor's last record)"
-
-        def pump() -> Block | None:
-            try:
-                while True:
-                    cond = op.send(None)
-                    if not cond():
-                        return Block(cond, pump, what, self.reply_budget_cycles)
-            except StopIteration as stop:
-                if stop.value is not None:
-                    self._set_r0(core, stop.value)
-                return None
-
-        pending = pump()
+    def _drive(self, core: Core, op: ForwardOp, number: int) -> bool | Block:
+        """Run a forwarded operation of an SVC: the caller blocks while it waits; r0 gets its result."""
+        pending = self._pump(core, op, number)
         return pending if pending is not None else True
+
+    def _pump(self, core: Core, op: ForwardOp, number: int) -> Block | None:
+        self.advance(op)
+        if op.done:
+            if op.result is not None:
+                core.set_result(op.result)
+            return None
+        return self.forward_wait(core, op.id, number)
+
+    def forward_wait(self, core: Core, op_id: int, number: int) -> Block:
+        """The Block of an SVC whose operation ``op_id`` waits; a snapshot holds it (``Block.resume``)."""
+        op = self.ops[op_id]
+        what = f"the SE's reply (PSA SVC {number}; see the IPC monitor's last record)"
+        replied = self.proxy.replied
+        ready = (lambda: replied(op)) if op.phase == REPLY else (lambda: self.ready(op))    # the usual wait, direct
+        return Block(ready, lambda: self._pump(core, op, number), what, self.reply_budget_cycles,
+                     resume=(FORWARD_WAIT, self.host, op_id, number))
+
+    # -- forwarded operations: a state machine over ForwardOp (proxy/operation.py) ----------
+    def _new_op(self, kind: str, caller: Caller, **args: Any) -> ForwardOp:
+        op = ForwardOp(self._next_op, kind, caller, **args)
+        self._next_op += 1
+        return op
+
+    def ready(self, op: ForwardOp) -> bool:
+        """What the operation waits for has happened (its turn at the proxy, the handshake, the reply)."""
+        phase = op.phase
+        if phase == REPLY:
+            return self.proxy.replied(op)
+        if phase == QUEUED:
+            return self.forwarding is None and self.forward_queue[0] is op
+        if phase == HANDSHAKE:
+            return self.proxy.ready
+        return True
+
+    def advance(self, op: ForwardOp) -> None:
+        """Run the operation until it waits for something that has not happened yet, or ends.
+        Forwarded operations hold the proxy one at a time (TF-M's proxy is one partition thread):
+        a Host SVC and a scripted call never share the mailbox slot or the buffer."""
+        while True:
+            phase = op.phase
+            if phase == NEW:
+                self.ops[op.id] = op
+                self.forward_queue.append(op)
+                op.phase = QUEUED
+            elif phase == QUEUED:
+                self.forward_queue.pop(0)
+                self.forwarding = op
+                self.proxy.begin(op)
+            elif phase == HANDSHAKE:
+                self.proxy.send_request(op)
+            elif phase == REPLY:
+                self.proxy.take_reply(op)
+            if op.phase == FORWARDED:
+                self._finish(op)
+            if op.done or not self.ready(op):
+                return
+
+    def abandon(self, op: ForwardOp) -> None:
+        """The caller gives up waiting (a budget ran out): the operation releases the proxy."""
+        if op.done:
+            return
+        if op in self.forward_queue:
+            self.forward_queue.remove(op)
+        if op.phase in (HANDSHAKE, REPLY):
+            self.proxy.abandon(op)
+            self.proxy.monitor.abandon(op.record)
+        if self.forwarding is op:
+            self.forwarding = None
+        self.ops.pop(op.id, None)
+        op.phase = DONE
+
+    def _finish(self, op: ForwardOp) -> None:
+        """The proxy is done: release it and do the SPM's part (connections, written lengths)."""
+        if self.forwarding is op:
+            self.forwarding = None
+        self.ops.pop(op.id, None)
+        op.result = {CONNECT: self._connected, CALL: self._called, CLOSE: self._closed}[op.kind](op)
+        op.phase = DONE
+
+    # -- state (snapshots) ----------------------------------------------------------------
+    def save_state(self) -> dict[str, Any]:
+        """Connections, handles and the operations in flight, as plain data."""
+        return {"connections": [(c.handle, c.client_id, c.sid, c.chunk, c.state) for c in self.connections.values()],
+                "next_handle": self._next_handle, "reply_budget_cycles": self.reply_budget_cycles,
+                "ops": [op.state() for op in self.ops.values()], "queue": [op.id for op in self.forward_queue],
+                "forwarding": self.forwarding.id if self.forwarding is not None else None,
+                "next_op": self._next_op}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Put the state back (the IPC monitor first: operations in flight find their records there)."""
+        self.connections = {c[0]: Connection(*c) for c in state["connections"]}
+        self._next_handle = state["next_handle"]
+        self.reply_budget_cycles = state["reply_budget_cycles"]
+        in_flight = self.proxy.monitor.in_flight
+        self.ops = {s["id"]: ForwardOp.from_state(s, in_flight.get(s["record"])) for s in state["ops"]}
+        self.forward_queue = [self.ops[i] for i in state["queue"]]
+        self.forwarding = self.ops[state["forwarding"]] if state["forwarding"] is not None else None
+        self._next_op = state["next_op"]
 
     def identify(self, pc: int) -> Caller:
         if self.veneers is not None and self.veneers.holds(pc):     # a veneer: the caller is NS code
@@ -191,9 +267,6 @@ class HostSpm:
             if part.start <= pc < part.end:
                 return Caller(part.pid, True, pc, part.name)
         return Caller(0, True, pc, OUTSIDE_PARTITIONS)
-
-    def reg(self, n: int) -> int:
-        return self._fast.reg_read(A.UC_ARM_REG_R0 + n)
 
     def panic(self, caller: Caller, why: str) -> None:
         self.machine.request_panic(self.core, ProtocolError(
@@ -222,7 +295,7 @@ class HostSpm:
         return caller.secure or self.machine.memory.attribution(self.host, addr, size) == "non-secure"
 
     def read_caller(self, addr: int, size: int) -> bytes:
-        return self._fast.mem_read(addr, size) if size else b""
+        return self.core.mem_read(addr, size)
 
     # -- the five client calls ------------------------------------------------------------
     def framework_version(self, caller: Caller) -> int:
@@ -245,40 +318,22 @@ class HostSpm:
     # SVC entry points: the arguments come from r0-r3 of the calling context. The client_*
     # methods below are the one validation/forwarding path; scripted clients call them too.
     def version(self, caller: Caller) -> int:
-        return self.client_version(caller, self.reg(0))
+        return self.client_version(caller, *self.core.args(1))
 
-    def connect(self, caller: Caller) -> Generator | int | None:
-        return self.client_connect(caller, self.reg(0), self.reg(1))
+    def connect(self, caller: Caller) -> ForwardOp | int | None:
+        return self.client_connect(caller, *self.core.args(2))
 
-    def call(self, caller: Caller) -> Generator | int | None:
-        return self.client_call(caller, *self._rd_args())
+    def call(self, caller: Caller) -> ForwardOp | int | None:
+        return self.client_call(caller, *self.core.args(4))
 
-    def close(self, caller: Caller) -> Generator | int | None:
-        return self.client_close(caller, self.reg(0))
-
-    def _forward(self, caller: Caller, op: Generator) -> Generator:
-        """Forwarded operations hold the proxy one at a time (TF-M's proxy is one partition
-        thread): a Host SVC and a scripted call never share the mailbox slot or the buffer."""
-        token = Forwarding(caller)
-        queue = self.forward_queue
-        queue.append(token)
-        try:
-            while self.forwarding is not None or queue[0] is not token:
-                yield lambda: self.forwarding is None and queue[0] is token
-            queue.pop(0)
-            self.forwarding = token
-            return (yield from op)
-        finally:
-            if token in queue:
-                queue.remove(token)
-            if self.forwarding is token:
-                self.forwarding = None
+    def close(self, caller: Caller) -> ForwardOp | int | None:
+        return self.client_close(caller, *self.core.args(1))
 
     def client_version(self, caller: Caller, sid: int) -> int:
         svc = self._service(caller, sid)
         return svc.version if svc else PSA_VERSION_NONE
 
-    def client_connect(self, caller: Caller, sid: int, version: int) -> Generator | int | None:
+    def client_connect(self, caller: Caller, sid: int, version: int) -> ForwardOp | int | None:
         svc = self.forwarded(sid)
         if svc is None:
             return self.error(caller, PsaStatus.PSA_ERROR_CONNECTION_REFUSED, f"connect to unknown SID {sid:#x}")
@@ -290,15 +345,15 @@ class HostSpm:
                               f"SID {sid:#x} version {version} requested, service has {svc.version} (STRICT)")
         if len(self.connections) >= HOST_CONN_MAX:
             return PsaStatus.PSA_ERROR_CONNECTION_BUSY
-        return self._connect_op(caller, sid, version)
+        return self._new_op(CONNECT, caller, sid=sid, version=version)
 
-    def _connect_op(self, caller: Caller, sid: int, version: int) -> Generator:
-        status, chunk = yield from self._forward(caller, self.proxy.connect(sid, version, caller.client_id,
-                                                                              origin=caller.client_origin))
+    def _connected(self, op: ForwardOp) -> int | None:
+        status, chunk = op.forwarded
+        caller = op.caller
         if status == PsaStatus.PSA_SUCCESS:
             handle = self._next_handle
             self._next_handle += 1
-            self.connections[handle] = Connection(handle, caller.client_id, sid, chunk)
+            self.connections[handle] = Connection(handle, caller.client_id, op.sid, chunk)
             return handle
         if status in (PsaStatus.PSA_ERROR_CONNECTION_REFUSED, PsaStatus.PSA_ERROR_CONNECTION_BUSY,
                       PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY):
@@ -312,7 +367,7 @@ class HostSpm:
         return conn if conn is not None and conn.client_id == caller.client_id else None
 
     def client_call(self, caller: Caller, handle: int, ctrl_addr: int, in_addr: int,
-                    out_addr: int) -> Generator | int | None:
+                    out_addr: int) -> ForwardOp | int | None:
         if not self.accessible(caller, ctrl_addr, 12, write=True):
             return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR,
                               f"psa_call control block at {ctrl_addr:#010x} is not accessible to the caller")
@@ -350,24 +405,24 @@ class HostSpm:
                 f"PSA proxy psa_panic(): psa_call type {ptype} on handle {conn.handle} (SID {conn.sid:#x}); the "
                 f"TF-M v1.3 proxy forwards only PSA_IPC_CALL (type 0) and panics on any other type; caller {caller}"))
             return None
-        return self._call_op(caller, conn, in_vecs, out_vecs, out_addr)
+        return self._new_op(CALL, caller, handle=conn.handle, chunk=conn.chunk, in_vecs=in_vecs,
+                            out_vecs=out_vecs, out_addr=out_addr)
 
-    def _call_op(self, caller: Caller, conn: Connection, in_vecs: list[Vec], out_vecs: list[Vec],
-                 out_addr: int) -> Generator:
-        status, written = yield from self._forward(
-            caller, self.proxy.call(conn.chunk, in_vecs, out_vecs, caller.client_id, conn.handle,
-                                    origin=caller.client_origin))
-        for i, v in enumerate(out_vecs):                         # update_caller_outvec_len
+    def _called(self, op: ForwardOp) -> int | None:
+        status, written = op.forwarded
+        for i, v in enumerate(op.out_vecs):                      # update_caller_outvec_len
             if v.len:
-                self._fast.mem_write(out_addr + 8 * i + 4, struct.pack("<I", written[i]))
+                self.core.mem_write(op.out_addr + 8 * i + 4, struct.pack("<I", written[i]))
         if status == PsaStatus.PSA_ERROR_PROGRAMMER_ERROR:
-            if caller.secure:
-                self.panic(caller, f"the service replied PSA_ERROR_PROGRAMMER_ERROR on handle {conn.handle}")
+            if op.caller.secure:
+                self.panic(op.caller, f"the service replied PSA_ERROR_PROGRAMMER_ERROR on handle {op.handle}")
                 return None
-            conn.state = "connect_error"
+            conn = self.connections.get(op.handle)
+            if conn is not None:
+                conn.state = "connect_error"
         return status
 
-    def client_close(self, caller: Caller, handle: int) -> Generator | int | None:
+    def client_close(self, caller: Caller, handle: int) -> ForwardOp | int | None:
         handle = to_int32(handle)
         if handle == 0:
             return 0
@@ -377,12 +432,10 @@ class HostSpm:
                 self.panic(caller, f"psa_close on invalid handle {handle}")
                 return None
             return 0
-        return self._close_op(caller, conn)
+        return self._new_op(CLOSE, caller, handle=conn.handle, chunk=conn.chunk)
 
-    def _close_op(self, caller: Caller, conn: Connection) -> Generator:
-        yield from self._forward(caller, self.proxy.close(conn.chunk, caller.client_id, conn.handle,
-                                                          origin=caller.client_origin))
-        del self.connections[conn.handle]
+    def _closed(self, op: ForwardOp) -> int:
+        self.connections.pop(op.handle, None)
         return 0
 
 
@@ -408,4 +461,14 @@ def _rebuild_ready_wait(machine: Machine, core: Core, host: str, number: int) ->
     return system.spm.ready_wait(core, number)
 
 
+def _rebuild_forward_wait(machine: Machine, core: Core, host: str, op_id: int, number: int) -> Block:
+    """After a snapshot restore: the wait of a PSA SVC whose forwarded operation is in flight."""
+    system = machine.proxy_system
+    if system is None or system.spm.host != host or op_id not in system.spm.ops:
+        raise ProtocolError(f"the snapshot has core {host!r} waiting for forwarded operation #{op_id} of the "
+                            f"PSA Proxy, which this machine lacks")
+    return system.spm.forward_wait(core, op_id, number)
+
+
 register_wait(READY_WAIT, _rebuild_ready_wait)
+register_wait(FORWARD_WAIT, _rebuild_forward_wait)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from psaemu.platform.errors import ConfigError
 from psaemu.platform.machine import Machine
@@ -43,6 +43,31 @@ class ProxySystem:
     @property
     def records(self) -> list[IpcRecord]:
         return self.proxy.monitor.records
+
+    # -- state protocol (snapshots) -------------------------------------------------------
+    @property
+    def state_agents(self) -> tuple:
+        """The machine agents whose state :meth:`save_state` covers (the handshake's)."""
+        return (self.proxy.poll,)
+
+    def save_state(self) -> dict[str, Any]:
+        """The proxy (handshake, pool), the Host SPM (connections, operations in flight) and the
+        IPC monitor (records, handshake words), with the macros and cores the proxy was attached with."""
+        return {"placement": self.placement, "config": self.config, "host": self.proxy.host.name,
+                "se": self.proxy.se_name, **self.monitor.save_state(), "proxy": self.proxy.save_state(),
+                "spm": self.spm.save_state()}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.proxy.restore_state(state["proxy"])
+        self.monitor.restore_state(state)          # before the SPM: its operations find their records
+        self.spm.restore_state(state["spm"])
+
+    def check_state(self, state: dict[str, Any]) -> str | None:
+        """Why ``state`` cannot be restored into this proxy (None when it can)."""
+        if self.placement != state["placement"]:
+            return (f"the proxy's shared memory is placed at {self.placement}, the snapshot's at "
+                    f"{state['placement']} (other proxy macros)")
+        return None
 
 
 def host_kind(machine: Machine, host: str = "host") -> HostKind:
@@ -93,7 +118,7 @@ def _configure_se(machine: Machine, placement: Placement, host: str, se: str) ->
     if image is None or SE_CONFIG_SYMBOL not in image.symbols:
         return
     addr = image.address_of(SE_CONFIG_SYMBOL)
-    words = list(struct.unpack("<9I", se_core.uc.mem_read(addr, 36)))
+    words = list(struct.unpack("<9I", se_core.mem_read(addr, 36)))
     if words[0] != SE_CONFIG_MAGIC:
         raise ConfigError(f"{image.path}: {SE_CONFIG_SYMBOL} at {addr:#010x} does not start with the magic "
                           f"{SE_CONFIG_MAGIC:#x}; rebuild the SE image")
@@ -101,4 +126,4 @@ def _configure_se(machine: Machine, placement: Placement, host: str, se: str) ->
     host_image = machine.cores[host].image
     if host_image is not None and host_image.vector_table is not None:
         words[6] = host_image.vector_table
-    se_core.uc.mem_write(addr, struct.pack("<9I", *words))
+    se_core.mem_write(addr, struct.pack("<9I", *words))

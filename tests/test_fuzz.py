@@ -96,6 +96,7 @@ def case(door: str, fn: Callable[[], Any], describe: Callable[[], str] = lambda:
 @pytest.fixture(scope="module", autouse=True)
 def report(request):
     yield
+    SCRATCH.cleanup()
     tr = request.config.pluginmanager.get_plugin("terminalreporter")
     if tr is None:
         return
@@ -114,9 +115,12 @@ def _write_table(tr: Any) -> None:
                       f"hangs {c['hangs']}   ({details})")
 
 
+#: One scratch directory for every case's files (each case overwrites its file); removed at exit.
+SCRATCH = tempfile.TemporaryDirectory(prefix="psaemu-fuzz-")
+
+
 def _tmp(name: str, data: bytes | str) -> Path:
-    d = Path(tempfile.mkdtemp(prefix="psaemu-fuzz-"))
-    p = d / name
+    p = Path(SCRATCH.name) / name
     p.write_bytes(data) if isinstance(data, bytes) else p.write_text(data)
     return p
 
@@ -176,6 +180,7 @@ def test_fuzz_elf(data):
 # --------------------------------------------------------------------------------------------
 # Board TOML: one to three value lines of the built-in board replaced by hostile TOML values
 BOARD_LINES = builtin_board_path("musca_b1").read_text().splitlines()
+#: Lines whose value is fuzzed (every value line of the board).
 VALUE_LINES = [i for i, line in enumerate(BOARD_LINES) if "=" in line and not line.lstrip().startswith("#")]
 TOML_VALUES = st.one_of(
     st.integers(-2**64, 2**64).map(str),
@@ -286,11 +291,15 @@ def cli_argv(draw) -> list[str]:
 def test_fuzz_cli_arguments(argv):
     def run_cli():
         out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
+        here = os.getcwd()
+        os.chdir(SCRATCH.name)              # relative outputs (a trace FILE '-') land there
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 code = cli_main(argv)
-            except SystemExit as exc:       # argparse: usage error
-                code = exc.code
+        except SystemExit as exc:           # argparse: usage error
+            code = exc.code
+        finally:
+            os.chdir(here)
         assert "Traceback" not in out.getvalue() + err.getvalue()
         assert isinstance(code, int) and 0 <= code <= 130, (code, err.getvalue()[-300:])
         COUNTS["CLI arguments"][f"  exit {code}"] += 1

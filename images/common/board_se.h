@@ -17,6 +17,10 @@
 #define SE_IRQ_MHU_FROM_HOST_COMB   23          /* receiver combined (level) */
 #define SE_IRQ_MHU_FROM_HOST_MSG0   24          /* receiver ch0 status != 0 (level) */
 
+/* Host flash controllers through the SE's SYS remap window (SE 0xA0xxxxxx = Host 0x52xxxxxx). */
+#define SE_EFLASH0_BASE         0xA0400000u     /* GFC-100, Host eFlash0 */
+#define SE_QSPI_BASE            0xA0800000u     /* Cadence QSPI + MT25QL, Host QSPI flash */
+
 /* The SE reaches the Host's Code SRAM (0x1A400000..) through its CODE remap at 0x38200000:
  * SE address = Host address + HOST_TO_SE_ADDR_OFFSET. */
 #define HOST_TO_SE_ADDR_OFFSET  0x1DE00000u

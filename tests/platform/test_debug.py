@@ -406,7 +406,7 @@ def test_core_memory_helpers_with_symbols():
     assert m.se.read_u32(SHARED_SE + 0x10) == 0x44332211
     assert m.host.lookup("pp_shared") == SHARED_HOST
     with pytest.raises(PsaEmuError, match="peripheral"):
-        m.host.read(0x52600000, 4)
+        m.host.write(0x52600000, b"\0\0\0\0")            # a register write would act on the device
     with pytest.raises(PsaEmuError, match="not mapped"):
         m.host.read(0x60000000, 4)
 

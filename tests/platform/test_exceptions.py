@@ -311,6 +311,6 @@ def test_idle_jump_reaches_a_timer_event_between_picoseconds():
     host.systick.write_ctrl(host.cycles, 0b111)
     host.systick.next_wrap = 231_000
     host.state = CoreState.SLEEPING
-    wake = m._next_timer_ps([host], ceil=True)
-    m._sync_idle(wake)
+    wake = m.scheduler.next_timer_ps([host], ceil=True)
+    m.scheduler.sync_idle(wake)
     assert host.cycles == 231_000 and SYSTICK in host.nvic.pending

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from psaemu.platform.board import _BoardParser, load_board
+from psaemu.platform.board import _BoardParser, builtin_board_path, load_board
 from psaemu.platform.cli import main
 from psaemu.platform.errors import ConfigError
 from psaemu.platform.machine import Machine
@@ -126,3 +126,11 @@ def test_every_key_of_a_board_with_hostile_values():
                 continue
             Machine(board, trace_events=False)                  # whatever validates must build
     assert cases > 500 and errors > cases // 2
+
+
+def test_veneer_region_on_a_core_with_a_bad_cpu_reports_the_cpu(tmp_path):
+    text = builtin_board_path("musca_b1").read_text().replace('cpu = "cortex-m33"', 'cpu = "cortex-m4"', 1)
+    board = tmp_path / "b.toml"
+    board.write_text(text)
+    with pytest.raises(ConfigError, match=r"cores\.host\.cpu: 'cortex-m4' is not one of"):
+        load_board(str(board))

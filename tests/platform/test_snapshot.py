@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from psaemu.platform import snapshot as snapmod
-from psaemu.platform.core import CoreState
+from psaemu.platform.core import Block, CoreState
 from psaemu.platform.images import image_path
 from psaemu.platform.machine import Machine
 from psaemu.platform.snapshot import Snapshot, SnapshotError, blockers, quiescent, register_state
@@ -51,12 +51,13 @@ def regression(flash_files=None):
 
 def boot_regression(flash_files=None, more: int = 20_000):
     """Run the regression pair until the proxy handshake is done, then ``more`` Host instructions
-    further to a point where no Python wait is pending."""
+    further to a point between two PSA calls (no forwarded operation in flight)."""
     m, system = regression(flash_files)
     r = m.run_until(lambda m: system.proxy.ready, max_instructions=BUDGET)
     assert r.reason == "until" and system.proxy.ready
     n0 = m.host.instructions
-    r = m.run_until(lambda m: m.host.instructions >= n0 + more and quiescent(m), max_instructions=BUDGET)
+    r = m.run_until(lambda m: m.host.instructions >= n0 + more and m.host.block is None and quiescent(m),
+                    max_instructions=BUDGET)
     assert r.reason == "until" and quiescent(m)
     return m, system
 
@@ -288,14 +289,17 @@ def test_damaged_and_foreign_files_are_refused(regression_snapshot, tmp_path):
 
 # -- refusals -----------------------------------------------------------------------------------
 
-def test_snapshot_refused_while_a_python_wait_is_pending():
-    m, system = regression()
-    m.run_until(lambda m: m.host.block is not None and m.host.block.resume is None, max_instructions=BUDGET)
-    assert m.host.state is CoreState.BLOCKED         # the first forwarded call waits for the SE
+def test_snapshot_refused_while_a_python_wait_is_not_data():
+    """A Python SVC handler's wait without a ``resume`` description (a closure) cannot be copied;
+    forwarded PSA calls wait as data (tests/platform/test_snapshot_midcall.py)."""
+    m = pingpong()
+    m.run(max_instructions=10_000)
+    state = m.host.state
+    m.host.block, m.host.state = Block(lambda: False, lambda: None, "a test condition"), CoreState.BLOCKED
     assert not quiescent(m) and "blocked" in blockers(m)[0]
     with pytest.raises(SnapshotError, match=r"core 'host' is blocked in a Python SVC handler .*quiescent"):
         m.snapshot()
-    m.run_until(lambda m: quiescent(m), max_instructions=BUDGET)
+    m.host.block, m.host.state = None, state
     m.snapshot()
 
 

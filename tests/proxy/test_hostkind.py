@@ -8,7 +8,8 @@ import dataclasses
 import pytest
 
 from psaemu.platform.board import load_board
-from psaemu.platform.cli import build_parser, choose_images, decide_proxy
+from psaemu.platform.builder import decide_proxy
+from psaemu.platform.cli import build_parser, choose_images
 from psaemu.platform.core import CoreState
 from psaemu.platform.errors import ConfigError, PsaEmuError
 from psaemu.platform.images import image_path

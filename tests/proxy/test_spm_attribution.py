@@ -55,13 +55,13 @@ def test_ns_ctrl_block_in_secure_memory(spm, addr):
 @pytest.mark.parametrize("addr", [0x0A408000, 0x30000000])
 def test_ns_iovecs_in_secure_memory(spm, where, addr):
     """A valid connection of the NS client is in place, so with accessible IOVECs the call
-    would be forwarded (a generator), never -129."""
+    would be forwarded (a ForwardOp), never -129."""
     mem = spm.machine.memory
     assert mem.attribution("host", addr, 8) == "secure"
     ctrl, in_arr, out_arr, buf = NS_RAM, NS_RAM + 0x20, NS_RAM + 0x40, NS_RAM + 0x80
     spm.connections[1] = type("C", (), {"handle": 1, "client_id": -1, "sid": 0, "chunk": 0, "state": "idle"})()
     try:
-        write = spm._fast.mem_write
+        write = spm.core.mem_write
         write(ctrl, struct.pack("<iII", 0, 1, 1))
         in_base = addr if where == "in_buffer" else buf
         out_base = addr if where == "out_buffer" else buf + 0x10
