@@ -8,8 +8,8 @@ overheads so the ratio means something.
 """
 import time
 
-from psaemu.platform.builder import MachineSpec, build_machine
-from psaemu.platform.pytest_plugin import boot_to_ready
+from psaemu.platform.system.builder import MachineSpec, build_machine
+from psaemu.platform.testing.pytest_plugin import boot_to_ready
 
 N = 20
 

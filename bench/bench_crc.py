@@ -30,9 +30,9 @@ import lief
 import unicorn.arm_const as A
 from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_HOOK_INTR, UC_HOOK_MEM_WRITE, UC_MODE_THUMB, Uc
 
-from psaemu.platform.core import WFI16, scan_hints
-from psaemu.platform.loader import Image, read_image
-from psaemu.platform.machine import Machine
+from psaemu.platform.cpu.core import WFI16, scan_hints
+from psaemu.platform.firmware.loader import Image, read_image
+from psaemu.platform.system.machine import Machine
 
 lief.logging.disable()
 

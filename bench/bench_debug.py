@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_crc as B  # noqa: E402  (the CRC image helpers: patching, raw Unicorn, exact counts)
 from unicorn import UC_HOOK_CODE  # noqa: E402
 
-from psaemu.platform.loader import Image, read_image  # noqa: E402
-from psaemu.platform.machine import Machine  # noqa: E402
+from psaemu.platform.firmware.loader import Image, read_image  # noqa: E402
+from psaemu.platform.system.machine import Machine  # noqa: E402
 
 UNTOUCHED = 0x30020000          # SRAM between crc_host's BSS (ends 0x30010414) and its stack
 

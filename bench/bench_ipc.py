@@ -30,10 +30,10 @@ import unicorn
 import unicorn.arm_const as A
 from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_THUMB, Uc
 
-from psaemu.platform.board import load_board
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine, RunResult
-from psaemu.proxy.mailbox import MAILBOX_PSA_CALL, MAILBOX_PSA_CLOSE, MAILBOX_PSA_CONNECT
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.board import load_board
+from psaemu.platform.system.machine import Machine, RunResult
+from psaemu.proxy.mailbox_abi import MAILBOX_PSA_CALL, MAILBOX_PSA_CLOSE, MAILBOX_PSA_CONNECT
 from psaemu.proxy.monitor import IpcRecord
 from psaemu.proxy.system import ProxySystem, attach_proxy
 

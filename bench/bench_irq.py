@@ -41,8 +41,8 @@ from dataclasses import dataclass
 import lief
 import unicorn
 
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 
 lief.logging.disable()
 

@@ -23,9 +23,9 @@ from typing import Callable
 
 import unicorn
 
-from psaemu.platform import snapshot as S
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
+from psaemu.platform.testing import snapshot as S
 from psaemu.proxy.system import ProxySystem, attach_proxy
 
 BUDGET = 50_000_000

@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_ipc import HOST_IMAGE, SE_IMAGE, data_load_address  # noqa: E402
 
-from psaemu.platform.events import DEFAULT_EVENT_LIMIT  # noqa: E402
-from psaemu.platform.images import image_path  # noqa: E402
-from psaemu.platform.machine import Machine  # noqa: E402
+from psaemu.platform.firmware.images import image_path  # noqa: E402
+from psaemu.platform.system.events import DEFAULT_EVENT_LIMIT  # noqa: E402
+from psaemu.platform.system.machine import Machine  # noqa: E402
 from psaemu.proxy.monitor import DEFAULT_IPC_LIMIT  # noqa: E402
 from psaemu.proxy.system import attach_proxy  # noqa: E402
 

@@ -4,8 +4,8 @@ or from the test itself (``booted.faults``); every one is seeded and recorded in
 import pytest
 
 from psaemu.platform.errors import EmuTimeoutError
-from psaemu.platform.pytest_plugin import fault_cases
-from psaemu.proxy.mailbox import MAILBOX_PSA_CONNECT
+from psaemu.platform.testing.pytest_plugin import fault_cases
+from psaemu.proxy.mailbox_abi import MAILBOX_PSA_CONNECT
 from psaemu.proxy.status import PsaStatus
 
 UID = 0x2001

@@ -9,12 +9,18 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from .base import Peripheral
+from .crypto_engine import (
+    ATTESTATION_KINDS,
+    DEFAULT_ATTESTATION,
+    DEFAULT_CONTEXTS,
+    DEFAULT_SEED,
+    DEFAULT_SLOTS,
+    CryptoEngine,
+)
 from .gfc100 import Gfc100EFlash
-from .qspi_ip6514e import QspiIp6514e
-from .crypto_engine import (ATTESTATION_KINDS, DEFAULT_ATTESTATION, DEFAULT_CONTEXTS, DEFAULT_SEED, DEFAULT_SLOTS,
-                            CryptoEngine)
 from .mhuv2 import AIDR_BY_REVISION, MAX_CHANNELS, MhuLink, MhuV2Receiver, MhuV2Sender
 from .pl011 import Pl011
+from .qspi_ip6514e import QspiIp6514e
 from .scc import MuscaB1Scc
 
 Factory = Callable[[str, Mapping[str, Any], dict[str, MhuLink], Mapping[str, Any]], Peripheral]

@@ -155,7 +155,7 @@ class CryptoEngine(Peripheral):
                  seed: str = DEFAULT_SEED, attestation: str = DEFAULT_ATTESTATION) -> None:
         self.num_slots, self.num_contexts, self.seed = slots, contexts, seed
         self.attestation = attestation
-        self.bus: Any = None                   # psaemu.platform.busmaster.BusMaster, set by the machine
+        self.bus: Any = None                   # psaemu.platform.system.busmaster.BusMaster, set by the machine
         self.keys: list[K.Key | None] = []
         self.contexts: list[C.Context | None] = []
         self.drbg = Drbg(seed.encode())
@@ -220,7 +220,7 @@ class CryptoEngine(Peripheral):
         self.regs["COUNT"] = (self.regs["COUNT"] + 1) & 0xFFFFFFFF
 
     def _run(self, addr: int) -> tuple[int, int]:
-        from psaemu.platform.busmaster import BusMasterError
+        from psaemu.platform.system.busmaster import BusMasterError
         if self.bus is None:
             return COMMUNICATION_FAILURE, ST_BUS_ERROR
         try:

@@ -59,7 +59,7 @@ CIDR = (0x0D, 0xF0, 0x05, 0xB1)  # the standard CoreSight/PrimeCell component id
 
 
 class FlashStore(Protocol):
-    """What the controller needs of its backing store (``psaemu.platform.memory.Store``)."""
+    """What the controller needs of its backing store (``psaemu.platform.system.memory.Store``)."""
 
     size: int
 

@@ -6,21 +6,21 @@ import argparse
 import math
 import os
 import sys
-from pathlib import Path
 from importlib import metadata
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from psaemu.platform import builder
-from psaemu.platform.board import builtin_boards, load_board
-from psaemu.platform.builder import MachineSpec, build_machine
 from psaemu.platform.errors import ConfigError, PsaEmuError
-from psaemu.platform.faultspec import KINDS as FAULT_KINDS
-from psaemu.platform.faultspec import fault_specs
-from psaemu.platform.images import DEFAULT_IMAGES, NO_IMAGE, bundled_images
-from psaemu.platform.events import DEFAULT_EVENT_LIMIT
-from psaemu.platform.explore import add_explore_parser, explore, set_schedule
-from psaemu.platform.machine import DEFAULT_QUANTUM, Machine
-from psaemu.platform.numbers import fmt_size, parse_number
+from psaemu.platform.firmware.images import DEFAULT_IMAGES, NO_IMAGE, bundled_images
+from psaemu.platform.system import builder
+from psaemu.platform.system.board import builtin_boards, load_board
+from psaemu.platform.system.builder import MachineSpec, build_machine
+from psaemu.platform.system.events import DEFAULT_EVENT_LIMIT
+from psaemu.platform.system.machine import DEFAULT_QUANTUM, Machine
+from psaemu.platform.testing.explore import add_explore_parser, explore, set_schedule
+from psaemu.platform.testing.faultspec import KINDS as FAULT_KINDS
+from psaemu.platform.testing.faultspec import fault_specs
+from psaemu.platform.units import fmt_size, parse_number
 from psaemu.proxy.config import parse_defines
 from psaemu.proxy.monitor import DEFAULT_IPC_LIMIT
 from psaemu.proxy.system import ProxySystem
@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_machine_options(gdb)
     gdb.set_defaults(func=cmd_gdb)
 
-    from psaemu.platform.debugcli import add_debug_parser      # imports this module: load it here
+    from psaemu.platform.debug.debugcli import add_debug_parser  # imports this module: load it here
     add_debug_parser(sub, add_machine_options, EXIT_CODES)
     add_explore_parser(sub, add_machine_options, number_in).set_defaults(func=cmd_explore)
 
@@ -326,7 +326,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 
 def cmd_gdb(args: argparse.Namespace) -> int:
-    from psaemu.platform.gdbserver import GdbServer, connect_hint
+    from psaemu.platform.debug.gdbserver import GdbServer, connect_hint
 
     per_core = args.port_per_core is not None
     if per_core and args.port_per_core:
@@ -377,7 +377,7 @@ def cmd_images(_args: argparse.Namespace) -> int:
 
 
 def cmd_sdk(_args: argparse.Namespace) -> int:
-    from psaemu.platform.sdk import ns_sdk
+    from psaemu.platform.firmware.sdk import ns_sdk
 
     kit = ns_sdk()
     print(f"veneer import library  {kit.veneer_library}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from psaemu.platform.machine import Machine
+from psaemu.platform.system.machine import Machine
 
 #: BL0's SCC writes, in order (TF-M v1.3 musca_b1/sse_200 BL0; values in tfm-facts §5.5): SE
 #: reset vectors (ROM 0x00, CODE 0x38, SYS 0xA0), the three remap windows, BOOT_REMAP, then

@@ -34,15 +34,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Union
 
 from psaemu.platform.errors import ConfigError, EmuTimeoutError, ProtocolError, PsaEmuError
-from psaemu.proxy.services import (ITS_MAX_ASSET_SIZE, PS_MAX_ASSET_SIZE, PSA_ALG_SHA_256, PSA_HASH_MAX_SIZE,
-                                   PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE, PartitionId, service_by_name)
 from psaemu.proxy.operation import CALL, CONNECT, ForwardOp
+from psaemu.proxy.services import (
+    ITS_MAX_ASSET_SIZE,
+    PS_MAX_ASSET_SIZE,
+    PSA_ALG_SHA_256,
+    PSA_HASH_MAX_SIZE,
+    PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE,
+    PartitionId,
+    service_by_name,
+)
 from psaemu.proxy.spm import Caller
 from psaemu.proxy.status import PsaStatus, psa_handle_is_valid, status_name, to_int32
 from psaemu.proxy.structs import PsaStorageInfo, iovec_pairs
 
 if TYPE_CHECKING:
-    from psaemu.platform.machine import Machine
+    from psaemu.platform.system.machine import Machine
     from psaemu.proxy.crypto_client import CryptoClient
     from psaemu.proxy.monitor import IpcRecord
     from psaemu.proxy.system import ProxySystem
@@ -769,10 +776,10 @@ def boot_se_only(board: Any = None, se_image: str | Path | None = None, *,
     """A machine with only the SE firmware: load it, attach the proxy, release the SE and run
     until the boot handshake is complete. Drive the SE with ``system.psa`` (= ``machine.psa``).
 
-    ``machine_options`` are further :class:`~psaemu.platform.builder.MachineSpec` fields;
+    ``machine_options`` are further :class:`~psaemu.platform.system.builder.MachineSpec` fields;
     ``client_options`` go to :class:`PsaClient` (scratch, budgets)."""
-    from psaemu.platform.builder import MachineSpec, build_machine
-    from psaemu.platform.images import DEFAULT_IMAGES
+    from psaemu.platform.firmware.images import DEFAULT_IMAGES
+    from psaemu.platform.system.builder import MachineSpec, build_machine
 
     spec = MachineSpec(board=board, images={host: None, se: se_image if se_image is not None else DEFAULT_IMAGES["se"]},
                        default_images=False, proxy="on", defines=dict(defines or {}), host=host, se=se,

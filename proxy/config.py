@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from psaemu.platform.errors import ConfigError
-from psaemu.platform.loader import Image
-from psaemu.platform.memory import Memory
-from psaemu.platform.numbers import parse_number
+from psaemu.platform.firmware.loader import Image
+from psaemu.platform.system.memory import Memory
+from psaemu.platform.units import parse_number
 from psaemu.proxy.structs import header_size as shared_header_size
 
 MACROS = ("SHARED_BUFFER_SIZE", "PSA_PROXY_SHARED_MEMORY_BASE", "PSA_PROXY_SHARED_MEMORY_SIZE",

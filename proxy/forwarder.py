@@ -10,19 +10,27 @@ injection attach to the declared interception points (``Proxy.points``, proxy/in
 from __future__ import annotations
 
 import struct
-from psaemu.platform.core import Core
+
+from psaemu.platform.cpu.core import Core
 from psaemu.platform.errors import ProtocolError
-from psaemu.platform.machine import Machine
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.config import Placement
-from psaemu.proxy.mailbox import (IPC_SYNC_MAGIC, MAILBOX_PSA_CALL, MAILBOX_PSA_CLOSE, MAILBOX_PSA_CONNECT,
-                                  NON_SECURE_CLIENT_ID, NS_MAILBOX_INIT_ENABLE, PSA_CLIENT_CALL_REQ_MAGIC,
-                                  S_MAILBOX_READY)
 from psaemu.proxy.intercept import InterceptionPoints
+from psaemu.proxy.layout import shared_layout
+from psaemu.proxy.mailbox_abi import (
+    IPC_SYNC_MAGIC,
+    MAILBOX_PSA_CALL,
+    MAILBOX_PSA_CLOSE,
+    MAILBOX_PSA_CONNECT,
+    NON_SECURE_CLIENT_ID,
+    NS_MAILBOX_INIT_ENABLE,
+    PSA_CLIENT_CALL_REQ_MAGIC,
+    S_MAILBOX_READY,
+)
 from psaemu.proxy.monitor import IoVec, IpcMonitor, IpcRecord
 from psaemu.proxy.operation import CALL, CLOSE, CONNECT, FORWARDED, HANDSHAKE, REPLY, ForwardOp, Vec
 from psaemu.proxy.services import SE_CONN_MAX_NUM
 from psaemu.proxy.status import PsaStatus, to_int32
-from psaemu.proxy.layout import shared_layout
 
 __all__ = ["Proxy", "Handshake", "Vec", "ForwardOp", "FORWARDED"]
 _U32 = struct.Struct("<I")

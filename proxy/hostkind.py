@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from psaemu.platform.loader import Image
+from psaemu.platform.firmware.loader import Image
 from psaemu.proxy.config import SECTION, SYMBOL
-from psaemu.proxy.mailbox import SvcV13
+from psaemu.proxy.mailbox_abi import SvcV13
 from psaemu.proxy.veneers import VENEERS
 
 #: Functions that only an image carrying TF-M's own Host-side proxy and mailbox has

@@ -6,8 +6,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from psaemu.platform.events import check_limit
-from psaemu.proxy.mailbox import MailboxCallType
+from psaemu.platform.system.events import check_limit
+from psaemu.proxy.mailbox_abi import MailboxCallType
 from psaemu.proxy.status import status_name
 
 #: Records the IPC monitor keeps by default (about 1.2 KB each: ~15 MB at most).

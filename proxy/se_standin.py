@@ -36,15 +36,38 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 from psaemu.peripherals.mhuv2 import ACCESS_REQUEST
 from psaemu.platform.errors import ConfigError, PsaEmuError
-from psaemu.platform.machine import Machine
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.layout import shared_layout
-from psaemu.proxy.mailbox import (IPC_SYNC_MAGIC, MAILBOX_PSA_CALL, MAILBOX_PSA_CLOSE, MAILBOX_PSA_CONNECT,
-                                  MAILBOX_PSA_FRAMEWORK_VERSION, MAILBOX_PSA_VERSION, NS_MAILBOX_INIT_ENABLE,
-                                  PSA_CLIENT_CALL_REPLY_MAGIC, PSA_CLIENT_CALL_REQ_MAGIC, S_MAILBOX_READY)
-from psaemu.proxy.services import (ITS_MAX_ASSET_SIZE, ITS_NUM_ASSETS, PS_MAX_ASSET_SIZE, PS_NUM_ASSETS,
-                                   PSA_STORAGE_FLAG_WRITE_ONCE, TFM_CONN_HANDLE_MAX_NUM, service_by_name)
-from psaemu.proxy.status import (PSA_FRAMEWORK_VERSION, PSA_IPC_CONNECT, PSA_IPC_DISCONNECT, PSA_MAX_IOVEC,
-                                 PSA_VERSION_NONE, PsaStatus, to_int32)
+from psaemu.proxy.mailbox_abi import (
+    IPC_SYNC_MAGIC,
+    MAILBOX_PSA_CALL,
+    MAILBOX_PSA_CLOSE,
+    MAILBOX_PSA_CONNECT,
+    MAILBOX_PSA_FRAMEWORK_VERSION,
+    MAILBOX_PSA_VERSION,
+    NS_MAILBOX_INIT_ENABLE,
+    PSA_CLIENT_CALL_REPLY_MAGIC,
+    PSA_CLIENT_CALL_REQ_MAGIC,
+    S_MAILBOX_READY,
+)
+from psaemu.proxy.services import (
+    ITS_MAX_ASSET_SIZE,
+    ITS_NUM_ASSETS,
+    PS_MAX_ASSET_SIZE,
+    PS_NUM_ASSETS,
+    PSA_STORAGE_FLAG_WRITE_ONCE,
+    TFM_CONN_HANDLE_MAX_NUM,
+    service_by_name,
+)
+from psaemu.proxy.status import (
+    PSA_FRAMEWORK_VERSION,
+    PSA_IPC_CONNECT,
+    PSA_IPC_DISCONNECT,
+    PSA_MAX_IOVEC,
+    PSA_VERSION_NONE,
+    PsaStatus,
+    to_int32,
+)
 from psaemu.proxy.structs import MailboxMsg, inputs_overlap, iovec_counts_ok, iovec_pairs
 
 __all__ = ["SeStandin", "StandinMessage", "StandinHandlerError", "StorageService", "Handler"]

@@ -13,17 +13,16 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from psaemu.platform.core import Block, Core
+from psaemu.platform.cpu.core import Block, Core
 from psaemu.platform.errors import ProtocolError
-from psaemu.platform.machine import Machine
-from psaemu.platform.snapshot import register_wait
+from psaemu.platform.system.machine import Machine
+from psaemu.platform.testing.snapshot import register_wait
 from psaemu.proxy.forwarder import Proxy
-from psaemu.proxy.operation import (CALL, CLOSE, CONNECT, DONE, FORWARDED, HANDSHAKE, NEW, QUEUED, REPLY,
-                                    ForwardOp, Vec)
-from psaemu.proxy.mailbox import SvcV13
+from psaemu.proxy.mailbox_abi import SvcV13
+from psaemu.proxy.operation import CALL, CLOSE, CONNECT, DONE, FORWARDED, HANDSHAKE, NEW, QUEUED, REPLY, ForwardOp, Vec
 from psaemu.proxy.services import DEFAULT_NS_CLIENT_ID, Service, service_by_sid
-from psaemu.proxy.structs import inputs_overlap, iovec_counts_ok, iovec_pairs
 from psaemu.proxy.status import PSA_FRAMEWORK_VERSION, PSA_MAX_IOVEC, PSA_VERSION_NONE, PsaStatus, status_name, to_int32
+from psaemu.proxy.structs import inputs_overlap, iovec_counts_ok, iovec_pairs
 from psaemu.proxy.veneers import VeneerRegion, install_veneers
 
 #: Host SPM connection pool. Larger than the proxy's 16 forward handles, so the 17th

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import ClassVar, Optional, TypeVar
 
 from .cstruct import I32, PTR, SIZE_T, U8, U16, U32, Array, CStruct, Nested, Raw, cfield, cstruct, union_of
-from .mailbox import NUM_MAILBOX_QUEUE_SLOT, NUM_MAILBOX_QUEUE_SLOT_MAX, MailboxCallType
+from .mailbox_abi import NUM_MAILBOX_QUEUE_SLOT, NUM_MAILBOX_QUEUE_SLOT_MAX, MailboxCallType
 from .status import PSA_MAX_IOVEC
 
 __all__ = [

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from psaemu.platform.errors import ConfigError
-from psaemu.platform.machine import Machine
-from psaemu.proxy.client import DEFAULT_REPLY_BUDGET_S, PsaClient
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.bl0 import play_bl0
+from psaemu.proxy.client import DEFAULT_REPLY_BUDGET_S, PsaClient
 from psaemu.proxy.config import Placement, ProxyConfig, resolve_placement
 from psaemu.proxy.forwarder import Proxy
 from psaemu.proxy.hostkind import HostKind, classify_host

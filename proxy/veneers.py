@@ -15,8 +15,8 @@ import struct
 from dataclasses import dataclass
 
 from psaemu.platform.errors import ConfigError, ImageError
-from psaemu.platform.machine import Machine
-from psaemu.proxy.mailbox import SvcV13
+from psaemu.platform.system.machine import Machine
+from psaemu.proxy.mailbox_abi import SvcV13
 
 #: The veneers in slot order (``tfm_psa_api_veneers.c`` order) with the SVC each one issues.
 VENEERS: tuple[tuple[str, SvcV13], ...] = (

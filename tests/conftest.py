@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 
 TESTS = Path(__file__).resolve().parent
 BOARDS = TESTS / "boards"

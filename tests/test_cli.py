@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 
-from psaemu.platform.images import image_path
+from psaemu.platform.firmware.images import image_path
 
 PSAEMU = [sys.executable, "-m", "psaemu.platform.cli"]
 

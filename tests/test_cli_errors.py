@@ -1,4 +1,4 @@
-"""Bad command lines: every one is a one-line error with the README's exit status (120 for a
+"""Bad command lines: every one is a one-line error with the exit status docs/cli.md lists (120 for a
 configuration or option error), found before the machine runs; no traceback, no OverflowError."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import pytest
 
 from psaemu.platform.cli import main
-from psaemu.platform.images import image_path
+from psaemu.platform.firmware.images import image_path
 
 PINGPONG = ["--host", str(image_path("pingpong_host")), "--se", str(image_path("pingpong_se"))]
 

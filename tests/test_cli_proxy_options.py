@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from psaemu.platform.cli import main
 from psaemu.platform.errors import ConfigError
-from psaemu.platform.images import image_path
+from psaemu.platform.firmware.images import image_path
 
 PINGPONG = ["--host", str(image_path("pingpong_host")), "--se", str(image_path("pingpong_se"))]
 

@@ -1,16 +1,15 @@
 """``psaemu debug``: scripted sessions, batch mode from stdin, errors as one line, exit statuses."""
 from __future__ import annotations
 
-import re
-
 import io
+import re
 import subprocess
 import sys
 
 import pytest
 
 from psaemu.platform.cli import main
-from psaemu.platform.images import image_path
+from psaemu.platform.firmware.images import image_path
 
 PINGPONG = ["--host", str(image_path("pingpong_host")), "--se", str(image_path("pingpong_se"))]
 

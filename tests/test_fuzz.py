@@ -25,14 +25,20 @@ from conftest import deep
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from psaemu.platform.board import builtin_board_path, load_board
 from psaemu.platform.cli import main as cli_main
 from psaemu.platform.errors import PsaEmuError
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.board import builtin_board_path, load_board
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.client import SID_ITS_GET, SID_ITS_SET, boot_se_only
-from psaemu.proxy.mailbox import (MAILBOX_PSA_CALL, MAILBOX_PSA_CLOSE, MAILBOX_PSA_CONNECT,
-                                  MAILBOX_PSA_FRAMEWORK_VERSION, MAILBOX_PSA_VERSION, PSA_CLIENT_CALL_REQ_MAGIC)
+from psaemu.proxy.mailbox_abi import (
+    MAILBOX_PSA_CALL,
+    MAILBOX_PSA_CLOSE,
+    MAILBOX_PSA_CONNECT,
+    MAILBOX_PSA_FRAMEWORK_VERSION,
+    MAILBOX_PSA_VERSION,
+    PSA_CLIENT_CALL_REQ_MAGIC,
+)
 from psaemu.proxy.se_standin import SeStandin
 from psaemu.proxy.system import attach_proxy
 

@@ -13,9 +13,9 @@ from typing import Iterator
 
 import pytest
 
-from psaemu.platform import gdbserver as G
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.debug import gdbserver as G
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 
 GDB = shutil.which("gdb-multiarch")
 needs_gdb = pytest.mark.skipif(GDB is None, reason="gdb-multiarch is not installed (apt-get install gdb-multiarch; "
@@ -339,7 +339,7 @@ def run_gdb(port: int, commands: list[str], elf) -> str:
 
 
 def symbol(image: str, name: str) -> int:
-    from psaemu.platform.loader import read_image
+    from psaemu.platform.firmware.loader import read_image
     arch = "v6m" if image.endswith("_se") or image == "se_firmware" else "v8m"
     return read_image(image_path(image), arch, "x").symbols[name] & ~1
 

@@ -1,4 +1,4 @@
-"""The psaemu pytest plugin (psaemu.platform.pytest_plugin), tested through pytester runs."""
+"""The psaemu pytest plugin (psaemu.platform.testing.pytest_plugin), tested through pytester runs."""
 from __future__ import annotations
 
 import subprocess
@@ -62,7 +62,7 @@ def test_ini_keys_and_options(pytester):
     """)
     pytester.runpytest("-p", "no:cacheprovider", "-p", "no:benchmark").assert_outcomes(passed=4)
     # command-line options override the ini keys (an image by path as well as by name)
-    from psaemu.platform.images import image_path
+    from psaemu.platform.firmware.images import image_path
     pytester.makepyfile(test_ini="""
         def test_options(psaemu_settings, machine):
             assert psaemu_settings.defines == ()
@@ -235,7 +235,7 @@ def test_replay_needs_a_bundle(pytester):
 
 FAULT_SUITE = """
     import pytest
-    from psaemu.platform.pytest_plugin import fault_cases
+    from psaemu.platform.testing.pytest_plugin import fault_cases
 
     def fired(m):
         return [dict(e[3])["fault"] for e in m.events.of_kind("inject") if dict(e[3]).get("action") == "fire"]
@@ -430,7 +430,7 @@ def test_replay_refuses_another_test_and_damaged_bundles(pytester):
 
     se_only_suite(pytester, """
         import pytest
-        from psaemu.platform.pytest_plugin import fault_cases
+        from psaemu.platform.testing.pytest_plugin import fault_cases
 
         def test_fails(booted):
             assert False, "deliberate"
@@ -469,7 +469,7 @@ def test_a_machine_that_could_not_be_snapshotted_keeps_its_place_in_the_bundle(p
     import json
 
     se_only_suite(pytester, """
-        import psaemu.platform.snapshot as snapmod
+        import psaemu.platform.testing.snapshot as snapmod
 
         def test_two_factory_machines(psaemu_machine_factory, monkeypatch):
             real = snapmod.quiescent

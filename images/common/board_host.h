@@ -1,5 +1,5 @@
 /* board_host.h - Host-side addresses used by the images. By default the Musca-B1 Host (SSE-200
- * Cortex-M33) as the psaemu board model (platform/boards/musca_b1.toml) defines it; a build for
+ * Cortex-M33) as the psaemu board model (platform/system/boards/musca_b1.toml) defines it; a build for
  * another board passes -DBOARD_HOST_HEADER='"board_<name>.h"' (images/Makefile), and that
  * header defines the same names instead (see board_tiny_main.h). */
 #ifndef IMAGES_BOARD_HOST_H

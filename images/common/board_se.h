@@ -1,5 +1,5 @@
 /* board_se.h - SE-side addresses used by the images. By default the Musca-B1 Secure Enclave
- * (Cortex-M0+) as the psaemu board model (platform/boards/musca_b1.toml) defines it; a build for
+ * (Cortex-M0+) as the psaemu board model (platform/system/boards/musca_b1.toml) defines it; a build for
  * another board passes -DBOARD_SE_HEADER='"board_<name>.h"' (images/Makefile), and that header
  * defines the same names instead (see board_tiny_aux.h). */
 #ifndef IMAGES_BOARD_SE_H

@@ -4,7 +4,7 @@
  * build writes with `--out-implib`: no code, only global absolute Thumb function symbols at the
  * veneer entry addresses (bit 0 set). Link it into a Non-secure application and its calls reach
  * the veneers psaemu writes into the board's veneer region (cores.host.veneer_region of
- * platform/boards/musca_b1.toml, TF-M's CMSE_VENEER_REGION_START 0x1A28F4A0): one 8-byte slot
+ * platform/system/boards/musca_b1.toml, TF-M's CMSE_VENEER_REGION_START 0x1A28F4A0): one 8-byte slot
  * per veneer, in the order of proxy/veneers.py VENEERS. The linker adds a long-branch stub for
  * each call from the Non-secure alias (0x0Axxxxxx), as it does for TF-M's import library. */
 

@@ -1,7 +1,7 @@
 """Flash helpers shared by the flash controller model tests."""
 from __future__ import annotations
 
-from psaemu.platform.memory import Store
+from psaemu.platform.system.memory import Store
 
 
 def erased_store(name: str, size: int) -> Store:

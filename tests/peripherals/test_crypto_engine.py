@@ -9,14 +9,14 @@ import struct
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils, x25519
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM, ChaCha20Poly1305
 
 from psaemu.peripherals import crypto_algs as A
-from psaemu.peripherals.crypto_ops import CFB, OFB
 from psaemu.peripherals import crypto_engine as E
-from psaemu.platform.machine import Machine
+from psaemu.peripherals.crypto_ops import CFB, OFB
+from psaemu.platform.system.machine import Machine
 
 SHA256, SHA1, SHA384 = 0x02000009, 0x02000005, 0x0200000A
 RAM = 0x30000000

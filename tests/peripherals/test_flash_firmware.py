@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 
 
 def run_flash_se(flash_files: dict[str, str | Path] | None = None) -> tuple[Machine, list[str]]:
@@ -42,10 +42,11 @@ def test_flash_files_keep_what_the_se_programmed(tmp_path: Path) -> None:
 
 def test_board_names_a_missing_flash_region(tmp_path: Path) -> None:
     import pytest
-    from psaemu.platform.board import load_board
-    from psaemu.platform.errors import ConfigError
 
-    src = Path(image_path("flash_se")).parents[2] / "platform" / "boards" / "musca_b1.toml"
+    from psaemu.platform.errors import ConfigError
+    from psaemu.platform.system.board import load_board
+
+    src = Path(image_path("flash_se")).parents[2] / "platform" / "system" / "boards" / "musca_b1.toml"
     bad = tmp_path / "bad.toml"
     bad.write_text(src.read_text().replace('flash = "host.eflash1"', 'flash = "host.eflash9"')
                    .replace('flash = "host.qspi_flash"', 'flash = "qspi"'))

@@ -3,11 +3,10 @@ gfc100_eflash_drv.c drives it (poll STATUS, clear IRQ_STATUS between commands)."
 from __future__ import annotations
 
 import pytest
-
-from psaemu.peripherals import gfc100 as g
 from flash_support import erased_store
 
-from psaemu.platform.memory import Store
+from psaemu.peripherals import gfc100 as g
+from psaemu.platform.system.memory import Store
 
 ADDR, CTRL, STATUS, DATA0 = 0x01C, 0x014, 0x018, 0x020
 IRQ_ENABLE_SET, IRQ_ENABLE_CLR, IRQ_STATUS_SET, IRQ_STATUS_CLR, IRQ_MASKED = 0x0, 0x4, 0x8, 0xC, 0x10

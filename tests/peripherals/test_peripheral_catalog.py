@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import pathlib
-import tomllib
 
 import pytest
+import tomllib
 
 from psaemu.peripherals import catalog
 from psaemu.peripherals.mhuv2 import MhuV2Receiver, MhuV2Sender
 from psaemu.peripherals.pl011 import Pl011
 from psaemu.peripherals.scc import MuscaB1Scc
 
-BOARD = pathlib.Path(__file__).resolve().parents[2] / "platform" / "boards" / "musca_b1.toml"
+BOARD = pathlib.Path(__file__).resolve().parents[2] / "platform" / "system" / "boards" / "musca_b1.toml"
 MHU = {"channels": 1, "revision": "2.0"}
 
 

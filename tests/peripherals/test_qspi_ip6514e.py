@@ -3,12 +3,11 @@ TF-M v1.3's qspi_ip6514e_drv.c / mt25ql_flash_lib.c drive them."""
 from __future__ import annotations
 
 import pytest
+from flash_support import erased_store
 
 from psaemu.peripherals import mt25ql as mt
 from psaemu.peripherals.qspi_ip6514e import QspiIp6514e
-from flash_support import erased_store
-
-from psaemu.platform.memory import Store
+from psaemu.platform.system.memory import Store
 
 CFG, CMD_CTRL, CMD_ADDR, RD_LO, RD_HI, WR_LO, WR_HI = 0x00, 0x90, 0x94, 0xA0, 0xA4, 0xA8, 0xAC
 

@@ -1,7 +1,7 @@
 """Host security attribution: the board's IDAU aliases + MPC gating, and its enforcement on code.
 
 Oracle: TF-M v1.3's Musca-B1 FORWARD_PROT_MSG configuration (sse_200/target_cfg.c mpc_init_cfg,
-region_defs.h; cited in platform/boards/musca_b1.toml): Code SRAM secure-only, SRAM S data
+region_defs.h; cited in platform/system/boards/musca_b1.toml): Code SRAM secure-only, SRAM S data
 0x30000000+256K / NS data 0x20040000+256K, eFlash0/QSPI secure-only; Secure aliases Secure.
 Firmware is assembled here with arm-none-eabi-gcc; each probe ends with semihosting SYS_EXIT.
 """
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from psaemu.platform.board import load_board
 from psaemu.platform.errors import ConfigError
-from psaemu.platform.machine import Machine
-from psaemu.platform.memory import Memory
+from psaemu.platform.system.board import load_board
+from psaemu.platform.system.machine import Machine
+from psaemu.platform.system.memory import Memory
 
 NS_CODE, S_CODE = 0x0A260000, 0x1A270000          # eFlash1: NS-gated alias / Secure alias
 NS_STACK = 0x20080000

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from psaemu.platform.board import builtin_board_path, builtin_boards, load_board
 from psaemu.platform.errors import ConfigError
+from psaemu.platform.system.board import builtin_board_path, builtin_boards, load_board
 
 MUSCA = builtin_board_path("musca_b1").read_text()
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from psaemu.platform.errors import ConfigError
-from psaemu.platform.events import FOLD_BLOCK, EventLog
-from psaemu.platform.machine import Machine
+from psaemu.platform.system.events import FOLD_BLOCK, EventLog
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.client import SID_ITS_GET, boot_se_only
 from psaemu.proxy.monitor import IpcMonitor, IpcRecord
 

@@ -10,11 +10,11 @@ import lief
 import pytest
 
 from psaemu.platform import cli
-from psaemu.platform.builder import MachineSpec, build_machine
 from psaemu.platform.errors import ConfigError
-from psaemu.platform.images import image_path
-from psaemu.platform.pytest_plugin import machine_spec as plugin_spec
-from psaemu.platform.snapshot import quiescent, snapshot_spec
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.builder import MachineSpec, build_machine
+from psaemu.platform.testing.pytest_plugin import machine_spec as plugin_spec
+from psaemu.platform.testing.snapshot import quiescent, snapshot_spec
 from psaemu.proxy.client import boot_se_only
 
 OWN_PROXY = "own_proxy_host"

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from psaemu.platform.errors import PsaEmuError
-from psaemu.platform.images import image_path
-from psaemu.platform.loader import read_image
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.firmware.loader import read_image
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.system import attach_proxy
 
 SHARED_HOST, SHARED_SE = 0x1A408000, 0x38208000

@@ -10,10 +10,10 @@ from typing import Callable
 
 import pytest
 
-from psaemu.platform.core import UNMASK, CoreState, scan_hints
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
-from psaemu.platform.nvic import IRQ0, PENDSV, SVCALL, SYSTICK
+from psaemu.platform.cpu.core import UNMASK, CoreState, scan_hints
+from psaemu.platform.cpu.nvic import IRQ0, PENDSV, SVCALL, SYSTICK
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 
 MAX_INSTRUCTIONS = 5_000_000
 TIMEOUT = 20.0

@@ -1,5 +1,5 @@
 """Hint exits: WFI/WFE/SEV and interrupt-recognition points as Unicorn exits shared with the
-debugger's breakpoints (psaemu.platform.exits, Core.run_slice), instead of UC_HOOK_CODE hooks."""
+debugger's breakpoints (psaemu.platform.cpu.exits, Core.run_slice), instead of UC_HOOK_CODE hooks."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,12 +9,12 @@ import pytest
 import unicorn.arm_const as A
 from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc
 
-import psaemu.platform.core as coremod
-from psaemu.platform.core import UNMASK, WFI16, CoreState, scan_hints
-from psaemu.platform.exits import BREAKPOINT, HINT, ExitRegistry, counter_offset, emu_counter
-from psaemu.platform.images import image_path
-from psaemu.platform.loader import Segment
-from psaemu.platform.machine import Machine
+import psaemu.platform.cpu.core as coremod
+from psaemu.platform.cpu.core import UNMASK, WFI16, CoreState, scan_hints
+from psaemu.platform.cpu.exits import BREAKPOINT, HINT, ExitRegistry, counter_offset, emu_counter
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.firmware.loader import Segment
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.system import attach_proxy
 
 NEVER = 0xFFFFFFF0

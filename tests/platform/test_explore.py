@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from psaemu.platform.cli import main
-from psaemu.platform.explore import replay_words
+from psaemu.platform.testing.explore import replay_words
 
 pytest_plugins = ["pytester"]
 

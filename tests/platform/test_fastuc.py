@@ -9,10 +9,10 @@ import pytest
 import unicorn.arm_const as A
 from unicorn import UC_ARCH_ARM, UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_MODE_THUMB, Uc, UcError
 
-from psaemu.platform import fastuc
-from psaemu.platform.fastuc import REGS32, FastUc
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.cpu import fastuc
+from psaemu.platform.cpu.fastuc import REGS32, FastUc
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 
 RAM = 0x20000000
 MODELS = {"m33": A.UC_CPU_ARM_CORTEX_M33, "m0": A.UC_CPU_ARM_CORTEX_M0}

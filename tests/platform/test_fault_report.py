@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from psaemu.platform.errors import FaultError
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 
 FIRST_LINE = "fault: reading unmapped address 0x60000000"
 CFSR_PRECISERR, CFSR_BFARVALID, HFSR_FORCED = 1 << 9, 1 << 15, 1 << 30

@@ -1,15 +1,15 @@
-"""Deterministic fault injection (``machine.faults``, psaemu.platform.faultinject)."""
+"""Deterministic fault injection (``machine.faults``, psaemu.platform.testing.faultinject)."""
 from __future__ import annotations
 
 import pytest
 
-from psaemu.platform.core import CoreState
-from psaemu.platform.disasm import disassemble
+from psaemu.platform.cpu.core import CoreState
+from psaemu.platform.debug.disasm import disassemble
 from psaemu.platform.errors import EmuTimeoutError, PsaEmuError
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.client import SID_ITS_SET, boot_se_only
-from psaemu.proxy.mailbox import MAILBOX_PSA_CONNECT
+from psaemu.proxy.mailbox_abi import MAILBOX_PSA_CONNECT
 from psaemu.proxy.status import PsaStatus
 
 BUDGET = dict(reply_budget_s=0.05)
@@ -211,7 +211,7 @@ def test_restore_disarms_injections():
 
 
 def test_snapshot_refused_while_a_delayed_doorbell_is_pending():
-    from psaemu.platform.snapshot import blockers
+    from psaemu.platform.testing.snapshot import blockers
     m, _ = _se()
     m.faults.delay_doorbell(cycles=1000)
     m.faults._add_pending(0, "test", lambda: False)

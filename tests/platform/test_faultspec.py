@@ -1,4 +1,4 @@
-"""Fault specifications (psaemu.platform.faultspec): the text/data form of m.faults calls."""
+"""Fault specifications (psaemu.platform.testing.faultspec): the text/data form of m.faults calls."""
 from __future__ import annotations
 
 import json
@@ -6,8 +6,8 @@ import json
 import pytest
 
 from psaemu.platform.errors import ConfigError
-from psaemu.platform.faultspec import KINDS, FaultSpec, fault_spec, fault_specs
-from psaemu.platform.faultinject import FaultInjector
+from psaemu.platform.testing.faultinject import FaultInjector
+from psaemu.platform.testing.faultspec import KINDS, FaultSpec, fault_spec, fault_specs
 from psaemu.proxy.client import boot_se_only
 
 

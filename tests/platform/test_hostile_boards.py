@@ -9,10 +9,10 @@ from typing import Any, Iterator
 
 import pytest
 
-from psaemu.platform.board import _BoardParser, builtin_board_path, load_board
 from psaemu.platform.cli import main
 from psaemu.platform.errors import ConfigError
-from psaemu.platform.machine import Machine
+from psaemu.platform.system.board import _BoardParser, builtin_board_path, load_board
+from psaemu.platform.system.machine import Machine
 
 if sys.version_info >= (3, 11):
     import tomllib

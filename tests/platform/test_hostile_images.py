@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from psaemu.platform.errors import ImageError
-from psaemu.platform.images import image_path
-from psaemu.platform.loader import cpu_arch_of, read_image
-from psaemu.platform.machine import Machine
-
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.firmware.loader import cpu_arch_of, read_image
+from psaemu.platform.system.machine import Machine
 
 
 def _sections(raw: bytes) -> dict[str, tuple[int, int, int, int]]:

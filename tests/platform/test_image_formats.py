@@ -14,10 +14,10 @@ from intelhex import IntelHex
 
 from psaemu.platform.cli import main
 from psaemu.platform.errors import ImageError
-from psaemu.platform.imagefile import detect_format, parse_spec
-from psaemu.platform.images import image_path
-from psaemu.platform.loader import read_image
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.imagefile import detect_format, parse_spec
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.firmware.loader import read_image
+from psaemu.platform.system.machine import Machine
 
 OBJCOPY = shutil.which("arm-none-eabi-objcopy")
 pytestmark = pytest.mark.skipif(OBJCOPY is None, reason="needs arm-none-eabi-objcopy")

@@ -7,9 +7,9 @@ import struct
 import pytest
 
 from psaemu.platform.errors import ImageError
-from psaemu.platform.images import image_path
-from psaemu.platform.loader import read_image
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.firmware.loader import read_image
+from psaemu.platform.system.machine import Machine
 
 
 def test_segments_symbols_and_vectors():

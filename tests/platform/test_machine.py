@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import struct
 
-from psaemu.platform.core import CoreState
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.cpu.core import CoreState
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 
 ROUNDS = 8
 

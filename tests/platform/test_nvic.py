@@ -1,7 +1,7 @@
 """NVIC bookkeeping: level-sensitive lines, masking, grouping and the sleep wake-up rules."""
 from __future__ import annotations
 
-from psaemu.platform.nvic import IRQ0, PENDSV, Nvic
+from psaemu.platform.cpu.nvic import IRQ0, PENDSV, Nvic
 
 
 def nvic(v8m=True, bits=3) -> Nvic:

@@ -1,15 +1,15 @@
-"""The machine's one Scheduler (psaemu.platform.scheduler) and its pluggable policies
-(psaemu.platform.schedpolicy)."""
+"""The machine's one Scheduler (psaemu.platform.system.scheduler) and its pluggable policies
+(psaemu.platform.system.schedpolicy)."""
 from __future__ import annotations
 
 import pytest
 
-from psaemu.platform.core import CoreState
+from psaemu.platform.cpu.core import CoreState
 from psaemu.platform.errors import ConfigError
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
-from psaemu.platform.schedpolicy import DefaultPolicy, ExplorePolicy, Policy
-from psaemu.platform.scheduler import PS_PER_S
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
+from psaemu.platform.system.schedpolicy import DefaultPolicy, ExplorePolicy, Policy
+from psaemu.platform.system.scheduler import PS_PER_S
 
 
 def pingpong(policy: Policy | None = None, quantum: int = 10_000) -> Machine:

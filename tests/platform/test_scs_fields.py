@@ -6,11 +6,11 @@ SYST_CVR; a write of SYST_CSR leaves it alone, and a debugger read (peek) does n
 """
 from __future__ import annotations
 
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
-from psaemu.platform.nvic import IRQ0, Nvic
-from psaemu.platform.scs import SystemControlSpace
-from psaemu.platform.systick import SysTick
+from psaemu.platform.cpu.nvic import IRQ0, Nvic
+from psaemu.platform.cpu.scs import SystemControlSpace
+from psaemu.platform.cpu.systick import SysTick
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 
 SYST_CSR, SYST_RVR, SYST_CVR = 0x010, 0x014, 0x018
 ISER0, ICER0, ISPR0, IPR0 = 0x100, 0x180, 0x200, 0x400

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from psaemu.platform.core import CoreState
+from psaemu.platform.cpu.core import CoreState
+from psaemu.platform.cpu.nvic import IRQ0, exception_name
 from psaemu.platform.errors import ImageError
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
-from psaemu.platform.nvic import IRQ0, exception_name
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 
 TINY = Path(__file__).resolve().parent.parent / "boards" / "tiny.toml"
 PSAEMU = [sys.executable, "-m", "psaemu.platform.cli"]

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from psaemu.platform import snapshot as snapmod
-from psaemu.platform.core import Block, CoreState
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
-from psaemu.platform.snapshot import Snapshot, SnapshotError, blockers, quiescent, register_state
+from psaemu.platform.cpu.core import Block, CoreState
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
+from psaemu.platform.testing import snapshot as snapmod
+from psaemu.platform.testing.snapshot import Snapshot, SnapshotError, blockers, quiescent, register_state
 from psaemu.proxy.system import attach_proxy
 
 BUDGET = 50_000_000
@@ -202,7 +202,7 @@ def test_file_restores_in_another_process(regression_snapshot):
     path, first = regression_snapshot
     script = (
         "import json, sys\n"
-        "from psaemu.platform.machine import Machine\n"
+        "from psaemu.platform.system.machine import Machine\n"
         "m = Machine.from_snapshot(sys.argv[1])\n"
         "r = m.run(max_instructions=50_000_000)\n"
         "print(json.dumps([r.reason, r.exit_code, m.events.digest(), {n: c.cycles for n, c in m.cores.items()},\n"
@@ -389,10 +389,10 @@ def test_every_core_and_machine_attribute_is_classified():
     for core in m.cores.values():
         unknown = {a for a in vars(core) if not a.startswith(snapmod.CORE_STATIC_PREFIXES)}
         unknown -= set(snapmod.CORE_DYNAMIC) | set(snapmod.CORE_STATIC)
-        assert not unknown, (f"Core attributes {sorted(unknown)} are in no list of psaemu.platform.snapshot: add "
+        assert not unknown, (f"Core attributes {sorted(unknown)} are in no list of psaemu.platform.testing.snapshot: add "
                              f"each to CORE_STATIC (configuration) or to CORE_DYNAMIC and save/restore it")
     unknown = set(vars(m)) - set(snapmod.MACHINE_DYNAMIC) - set(snapmod.MACHINE_STATIC)
-    assert not unknown, (f"Machine attributes {sorted(unknown)} are in no list of psaemu.platform.snapshot: add "
+    assert not unknown, (f"Machine attributes {sorted(unknown)} are in no list of psaemu.platform.testing.snapshot: add "
                          f"each to MACHINE_STATIC or to MACHINE_DYNAMIC and save/restore it")
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from psaemu.platform.core import CoreState
+from psaemu.platform.cpu.core import CoreState
 from psaemu.platform.errors import EmuTimeoutError
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
-from psaemu.platform.snapshot import Snapshot
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
+from psaemu.platform.testing.snapshot import Snapshot
 from psaemu.proxy.client import SID_ITS_SET, Handle, boot_se_only
 from psaemu.proxy.operation import QUEUED, REPLY
 from psaemu.proxy.spm import FORWARD_WAIT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshal
 
-from psaemu.platform.snapshot import _encode, components
+from psaemu.platform.testing.snapshot import _encode, components
 from psaemu.proxy.client import SID_ITS_SET, boot_se_only
 from psaemu.proxy.intercept import POINTS
 from psaemu.proxy.status import PsaStatus

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from psaemu.platform import gdbserver as G
 from psaemu.platform.cli import main
-from psaemu.platform.core import CoreState
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.cpu.core import CoreState
+from psaemu.platform.debug import gdbserver as G
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.system import attach_proxy
 
 BUDGET = 50_000_000

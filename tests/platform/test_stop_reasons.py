@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from psaemu.platform.core import CoreState
+from psaemu.platform.cpu.core import CoreState
+from psaemu.platform.cpu.nvic import IRQ0, SVCALL, SYSTICK, Nvic, exception_label, exception_list
 from psaemu.platform.errors import FaultError
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
-from psaemu.platform.nvic import IRQ0, SVCALL, SYSTICK, Nvic, exception_label, exception_list
-from psaemu.platform.snapshot import Snapshot
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
+from psaemu.platform.testing.snapshot import Snapshot
 
 POWER_ON = "held in reset since power-on; nothing released it (a write to 'scc' on core 'host' releases it)"
 

@@ -22,9 +22,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pycose.keys import EC2Key
 from pycose.messages import Sign1Message
 
-from psaemu.platform.board import builtin_board_path
 from psaemu.platform.errors import ConfigError
-from psaemu.platform.machine import Machine
+from psaemu.platform.system.board import builtin_board_path
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.attestation import TFM_TEST_IAK_P256, TokenError, select_token, verify_token
 from psaemu.proxy.client import SID_ATTEST_GET_PUBLIC_KEY, PsaError, boot_se_only
 from psaemu.proxy.status import PsaStatus as S

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from psaemu.platform.errors import ConfigError
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.config import ProxyConfig, parse_defines, resolve_placement
 
 MUSCA = {"PSA_PROXY_SHARED_MEMORY_BASE": 0x1A408000, "PSA_PROXY_SHARED_MEMORY_SIZE": 0x78000,

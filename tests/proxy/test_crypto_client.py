@@ -8,9 +8,15 @@ import pytest
 
 from psaemu.proxy import crypto_values as cv
 from psaemu.proxy.client import PsaError, boot_se_only
-from psaemu.proxy.crypto_client import (CipherOperation, CryptoClient, HashOperation, KeyAttributes,
-                                        KeyDerivationOperation, MacOperation)
-from psaemu.proxy.mailbox import MAILBOX_PSA_CALL
+from psaemu.proxy.crypto_client import (
+    CipherOperation,
+    CryptoClient,
+    HashOperation,
+    KeyAttributes,
+    KeyDerivationOperation,
+    MacOperation,
+)
+from psaemu.proxy.mailbox_abi import MAILBOX_PSA_CALL
 from psaemu.proxy.services import CryptoSfn
 from psaemu.proxy.status import PsaStatus
 from psaemu.proxy.structs import CryptoPackIovec

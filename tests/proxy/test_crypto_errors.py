@@ -12,10 +12,10 @@ import hmac
 import os
 
 import pytest
+from crypto_support import S, attrs, crypto, import_key, status_of  # noqa: F401 (fixture)
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from crypto_support import S, attrs, crypto, import_key, status_of  # noqa: F401 (fixture)
 from psaemu.proxy import crypto_values as cv
 from psaemu.proxy.crypto_client import HashOperation, KeyDerivationOperation, MacOperation
 

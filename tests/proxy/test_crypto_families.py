@@ -9,18 +9,18 @@ import hashlib
 import hmac
 import os
 
+import crypto_vectors as V
 import pytest
+from crypto_support import HASHES, S, attrs, crypto, import_key, status_of  # noqa: F401 (fixture)
+from cryptography.hazmat.decrepit.ciphers import modes as old_modes
 from cryptography.hazmat.primitives import cmac, hashes, padding, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa, x25519
 from cryptography.hazmat.primitives.asymmetric import padding as apad
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM, ChaCha20Poly1305
-from cryptography.hazmat.decrepit.ciphers import modes as old_modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-import crypto_vectors as V
-from crypto_support import HASHES, S, attrs, crypto, import_key, status_of  # noqa: F401 (fixture)
 from psaemu.proxy import crypto_values as cv
 
 HASH_OBJ = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from psaemu.platform.errors import EmuTimeoutError
-from psaemu.platform.machine import Machine
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.client import HostRef, PsaPanic, boot_se_only
 from psaemu.proxy.se_standin import SeStandin
 from psaemu.proxy.status import PsaStatus as S
@@ -73,7 +73,7 @@ def test_out_vec_moved_to_unmapped_memory_in_checking_mode():
 
 
 def test_checking_mode_from_the_board_file_and_define(tmp_path):
-    from psaemu.platform.board import builtin_board_path
+    from psaemu.platform.system.board import builtin_board_path
     from psaemu.proxy.config import parse_defines
     assert parse_defines(["PSAEMU_CHECK_WRITEBACK=1"]) == {"PSAEMU_CHECK_WRITEBACK": 1}
     text = builtin_board_path("musca_b1").read_text().replace("[proxy]", "[proxy]\nPSAEMU_CHECK_WRITEBACK = 1", 1)

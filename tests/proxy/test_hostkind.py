@@ -7,14 +7,14 @@ import dataclasses
 
 import pytest
 
-from psaemu.platform.board import load_board
-from psaemu.platform.builder import decide_proxy
 from psaemu.platform.cli import build_parser, choose_images
-from psaemu.platform.core import CoreState
+from psaemu.platform.cpu.core import CoreState
 from psaemu.platform.errors import ConfigError, PsaEmuError
-from psaemu.platform.images import image_path
-from psaemu.platform.loader import Image, Section, Segment, read_image
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.firmware.loader import Image, Section, Segment, read_image
+from psaemu.platform.system.board import load_board
+from psaemu.platform.system.builder import decide_proxy
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.bl0 import BL0_SCC_WRITES
 from psaemu.proxy.hostkind import OWN_PROXY_MARKERS, VENEER_SYMBOLS, classify_host, client_svcs
 from psaemu.proxy.system import attach_proxy
@@ -147,7 +147,7 @@ def test_without_bl0_the_se_waits_for_the_host_image():
 
 
 def test_reset_bl0_needs_an_scc_that_controls_the_core(tmp_path):
-    text = (image_path("se_firmware").parents[2] / "platform" / "boards" / "musca_b1.toml").read_text()
+    text = (image_path("se_firmware").parents[2] / "platform" / "system" / "boards" / "musca_b1.toml").read_text()
     board = tmp_path / "b.toml"
     board.write_text(text.replace('controls = "se"', ''))
     with pytest.raises(ConfigError, match='cores.se.reset: "bl0" needs a peripheral whose `controls` is \'se\''):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.spm import OUTSIDE_PARTITIONS
 from psaemu.proxy.system import attach_proxy
 

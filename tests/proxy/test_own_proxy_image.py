@@ -15,8 +15,8 @@ import lief
 import pytest
 
 from psaemu.platform import cli
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 
 HOST = "own_proxy_host"
 BUDGET = 5_000_000

@@ -2,7 +2,7 @@
 its old or its new value (absent or new for a first write, present or gone for a remove), never
 torn, and every other asset intact, after the SE boots again from that flash.
 
-One traced write (``psaemu.platform.powercut.record_stores``) gives every cut point; each cut is
+One traced write (``psaemu.platform.testing.powercut.record_stores``) gives every cut point; each cut is
 checked on the machine restored to power-on with the cut flash image, so a cut costs ~4 ms and
 every store of every case runs in CI. ``--fuzz-deep`` adds the largest assets and removes.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 from conftest import deep
 
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
-from psaemu.platform.powercut import record_stores, write_region
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
+from psaemu.platform.testing.powercut import record_stores, write_region
 from psaemu.proxy.client import PsaError
 from psaemu.proxy.services import ITS_MAX_ASSET_SIZE, PS_MAX_ASSET_SIZE
 from psaemu.proxy.system import attach_proxy

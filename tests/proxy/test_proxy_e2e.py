@@ -8,9 +8,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from psaemu.platform.board import builtin_board_path
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.board import builtin_board_path
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.attestation import TFM_TEST_IAK_P256, TokenError, verify_token
 from psaemu.proxy.spm import Caller
 from psaemu.proxy.status import PsaStatus

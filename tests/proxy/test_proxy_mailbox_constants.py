@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from psaemu.proxy import mailbox as mb
-from psaemu.proxy.mailbox import MailboxCallType, MailboxError, SvcV13, SvcV15
+from psaemu.proxy import mailbox_abi as mb
+from psaemu.proxy.mailbox_abi import MailboxCallType, MailboxError, SvcV13, SvcV15
 
 
 def test_call_types():

@@ -11,15 +11,32 @@ import struct
 
 import pytest
 
-from psaemu.platform.core import CoreState
+from psaemu.platform.cpu.core import CoreState
 from psaemu.platform.errors import ConfigError, EmuTimeoutError
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.attestation import verify_token
-from psaemu.proxy.client import (SID_ITS_GET, SID_ITS_SET, CallResult, Handle, HostRef, PsaClient, PsaError,
-                                 PsaPanic, ScriptedCallError, boot_se_only, find_scratch)
-from psaemu.proxy.mailbox import (IPC_SYNC_MAGIC, MAILBOX_PSA_CALL, MAILBOX_PSA_CLOSE, MAILBOX_PSA_CONNECT,
-                                  NS_MAILBOX_INIT_ENABLE, S_MAILBOX_READY)
+from psaemu.proxy.client import (
+    SID_ITS_GET,
+    SID_ITS_SET,
+    CallResult,
+    Handle,
+    HostRef,
+    PsaClient,
+    PsaError,
+    PsaPanic,
+    ScriptedCallError,
+    boot_se_only,
+    find_scratch,
+)
+from psaemu.proxy.mailbox_abi import (
+    IPC_SYNC_MAGIC,
+    MAILBOX_PSA_CALL,
+    MAILBOX_PSA_CLOSE,
+    MAILBOX_PSA_CONNECT,
+    NS_MAILBOX_INIT_ENABLE,
+    S_MAILBOX_READY,
+)
 from psaemu.proxy.se_standin import SeStandin, StandinHandlerError
 from psaemu.proxy.services import PSA_ALG_SHA_256, PSA_STORAGE_FLAG_WRITE_ONCE, TFM_SP_PS_TEST
 from psaemu.proxy.status import PSA_FRAMEWORK_VERSION, PsaStatus

@@ -8,9 +8,20 @@ import pytest
 
 from psaemu.proxy import structs as st
 from psaemu.proxy.cstruct import U8, U32, CStruct, cfield, cstruct
-from psaemu.proxy.structs import (CallParams, CloseParams, ConnectParams, MailboxMsg, MailboxReply,
-                                  NsMailboxQueue, NsMailboxSlot, PsaClientParams, PsaInvec, PsaOutvec,
-                                  SharedMemHeader, VersionParams)
+from psaemu.proxy.structs import (
+    CallParams,
+    CloseParams,
+    ConnectParams,
+    MailboxMsg,
+    MailboxReply,
+    NsMailboxQueue,
+    NsMailboxSlot,
+    PsaClientParams,
+    PsaInvec,
+    PsaOutvec,
+    SharedMemHeader,
+    VersionParams,
+)
 
 # (class, SIZE, OFFSETS), numbers copied from the reference tables.
 LAYOUTS = [

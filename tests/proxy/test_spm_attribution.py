@@ -1,7 +1,7 @@
 """Host SPM: a non-secure caller's psa_call control block, IOVEC arrays and buffers must lie in
 memory the board attributes Non-secure (TF-M: PSA_ERROR_PROGRAMMER_ERROR, -129, for NS callers).
 
-Oracle: TF-M v1.3 Musca-B1 attribution (platform/boards/musca_b1.toml): the proxy's shared memory
+Oracle: TF-M v1.3 Musca-B1 attribution (platform/system/boards/musca_b1.toml): the proxy's shared memory
 0x1A408000 and its NS alias 0x0A408000 (Code SRAM, secure-only MPC), Secure SRAM 0x30000000 and
 its NS alias 0x20000000 are Secure; 0x20040000.. is Non-secure.
 """
@@ -11,8 +11,8 @@ import struct
 
 import pytest
 
-from psaemu.platform.images import image_path
-from psaemu.platform.machine import Machine
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.system.machine import Machine
 from psaemu.proxy.spm import Caller
 from psaemu.proxy.status import PsaStatus
 from psaemu.proxy.system import attach_proxy

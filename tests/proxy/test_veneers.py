@@ -1,5 +1,5 @@
 """TF-M v1.3 NS veneers of the Python Host secure side (psaemu.proxy.veneers), the import library
-(psaemu.platform.sdk) and the bundled veneer-linked NS application (ns_app_host).
+(psaemu.platform.firmware.sdk) and the bundled veneer-linked NS application (ns_app_host).
 
 Oracles: LIEF reads the import library's symbols, capstone decodes the veneer bytes, and
 arm-none-eabi-gcc links a C file against the documented command line.
@@ -17,13 +17,13 @@ import lief
 import pytest
 
 from psaemu.platform import cli
-from psaemu.platform.board import load_board
 from psaemu.platform.errors import ConfigError, ImageError
-from psaemu.platform.images import image_path
-from psaemu.platform.loader import Segment, read_image
-from psaemu.platform.machine import Machine
-from psaemu.platform.sdk import ns_sdk, veneer_library
-from psaemu.proxy.mailbox import SvcV13
+from psaemu.platform.firmware.images import image_path
+from psaemu.platform.firmware.loader import Segment, read_image
+from psaemu.platform.firmware.sdk import ns_sdk, veneer_library
+from psaemu.platform.system.board import load_board
+from psaemu.platform.system.machine import Machine
+from psaemu.proxy.mailbox_abi import SvcV13
 from psaemu.proxy.status import PsaStatus
 from psaemu.proxy.system import attach_proxy
 from psaemu.proxy.veneers import VENEERS

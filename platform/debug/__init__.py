@@ -1,0 +1,1 @@
+"""Debugging a machine: the debug API, core inspection, disassembly, the GDB server and the ``psaemu debug`` prompt."""
