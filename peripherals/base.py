@@ -24,7 +24,7 @@ Handler contract:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, Callable, Iterable, Optional
 
 #: Field access modes: r read-only (writes ignored), w write-only (reads 0, not stored; the
@@ -112,9 +112,10 @@ class Register:
         raise KeyError(f"register {self.name} has no field {name!r} "
                        f"(it has: {', '.join(f.name for f in self.fields) or 'none'})")
 
-    @property
+    @cached_property
     def keep_mask(self) -> int:
-        """Bits a sub-word write takes from the current value (outside the bytes written)."""
+        """Bits a sub-word write takes from the current value (outside the bytes written); computed
+        once per register, not once per machine built."""
         if not self.merge:
             return 0
         return 0xFFFFFFFF & ~sum(f.mask for f in self.fields if f.access in _ACTION_ON_WRITE)

@@ -6,24 +6,25 @@ import argparse
 import math
 import os
 import sys
-from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+# Only light modules here: the machine, the proxy and their native libraries load when a command
+# needs them, so that --help and argument errors answer at once (docs/benchmarks.md, start-up).
 from psaemu.platform.errors import ConfigError, PsaEmuError
 from psaemu.platform.firmware.images import DEFAULT_IMAGES, NO_IMAGE, bundled_images
-from psaemu.platform.system import builder
-from psaemu.platform.system.board import builtin_boards, load_board
-from psaemu.platform.system.builder import MachineSpec, build_machine
 from psaemu.platform.system.events import DEFAULT_EVENT_LIMIT
-from psaemu.platform.system.machine import DEFAULT_QUANTUM, Machine
+from psaemu.platform.system.schedpolicy import DEFAULT_QUANTUM
 from psaemu.platform.testing.explore import add_explore_parser, explore, set_schedule
 from psaemu.platform.testing.faultspec import KINDS as FAULT_KINDS
 from psaemu.platform.testing.faultspec import fault_specs
 from psaemu.platform.units import fmt_size, parse_number
-from psaemu.proxy.config import parse_defines
 from psaemu.proxy.monitor import DEFAULT_IPC_LIMIT
-from psaemu.proxy.system import ProxySystem
+
+if TYPE_CHECKING:
+    from psaemu.platform.system.builder import MachineSpec
+    from psaemu.platform.system.machine import Machine
+    from psaemu.proxy.system import ProxySystem
 
 EXIT_CODES = """exit status:
   0..119  the firmware's own exit status (semihosting SYS_EXIT / SYS_EXIT_EXTENDED)
@@ -37,10 +38,23 @@ EXIT_CODES = """exit status:
 
 
 def _version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("psa-proxy-emu")
     except metadata.PackageNotFoundError:      # running from a source tree without install
         return "unknown"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the package metadata is read only when asked for (it costs start-up time)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any) -> None:
+        print(f"psaemu {_version()}")
+        parser.exit()
 
 
 class Parser(argparse.ArgumentParser):
@@ -89,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Instruction-level emulator of the TF-M PSA Proxy platform: a Host Cortex-M33 and a "
                     "Secure Enclave Cortex-M0+ joined by MHUv2 mailboxes and shared SRAM.",
         epilog=EXIT_CODES)
-    parser.add_argument("--version", action="version", version=f"psaemu {_version()}")
+    parser.add_argument("--version", action=_VersionAction, help="show program's version number and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run firmware on the board and stream each core's console",
@@ -120,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     sdk = sub.add_parser("sdk", help="print how to build a Non-secure application for psaemu's Host secure side: "
                                      "the veneer import library, headers, linker script and gcc command")
     sdk.set_defaults(func=cmd_sdk)
+    from psaemu.platform.testing.benchcmd import add_bench_parser
+    add_bench_parser(sub)
     boards = sub.add_parser("boards", help="list the built-in boards")
     boards.set_defaults(func=cmd_boards)
     check = sub.add_parser("check", help="validate a board file and print its memory maps")
@@ -173,6 +189,13 @@ def add_machine_options(parser: argparse.ArgumentParser) -> None:
                              "PSA_PROXY_SHARED_MEMORY_BASE, PSA_PROXY_SHARED_MEMORY_SIZE, PSA_PROXY_ADDR_TRANSLATION); "
                              "NAME= or -NAME undefines it; PSAEMU_CHECK_WRITEBACK=1 refuses SE replies that move an "
                              "out_vec; repeatable")
+    parser.add_argument("--profile", metavar="NAME",
+                        help="release profile of the PSA Proxy and the SE: tfm-1.3 (TF-M v1.3.0 as shipped, the "
+                             "default unless the board's [proxy] profile says otherwise)")
+    parser.add_argument("--lift", action="append", default=[], metavar="LIMITATION",
+                        help="lift a limitation of the proxy on top of the profile (and the board's [proxy] lift): "
+                             "client-ids = the real caller's client id goes to the SE, which owns assets and keys "
+                             "per client; repeatable")
     parser.add_argument("--trace-ipc", nargs="?", const="-", metavar="FILE",
                         help="record every mailbox transaction; print them as they complete, or write FILE "
                              "(.jsonl for JSON lines)")
@@ -183,6 +206,10 @@ def add_machine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flash", action="append", default=[], metavar="CORE.REGION=FILE",
                         help="back a memory region with a file so its contents persist (e.g. se.storage=se.bin)")
     parser.add_argument("--trace-events", metavar="FILE", help="write the event trace (interrupts, MHU, SVC...)")
+    parser.add_argument("--timeline", metavar="FILE.json",
+                        help="write the run as Chrome/Perfetto trace events (a track per core and per mailbox "
+                             "slot, each PSA call as a flow; virtual time): open it in ui.perfetto.dev or "
+                             "chrome://tracing")
     parser.add_argument("--event-limit", type=number_in(1, 1 << 40), default=DEFAULT_EVENT_LIMIT, metavar="N",
                         help=f"event trace records kept (default {DEFAULT_EVENT_LIMIT:,}): older ones are dropped "
                              f"and counted, the trace digest still covers them")
@@ -217,7 +244,8 @@ def _to_stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-CLI_LABELS = {"images": "--image CORE=IMAGE", "symbols": "--symbols", "defines": "--define", "proxy": "--proxy on"}
+CLI_LABELS = {"images": "--image CORE=IMAGE", "symbols": "--symbols", "defines": "--define", "proxy": "--proxy on",
+              "profile": "--profile", "lift": "--lift"}
 
 
 def _pairs(option: str, specs: list[str], form: str, example: str) -> dict[str, str]:
@@ -240,17 +268,24 @@ def image_options(args: argparse.Namespace) -> dict[str, str]:
 
 def choose_images(board: Any, args: argparse.Namespace) -> dict[str, str]:
     """Core -> image for the run (the builder's rule over ``--host``/``--se``/``--image``)."""
+    from psaemu.platform.system import builder
+    from psaemu.platform.system.builder import MachineSpec
+
     return builder.choose_images(board, MachineSpec(board=board, images=image_options(args), labels=CLI_LABELS))
 
 
 def machine_spec(args: argparse.Namespace, announce: Callable[[str], None] = _to_stderr) -> MachineSpec:
     """The machine the options describe, as a MachineSpec; ``announce`` gets the one line that says
     what was decided about the Host (not with --quiet)."""
+    from psaemu.platform.system.builder import MachineSpec
+    from psaemu.proxy.config import parse_defines
+
     return MachineSpec(
         board=args.board, images=image_options(args),
         symbols=_pairs("--symbols", args.symbols, "CORE=ELF", "host=build/tfm_s_ns.elf"),
         flash_files=_pairs("--flash", args.flash, "CORE.REGION=FILE", "se.storage=se_flash.bin"),
-        proxy=args.proxy, defines=parse_defines(args.define), quantum=args.quantum, fault_policy=args.fault_policy,
+        proxy=args.proxy, defines=parse_defines(args.define), profile=args.profile, lift=args.lift,
+        quantum=args.quantum, fault_policy=args.fault_policy,
         console=None if args.quiet else _stream, event_limit=args.event_limit, ipc_limit=args.ipc_limit,
         on_record=(lambda rec: print(f"[ipc] {rec.format()}", flush=True)) if args.trace_ipc == "-" else None,
         on_handshake=None if args.quiet else _handshake, attestation=args.attestation,
@@ -262,6 +297,8 @@ def machine_from_args(args: argparse.Namespace, announce: Callable[[str], None] 
                       ) -> tuple[Machine, ProxySystem | None]:
     """Check the output files, build the machine the options describe and refuse options that need
     the PSA Proxy when none is attached."""
+    from psaemu.platform.system.builder import build_machine
+
     check_output_files(args)
     machine = build_machine(machine_spec(args, announce))
     if getattr(args, "schedule_seed", None) is not None:
@@ -271,9 +308,14 @@ def machine_from_args(args: argparse.Namespace, announce: Callable[[str], None] 
 
 
 def check_output_files(args: argparse.Namespace) -> None:
-    """Refuse, before anything runs, a --trace-events/--trace-ipc FILE that cannot be written
+    """Refuse, before anything runs, a --trace-events/--trace-ipc/--timeline FILE that cannot be written
     (a directory, a missing directory), instead of failing after the whole run."""
-    for option, value in (("--trace-events", args.trace_events), ("--trace-ipc", args.trace_ipc)):
+    timeline = getattr(args, "timeline", None)
+    if timeline is not None and not timeline.endswith(".json"):
+        raise ConfigError(f"--timeline {timeline}: the timeline is written as Chrome/Perfetto JSON; give a file "
+                          f"name ending in .json, e.g. --timeline run.json")
+    for option, value in (("--trace-events", args.trace_events), ("--trace-ipc", args.trace_ipc),
+                          ("--timeline", timeline)):
         if value in (None, "-"):
             continue
         p = Path(value)
@@ -297,11 +339,14 @@ def check_proxy_options(args: argparse.Namespace, system: ProxySystem | None) ->
 
 
 def write_traces(args: argparse.Namespace, machine: Machine, system: ProxySystem | None) -> None:
-    """The --trace-events and --trace-ipc FILE outputs, at the end of a command."""
+    """The --trace-events, --trace-ipc and --timeline FILE outputs, at the end of a command."""
     if args.trace_events:
         machine.events.write(args.trace_events)
     if system is not None and args.trace_ipc not in (None, "-"):
         system.monitor.write(args.trace_ipc)
+    if getattr(args, "timeline", None):
+        from psaemu.proxy.timeline import write_timeline  # only runs that ask for it load it
+        write_timeline(machine, args.timeline)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -327,6 +372,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 def cmd_gdb(args: argparse.Namespace) -> int:
     from psaemu.platform.debug.gdbserver import GdbServer, connect_hint
+    from psaemu.platform.system.board import load_board
 
     per_core = args.port_per_core is not None
     if per_core and args.port_per_core:
@@ -362,6 +408,8 @@ def cmd_gdb(args: argparse.Namespace) -> int:
 
 
 def cmd_boards(_args: argparse.Namespace) -> int:
+    from psaemu.platform.system.board import builtin_boards, load_board
+
     for name in builtin_boards():
         b = load_board(name)
         print(f"{name:<12} {b.description}")
@@ -392,6 +440,9 @@ def cmd_sdk(_args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from psaemu.platform.system.board import load_board
+    from psaemu.platform.system.machine import Machine
+
     board = load_board(args.board)
     machine = Machine(board, trace_events=False)
     print(f"{board.path}: OK ({board.name}: {', '.join(f'{c.name} {c.cpu}' for c in board.cores.values())})")

@@ -29,6 +29,7 @@ from psaemu.proxy.mailbox_abi import (
 )
 from psaemu.proxy.monitor import IoVec, IpcMonitor, IpcRecord
 from psaemu.proxy.operation import CALL, CLOSE, CONNECT, FORWARDED, HANDSHAKE, REPLY, ForwardOp, Vec
+from psaemu.proxy.profiles import ProxyProfile
 from psaemu.proxy.services import SE_CONN_MAX_NUM
 from psaemu.proxy.status import PsaStatus, to_int32
 
@@ -97,6 +98,8 @@ class Proxy:
         #: PSAEMU_CHECK_WRITEBACK: refuse (PSA_ERROR_COMMUNICATION_FAILURE) a reply whose out_vec
         #: bases are not the ones the proxy reserved, instead of copying from there as TF-M v1.3 does.
         self.check_writeback = False
+        #: Release profile and lifted limitations (``client-ids``: the caller's id in every message).
+        self.profile = ProxyProfile()
         self.handshake = Handshake(self)
         #: The declared interception points of the forwarding path (proxy/intercept.py).
         self.points = InterceptionPoints()
@@ -209,7 +212,7 @@ class Proxy:
         idx = (empty & -empty).bit_length() - 1
         self._set_word(lay.empty_slots, empty & ~(1 << idx))
         slot = lay.slot(idx)
-        msg = struct.pack("<I", op.call_type) + op.params.ljust(24, b"\0") + struct.pack("<i", NON_SECURE_CLIENT_ID)
+        msg = struct.pack("<I", op.call_type) + op.params.ljust(24, b"\0") + struct.pack("<i", self.client_id_of(op))
         self._write(self.placement.host_base + slot.msg, msg)
         self._set_word(slot.reply_owner, 0)
         bit = 1 << idx
@@ -254,10 +257,24 @@ class Proxy:
         or finishes it at once (FORWARDED, ``op.forwarded`` says how)."""
         {CONNECT: self._begin_connect, CALL: self._begin_call, CLOSE: self._begin_close}[op.kind](op)
 
+    def client_id_of(self, op: ForwardOp) -> int:
+        """The mailbox message's client_id: -1 (TF-M v1.3), or the caller's id mapped by the profile."""
+        if not self.profile.forward_client_ids:
+            return NON_SECURE_CLIENT_ID
+        mapped = self.profile.mailbox_client_id(op.caller.client_id, op.caller.secure)
+        return NON_SECURE_CLIENT_ID if mapped is None else mapped
+
     def _begin_connect(self, op: ForwardOp) -> None:
         """``op.forwarded``: (status, pool index); the SE handle is kept in the pool, as psa_set_rhandle does."""
         record = op.record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CONNECT, op.caller.client_id, sid=op.sid,
                                                          version=op.version, client_origin=op.caller.client_origin))
+        if self.profile.mailbox_client_id(op.caller.client_id, op.caller.secure) is None:
+            record.status = PsaStatus.PSA_ERROR_CONNECTION_REFUSED
+            record.note = (f"client id {op.caller.client_id} has no mailbox client id "
+                           f"({self.profile.describe_mapping()})")
+            self.monitor.close(record)
+            self._done(op, (PsaStatus.PSA_ERROR_CONNECTION_REFUSED, None))
+            return
         if None not in self.pool:
             record.status, record.note = PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, "forward-handle pool exhausted"
             self.monitor.close(record)

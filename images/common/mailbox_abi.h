@@ -42,7 +42,7 @@
 struct mb_msg {
     uint32_t call_type;
     uint32_t params[6];         /* psa_client_params_t union, read as words (see below) */
-    int32_t client_id;          /* ignored: always -1 from the proxy */
+    int32_t client_id;          /* -1 from a TF-M v1.3 proxy; the caller's id when forwarded */
 };
 
 /* params[] by call_type:

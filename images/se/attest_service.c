@@ -8,7 +8,7 @@
  *                                                          out[1] curve (u8 0x12 SECP_R1),
  *                                                          out[2] key length (u32)
  *
- * The client id claim is msg->client_id (-1 for every mailbox request). */
+ * The client id claim is msg->client_id (-1, or the forwarded caller: spm.c). */
 #include <stddef.h>
 #include <stdint.h>
 

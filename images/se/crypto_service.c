@@ -16,7 +16,7 @@
  * context of the same index. Setup needs op_handle 0 (else BAD_STATE), a full table is
  * NOT_PERMITTED, a wrong/foreign/other-kind handle BAD_STATE; an operation ends (handle 0 in
  * out[0]) at finish, verify, abort, or any error of a hash/MAC/cipher step. Keys and
- * operations are owned by msg->client_id (-1 for every mailbox request). */
+ * operations are owned by msg->client_id (-1, or the forwarded caller: spm.c). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

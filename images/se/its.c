@@ -7,8 +7,9 @@
  *   remove   in[0] uid (8)
  *
  * Assets are keyed by (client_id, uid) in the ITS store (storage.c); at most 10 assets of up
- * to 512 bytes. Every mailbox request has client_id -1. The request handling is shared with
- * PS (storage_service.c); ITS checks the size limit of set after the lookup. */
+ * to 512 bytes. A mailbox request has client_id -1 unless client ids are forwarded (spm.c). The
+ * request handling is shared with PS (storage_service.c); ITS checks the size limit of set after
+ * the lookup. */
 #include "spm.h"
 #include "storage_service.h"
 

@@ -176,14 +176,14 @@ static void handle_slot(volatile struct mb_queue *q, uint32_t idx)
         ret = (int32_t)spm_version(m.params[0]);
         break;
     case MAILBOX_PSA_CONNECT:
-        ret = spm_connect(m.params[0], m.params[1]);
+        ret = spm_connect(m.params[0], m.params[1], m.client_id);
         break;
     case MAILBOX_PSA_CALL:
         ret = spm_call((int32_t)m.params[0], (int32_t)m.params[1], m.params[2], m.params[3],
-                       m.params[4], m.params[5]);
+                       m.params[4], m.params[5], m.client_id);
         break;
     case MAILBOX_PSA_CLOSE:
-        spm_close((int32_t)m.params[0]);
+        spm_close((int32_t)m.params[0], m.client_id);
         ret = PSA_SUCCESS;
         break;
     default:

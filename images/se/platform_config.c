@@ -12,6 +12,7 @@ const struct se_platform_config se_platform_config = {
     .host_boot_vector = SE_DEFAULT_HOST_BOOT_VECTOR,
     .storage_base = SE_DEFAULT_STORAGE_BASE,
     .storage_size = SE_DEFAULT_STORAGE_SIZE,
+    .flags = 0u,
 };
 
-_Static_assert(sizeof(struct se_platform_config) == 36, "nine 32-bit words");
+_Static_assert(sizeof(struct se_platform_config) == 40, "ten 32-bit words");

@@ -11,7 +11,11 @@
 #include <stdint.h>
 
 #define SE_PLATFORM_CONFIG_MAGIC    0x53455043u     /* "SEPC" */
-#define SE_PLATFORM_CONFIG_VERSION  1u
+#define SE_PLATFORM_CONFIG_VERSION  2u       /* 2: the flags word */
+
+/* flags: the caller of a mailbox request is the message's client_id (which must be negative)
+ * instead of -1; the Host proxy then forwards the real caller (psaemu's lifted "client-ids"). */
+#define SE_CFG_FORWARD_CLIENT_IDS   (1u << 0)
 
 struct se_platform_config {
     uint32_t magic;             /* SE_PLATFORM_CONFIG_MAGIC */
@@ -23,6 +27,7 @@ struct se_platform_config {
     uint32_t host_boot_vector;  /* Host address sent to the Host at boot */
     uint32_t storage_base;      /* SE storage flash (ITS, PS, NV counters) */
     uint32_t storage_size;
+    uint32_t flags;             /* SE_CFG_* (version 2) */
 };
 
 /* Defaults (TF-M v1.3 Musca-B1 SE values; NS data size 0x5C000 as the real SE computes it). */

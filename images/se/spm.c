@@ -24,6 +24,7 @@ struct ns_iovec {
 
 struct conn {
     int32_t handle;             /* 0 = free */
+    int32_t client_id;          /* the client that opened it */
     bool error;                 /* a call on it was answered -129: later calls fail */
     const se_service_t *svc;
 };
@@ -98,6 +99,16 @@ static struct conn *find_conn(int32_t handle)
     return c->handle == handle ? c : NULL;
 }
 
+/* The caller of a mailbox message (see spm_internal.h): -1, or the forwarded id; a forwarded
+ * id that is not negative comes back as 0 (refused by the callers). */
+static int32_t caller_id(int32_t msg_client_id)
+{
+    if ((se_platform_cfg()->flags & SE_CFG_FORWARD_CLIENT_IDS) == 0u) {
+        return SE_NS_CLIENT_ID;
+    }
+    return msg_client_id < 0 ? msg_client_id : 0;
+}
+
 uint32_t spm_version(uint32_t sid)
 {
     const se_service_t *svc = find_service(sid);
@@ -107,10 +118,11 @@ uint32_t spm_version(uint32_t sid)
     return svc->version;
 }
 
-psa_status_t spm_connect(uint32_t sid, uint32_t version)
+psa_status_t spm_connect(uint32_t sid, uint32_t version, int32_t msg_client_id)
 {
     const se_service_t *svc = find_service(sid);
-    if (svc == NULL || !svc->ns_allowed || version != svc->version) {
+    int32_t client = caller_id(msg_client_id);
+    if (svc == NULL || !svc->ns_allowed || version != svc->version || client == 0) {
         return PSA_ERROR_CONNECTION_REFUSED;
     }
     for (uint32_t i = 0; i < SE_CONN_MAX; i++) {
@@ -124,6 +136,7 @@ psa_status_t spm_connect(uint32_t sid, uint32_t version)
             conn_seq = 1u;
         }
         c->handle = (int32_t)((conn_seq << 4) | i);
+        c->client_id = client;
         c->error = false;
         c->svc = svc;
         return c->handle;
@@ -131,10 +144,10 @@ psa_status_t spm_connect(uint32_t sid, uint32_t version)
     return PSA_ERROR_CONNECTION_BUSY;
 }
 
-void spm_close(int32_t handle)
+void spm_close(int32_t handle, int32_t msg_client_id)
 {
     struct conn *c = find_conn(handle);
-    if (c != NULL) {
+    if (c != NULL && c->client_id == caller_id(msg_client_id)) {
         c->handle = 0;
         c->error = false;
         c->svc = NULL;
@@ -142,7 +155,7 @@ void spm_close(int32_t handle)
 }
 
 psa_status_t spm_call(int32_t handle, int32_t type, uint32_t in_vec, uint32_t in_len,
-                      uint32_t out_vec, uint32_t out_len)
+                      uint32_t out_vec, uint32_t out_len, int32_t msg_client_id)
 {
     struct ns_iovec in[PSA_MAX_IOVEC];
     struct ns_iovec out[PSA_MAX_IOVEC];
@@ -154,7 +167,8 @@ psa_status_t spm_call(int32_t handle, int32_t type, uint32_t in_vec, uint32_t in
         return PSA_ERROR_PROGRAMMER_ERROR;
     }
     struct conn *c = find_conn(handle);
-    if (c == NULL || c->error) {
+    int32_t client = caller_id(msg_client_id);
+    if (c == NULL || c->error || client == 0 || c->client_id != client) {
         return PSA_ERROR_PROGRAMMER_ERROR;
     }
 
@@ -189,7 +203,7 @@ psa_status_t spm_call(int32_t handle, int32_t type, uint32_t in_vec, uint32_t in
 
     se_msg_t m;
     m.type = type;
-    m.client_id = SE_NS_CLIENT_ID;
+    m.client_id = client;
     m.handle = handle;
     m.sid = c->svc->sid;
     for (uint32_t i = 0; i < PSA_MAX_IOVEC; i++) {

@@ -18,12 +18,13 @@
  * values), shared with the Host client library. */
 #include "psa_common.h"
 
-/* client_id of every mailbox request (the Host proxy never forwards the real caller). */
+/* client_id of every mailbox request unless the platform configuration sets
+ * SE_CFG_FORWARD_CLIENT_IDS (the TF-M v1.3 proxy never forwards the real caller). */
 #define SE_NS_CLIENT_ID                 ((int32_t)-1)
 
 typedef struct se_msg {
     int32_t type;            /* psa_call type (>= 0) */
-    int32_t client_id;       /* always -1 for mailbox traffic (TF-M ignores msg.client_id) */
+    int32_t client_id;       /* -1, or the forwarded caller (negative) with SE_CFG_FORWARD_CLIENT_IDS */
     int32_t handle;
     uint32_t sid;
     uint32_t in_size[4];     /* remaining bytes of each input (shrinks as se_read consumes) */

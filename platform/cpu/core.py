@@ -51,6 +51,7 @@ from psaemu.platform.cpu.security import SecurityGuard
 from psaemu.platform.cpu.systick import SysTick
 from psaemu.platform.debug.coredebug import CoreDebugMixin
 from psaemu.platform.firmware.loader import Image
+from psaemu.platform.firmware.parsecache import cached
 from psaemu.platform.system.board import CoreSpec
 
 if TYPE_CHECKING:
@@ -390,7 +391,7 @@ class Core(CoreDebugMixin):
         for seg in image.segments:
             for base in sorted({seg.vaddr, seg.paddr}):
                 data = seg.data
-                for addr, kind in scan_hints(data, base):
+                for addr, kind in cached("hints", data, base, scan_hints, data, base):
                     off = addr - base
                     size = 4 if kind != UNMASK and data[off] | data[off + 1] << 8 == 0xF3AF else 2
                     entry = (kind, size)

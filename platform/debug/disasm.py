@@ -4,14 +4,17 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import capstone
-
 if TYPE_CHECKING:
+    import capstone
+
     from psaemu.platform.cpu.core import Core
 
 
 @lru_cache(maxsize=None)
 def _engine() -> capstone.Cs:
+    # imported on first use: start-up does not pay for it
+    import capstone
+
     return capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
 
 

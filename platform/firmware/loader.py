@@ -1,4 +1,4 @@
-"""ELF images through LIEF: loadable segments at their load addresses, symbols, sections.
+"""ELF images through LIEF (imported only when the parse cache misses): loadable segments at their load addresses, symbols, sections.
 
 ``read_image`` checks that the file is a 32-bit little-endian Arm ELF built for the core's
 architecture and is complete; the machine then checks every segment against the core's map.
@@ -9,12 +9,10 @@ import bisect
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import lief
+from typing import Any
 
 from psaemu.platform.errors import ImageError
-
-lief.logging.disable()
+from psaemu.platform.firmware.parsecache import cached
 
 #: Tag_CPU_arch values of the Arm build attributes (ELF for the Arm Architecture, "aeabi").
 CPU_ARCH_NAMES = {1: "Armv4T", 2: "Armv5T", 6: "Armv6", 10: "Armv7", 11: "Armv6-M", 12: "Armv6S-M",
@@ -202,6 +200,43 @@ def load_segments(raw: bytes, p: Path) -> list[Segment]:
     return segments
 
 
+def parse_elf(path: str) -> dict[str, Any]:
+    """What LIEF tells of the ELF at ``path``, as plain JSON-able data (cached by content hash):
+    machine, entry, allocated sections, the .ARM.attributes bytes and the named symbols."""
+    # 0.3 s to import: only when the cache misses
+    import lief
+
+    lief.logging.disable()
+    p = Path(path)
+    elf = lief.ELF.parse(path)
+    if elf is None:
+        raise ImageError(f"{p}: LIEF cannot parse this ELF (corrupt or truncated file)")
+    machine = elf.header.machine_type
+    sections: list[list[Any]] = []
+    attributes = b""
+    for s in elf.sections:
+        name = _text(s.name)
+        if not name:
+            continue
+        if name == ".ARM.attributes":
+            attributes = bytes(s.content)
+        if s.flags & lief.ELF.Section.FLAGS.ALLOC.value:
+            sections.append([name, s.virtual_address, s.size, s.type != lief.ELF.Section.TYPE.NOBITS, int(s.flags)])
+    symbols: dict[str, list[int]] = {}
+    for sym in elf.symbols:
+        name = _text(sym.name)
+        if not name or sym.type not in (lief.ELF.Symbol.TYPE.FUNC, lief.ELF.Symbol.TYPE.OBJECT,
+                                        lief.ELF.Symbol.TYPE.NOTYPE):
+            continue
+        if sym.shndx == 0 or name.startswith("$"):
+            continue
+        if name not in symbols or sym.binding == lief.ELF.Symbol.BINDING.GLOBAL:
+            symbols[name] = [sym.value, sym.size]
+    return {"arm": machine == lief.ELF.ARCH.ARM, "machine": str(machine).split(".")[-1], "entry": elf.header.entrypoint,
+            "sections": sections, "attributes": attributes.hex(),
+            "symbols": [[name, v, size] for name, (v, size) in symbols.items()]}
+
+
 def read_image(path: str | Path, arch: str, core: str) -> Image:
     """Parse ``path`` for a core of architecture ``arch`` ("v8m" or "v6m")."""
     p = Path(path)
@@ -218,45 +253,22 @@ def read_image(path: str | Path, arch: str, core: str) -> Image:
                          f"{'big' if raw[5] == 2 else 'little'}-endian ELF; the {core} core needs a 32-bit "
                          f"little-endian Arm ELF")
     segments = load_segments(raw, p)
-    elf = lief.ELF.parse(str(p))
-    if elf is None:
-        raise ImageError(f"{p}: LIEF cannot parse this ELF (corrupt or truncated file)")
-    machine = elf.header.machine_type
-    if machine != lief.ELF.ARCH.ARM:
-        raise ImageError(f"{p}: built for {str(machine).split('.')[-1]}, not Arm; the {core} core needs an image "
+    parsed = cached("elf", raw, None, parse_elf, str(p))
+    if not parsed["arm"]:
+        raise ImageError(f"{p}: built for {parsed['machine']}, not Arm; the {core} core needs an image "
                          f"built with arm-none-eabi-gcc")
     if not segments:
         raise ImageError(f"{p}: has no loadable segments (PT_LOAD); is it an object file rather than a linked image?")
-    sections: dict[str, Section] = {}
-    attributes = b""
-    for s in elf.sections:
-        name = _text(s.name)
-        if not name:
-            continue
-        if name == ".ARM.attributes":
-            attributes = bytes(s.content)
-        alloc = bool(s.flags & lief.ELF.Section.FLAGS.ALLOC.value)
-        if alloc:
-            sections[name] = Section(name, s.virtual_address, s.size,
-                                       s.type != lief.ELF.Section.TYPE.NOBITS, int(s.flags))
-    symbols: dict[str, int] = {}
-    sizes: dict[str, int] = {}
-    for sym in elf.symbols:
-        name = _text(sym.name)
-        if not name or sym.type not in (lief.ELF.Symbol.TYPE.FUNC, lief.ELF.Symbol.TYPE.OBJECT,
-                                        lief.ELF.Symbol.TYPE.NOTYPE):
-            continue
-        if sym.shndx == 0 or name.startswith("$"):
-            continue
-        if name not in symbols or sym.binding == lief.ELF.Symbol.BINDING.GLOBAL:
-            symbols[name] = sym.value
-            sizes[name] = sym.size
+    sections = {name: Section(name, addr, size, loaded, flags) for name, addr, size, loaded, flags in parsed["sections"]}
+    symbols = {name: value for name, value, _ in parsed["symbols"]}
+    sizes = {name: size for name, _, size in parsed["symbols"]}
+    attributes = bytes.fromhex(parsed["attributes"])
     arch_tag = cpu_arch_of(attributes)
     if arch_tag is not None and arch_tag not in ACCEPTED_ARCH[arch]:
         need = "Armv6-M (-mcpu=cortex-m0plus)" if arch == "v6m" else "Armv8-M.mainline (-mcpu=cortex-m33)"
         raise ImageError(f"{p}: built for {CPU_ARCH_NAMES.get(arch_tag, f'Tag_CPU_arch {arch_tag}')}, but the "
                          f"{core} core is {need}; rebuild it for that core")
-    image = Image(str(p), elf.header.entrypoint, segments, sections, symbols, sizes, arch_tag)
+    image = Image(str(p), parsed["entry"], segments, sections, symbols, sizes, arch_tag)
     image.vector_table = _vector_table(image)
     return image
 

@@ -31,6 +31,8 @@ VENEER_ALIGN = 0x20
 PROXY_MACROS = ("SHARED_BUFFER_SIZE", "PSA_PROXY_SHARED_MEMORY_BASE",
                 "PSA_PROXY_SHARED_MEMORY_SIZE", "PSA_PROXY_ADDR_TRANSLATION",
                 "PSAEMU_CHECK_WRITEBACK")      # psaemu's own: refuse out_vec bases the SE moved
+#: [proxy] keys of the release profile and lifted limitations (see psaemu.proxy.profiles).
+PROXY_PROFILE_KEYS = ("profile", "lift", "secure_client_id_base")
 DEFAULT_BOARD = "musca_b1"
 
 
@@ -133,6 +135,8 @@ class Board:
     peripherals: list[PeripheralSpec]
     mhu: dict[str, Any]
     proxy: dict[str, int]
+    #: ``[proxy]`` profile, lift, secure_client_id_base as given (empty: TF-M v1.3 as shipped).
+    proxy_profile: dict[str, Any] = field(default_factory=dict)
 
 
 #: Board files shipped with psaemu (package data beside this module).
@@ -248,13 +252,14 @@ class _BoardParser:
         mhu = self.parse_mhu(self.table(d.get("mhu", {}), "mhu"))
         peripherals = self.parse_peripherals(d.get("peripherals", []), cores, mhu)
         proxy = self.parse_proxy(self.table(d.get("proxy", {}), "proxy"))
+        proxy_profile = self.parse_proxy_profile(self.table(d.get("proxy", {}), "proxy"))
         self.check_bl0(cores, peripherals)
         if not self.errors:
             self.check_layout(cores, windows, peripherals)
         if self.errors:
             raise ConfigError("\n".join(self.errors))
         return Board(self.path, str(name), str(meta.get("description", "")), cores, windows,
-                     peripherals, mhu, proxy)
+                     peripherals, mhu, proxy, proxy_profile)
 
     def parse_cores(self, cores_tab: dict[str, Any]) -> dict[str, CoreSpec]:
         if not cores_tab:
@@ -504,12 +509,21 @@ class _BoardParser:
             self.err("peripherals", problem + ": every MHU link needs one mhuv2_sender and one mhuv2_receiver")
 
     def parse_proxy(self, tab: dict[str, Any]) -> dict[str, int]:
-        self.keys(tab, "proxy", PROXY_MACROS)
+        self.keys(tab, "proxy", PROXY_MACROS + PROXY_PROFILE_KEYS)
         out = {}
         for macro in PROXY_MACROS:
             v = self.number(tab, macro, "proxy", required=False, minimum=0, maximum=0xFFFFFFFF)
             if v is not None:
                 out[macro] = v
+        return out
+
+    def parse_proxy_profile(self, tab: dict[str, Any]) -> dict[str, Any]:
+        """The release profile keys of ``[proxy]`` as given (proxy/profiles.py checks the names)."""
+        out: dict[str, Any] = {k: tab[k] for k in ("profile", "lift") if k in tab}
+        base = self.number(tab, "secure_client_id_base", "proxy", required=False,
+                           minimum=-0x7FFFFFFF, maximum=-2)
+        if base is not None:
+            out["secure_client_id_base"] = base
         return out
 
     # -- cross checks ---------------------------------------------------------------------

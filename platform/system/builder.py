@@ -57,6 +57,10 @@ class MachineSpec:
     proxy: str = "auto"
     #: Proxy macros: ``{NAME: value or None}`` or ``["NAME=VALUE", "-NAME", ...]``.
     defines: Mapping[str, int | None] | Sequence[str] = ()
+    #: Release profile (None: the board's, else ``tfm-1.3``) and limitations lifted on top of the
+    #: board's (e.g. ``["client-ids"]``); see psaemu.proxy.profiles.
+    profile: str | None = None
+    lift: Sequence[str] = ()
     #: The cores the proxy joins.
     host: str = "host"
     se: str = "se"
@@ -161,12 +165,13 @@ def build_machine(spec: MachineSpec | None = None) -> Machine:
         from psaemu.proxy.system import attach_proxy
         attach_proxy(machine, defines, host=spec.host, se=spec.se, reply_budget_s=spec.reply_budget_s,
                      on_record=spec.on_record, on_handshake=spec.on_handshake, bl0=spec.bl0,
-                     ipc_limit=spec.ipc_limit)
+                     ipc_limit=spec.ipc_limit, profile=spec.profile, lift=spec.lift)
     else:
-        if defines:
-            raise ConfigError(f"{spec.label('defines')} only applies with the PSA Proxy, which "
-                              f"{'is off' if spec.proxy == 'off' else 'this Host image does not use'}; "
-                              f"add {spec.label('proxy')}")
+        for given, key in ((defines, "defines"), (spec.profile, "profile"), (spec.lift, "lift")):
+            if given:
+                raise ConfigError(f"{spec.label(key)} only applies with the PSA Proxy, which "
+                                  f"{'is off' if spec.proxy == 'off' else 'this Host image does not use'}; "
+                                  f"add {spec.label('proxy')}")
         host = machine.cores.get(spec.host)
         if host is not None and host.image is not None and host.security is not None:
             machine.enforce_security(spec.host, False)      # the image's own secure side sets SAU/MPC up

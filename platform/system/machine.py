@@ -26,10 +26,9 @@ from psaemu.platform.system.busmaster import BusMaster
 from psaemu.platform.system.console import Console
 from psaemu.platform.system.events import DEFAULT_EVENT_LIMIT, EventLog
 from psaemu.platform.system.memory import Mapping, Memory
-from psaemu.platform.system.schedpolicy import Policy
+from psaemu.platform.system.schedpolicy import DEFAULT_QUANTUM, Policy
 from psaemu.platform.system.scheduler import PS_PER_S, Scheduler
 
-DEFAULT_QUANTUM = 10_000
 LOADABLE_KINDS = ("flash", "ram", "rom", "window")
 
 
@@ -133,8 +132,9 @@ class Machine:
             except ValueError as exc:
                 raise ConfigError(f"{self.board.path}: {spec.key}.flash: {exc}") from None
         if hasattr(periph, "on_access"):
-            periph.on_access = (lambda kind, frame, reg, value, c=core:
-                                self.events.record(c, "mhu", op=kind, frame=frame, reg=reg, value=value))
+            periph.on_access = (lambda kind, frame, reg, value, c=core:          # fields in sorted order
+                                self.events.record_sorted(c, "mhu", (("frame", frame), ("op", kind), ("reg", reg),
+                                                             ("value", value))))
         if hasattr(periph, "levels"):
             for output, level in periph.levels().items():
                 irq = spec.params.get("irqs", {}).get(output)

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 PS_PER_S = 10**12
 MASK64 = (1 << 64) - 1
+#: Instructions per scheduling slice unless the machine is given another quantum.
+DEFAULT_QUANTUM = 10_000
 
 
 class Policy:

@@ -24,6 +24,7 @@ from psaemu.platform.cpu.core import Core, CoreState
 from psaemu.platform.cpu.faults import fault_report
 from psaemu.platform.cpu.nvic import SYSTICK
 from psaemu.platform.errors import ConfigError, EmuTimeoutError, FaultError, PsaEmuError
+from psaemu.platform.system.gcpolicy import rarer_full_collections
 from psaemu.platform.system.schedpolicy import DefaultPolicy, Policy, policy_from_state
 
 if TYPE_CHECKING:
@@ -161,6 +162,10 @@ class Scheduler:
 
     def run(self, max_instructions: int | None = None, timeout: float | None = None) -> "RunResult":
         """Run until a firmware exit, a fault, a budget, an observer's stop, or a state nothing can leave."""
+        with rarer_full_collections():
+            return self._run(max_instructions, timeout)
+
+    def _run(self, max_instructions: int | None, timeout: float | None) -> "RunResult":
         m = self.machine
         start = time.monotonic()
         deadline = start + timeout if timeout else None

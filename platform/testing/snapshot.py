@@ -974,8 +974,10 @@ def snapshot_spec(snap: Snapshot) -> "MachineSpec":
     defines = {"SHARED_BUFFER_SIZE": cfg.shared_buffer_size, "PSA_PROXY_SHARED_MEMORY_BASE": cfg.base,
                "PSA_PROXY_SHARED_MEMORY_SIZE": cfg.size, "PSA_PROXY_ADDR_TRANSLATION": int(cfg.translation),
                "PSAEMU_CHECK_WRITEBACK": int(cfg.check_writeback)}
+    profile = ps.get("profile")               # older snapshots: TF-M v1.3 as shipped
     return spec.replace(proxy="on", defines=defines, host=ps["host"], se=ps["se"],
-                        **({"ipc_limit": ps["limit"]} if ps.get("limit") else {}))
+                        **({"ipc_limit": ps["limit"]} if ps.get("limit") else {}),
+                        **({"profile": profile.release, "lift": sorted(profile.lifted)} if profile else {}))
 
 
 def machine_from_snapshot(source: Snapshot | str | Path, *, console: Callable[[str, str], None] | None = None,
