@@ -136,6 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     sdk.set_defaults(func=cmd_sdk)
     from psaemu.platform.testing.benchcmd import add_bench_parser
     add_bench_parser(sub)
+    dump = sub.add_parser("trace-dump", help="print a block trace (Machine.trace_blocks, the debugger's "
+                                             "'trace CORE FILE blocks') as text, one instruction a line")
+    dump.add_argument("file", help="the block-trace file")
+    dump.add_argument("--blocks", action="store_true", help="one line per block: address and instruction count")
+    dump.set_defaults(func=cmd_trace_dump)
     boards = sub.add_parser("boards", help="list the built-in boards")
     boards.set_defaults(func=cmd_boards)
     check = sub.add_parser("check", help="validate a board file and print its memory maps")
@@ -404,6 +409,15 @@ def cmd_gdb(args: argparse.Namespace) -> int:
     codes = {"fault": 122, "panic": 123, "budget": 124, "timeout": 124, "deadlock": 124}
     if how == "detached" and last is not None and last.kind in codes:
         return codes[last.kind]
+    return 0
+
+
+def cmd_trace_dump(args: argparse.Namespace) -> int:
+    from psaemu.platform.debug.blocktrace import dump_trace
+    try:
+        dump_trace(args.file, sys.stdout, args.blocks)
+    except BrokenPipeError:
+        pass
     return 0
 
 

@@ -207,6 +207,10 @@ class Core(CoreDebugMixin):
         #: Called with (address, size) for an instruction Python completes in Unicorn's place
         #: (WFI/WFE/SEV are skipped, never executed): the instruction trace uses it.
         self.on_skip: Callable[[int, int], None] | None = None
+        #: Called when execution leaves the current translated block other than by running off its
+        #: end: at each interrupt hook (True: the instruction at PC started, a fault or BKPT; False:
+        #: PC is past it, an SVC) and after each ``emu_start`` (True after an error). Block traces.
+        self.on_break: Callable[[bool], None] | None = None
         self.uc.mmio_map(SCS_BASE, 0x1000, self._scs_read, None, self._scs_write, None)
         self.uc.hook_add(UC_HOOK_INTR, self._on_intr)
         self.uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
@@ -588,8 +592,12 @@ class Core(CoreDebugMixin):
         while True:
             try:
                 self.uc.emu_start(pc | 1, NEVER, count=count - done)
+                if self.on_break is not None:
+                    self.on_break(False)
                 break
             except UcError as exc:
+                if self.on_break is not None:
+                    self.on_break(True)
                 if exc.errno != UC_ERR_FETCH_PROT or self.security is None:
                     self._on_uc_error(exc)
                     break
@@ -662,6 +670,8 @@ class Core(CoreDebugMixin):
         return True
 
     def _on_intr(self, uc: Uc, intno: int, _ud: Any) -> None:
+        if self.on_break is not None:
+            self.on_break(intno not in (INTR_SVC, INTR_EXC_EXIT))
         if intno == INTR_EXC_EXIT:
             self._exception_return()
         elif intno == INTR_SVC:
@@ -882,7 +892,7 @@ class Core(CoreDebugMixin):
     STATE_ATTRS = ("state", "state_reason", "cycles", "instructions", "event_register", "block", "fault",
                    "fault_policy", "stop_requested", "_last_unmapped", "_resume_pc", "security")
     CONFIG_ATTRS = ("machine", "spec", "name", "arch", "v8m", "clock_hz", "uc", "fast", "nvic", "systick", "scs",
-                    "engine", "image", "svc_handlers", "_hint_hooks", "exits", "_hints", "_counter", "on_skip",
+                    "engine", "image", "svc_handlers", "_hint_hooks", "exits", "_hints", "_counter", "on_skip", "on_break",
                     "_hint_passes", "_ran", "mem_read", "mem_write")
     CONFIG_PREFIXES = ("_rd_", "_wr_")
     _PLAIN = ("state_reason", "cycles", "instructions", "event_register", "fault_policy", "stop_requested",

@@ -384,8 +384,11 @@ class DebugShell(cmd.Cmd):
             self.say(rec.format())
 
     def do_trace(self, arg: str) -> None:
-        """trace CORE FILE|off: write CORE's instruction trace to FILE, or stop it."""
-        core, target = self._args(arg, 2, 2, "trace CORE FILE|off")
+        """trace CORE FILE|off [blocks]: write CORE's instruction trace to FILE (text; with 'blocks',
+        the compact block trace that 'psaemu trace-dump FILE' prints), or stop it."""
+        core, target, *mode = self._args(arg, 2, 3, "trace CORE FILE|off [blocks]")
+        if mode and mode != ["blocks"]:
+            raise CommandError(f"trace: {mode[0]!r} is not a trace kind; say 'blocks' or nothing")
         self._core(core)
         if target == "off":
             if core not in self.m.debugger.tracing():
@@ -393,8 +396,11 @@ class DebugShell(cmd.Cmd):
             self.m.stop_tracing(core)
             self.say(f"instruction trace of {core} stopped")
             return
-        self.m.trace_instructions(core, target)
-        self.say(f"tracing {core} instructions to {target}")
+        if mode:
+            self.m.trace_blocks(core, target)
+        else:
+            self.m.trace_instructions(core, target)
+        self.say(f"tracing {core} {'blocks' if mode else 'instructions'} to {target}")
 
     def do_quit(self, arg: str) -> bool:
         """quit: leave the debugger."""

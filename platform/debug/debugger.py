@@ -515,7 +515,7 @@ class Debugger:
         self._views: dict[str, list[_View]] = {}                     # core -> watched views on it
         self._guards: dict[str, list[int]] = {}                      # core -> IT guard hook handles
         self._it_cache: dict[str, tuple[Any, list[int]]] = {}
-        self._tracers: dict[str, InstructionTracer] = {}
+        self._tracers: dict[str, Any] = {}          # InstructionTracer or BlockTracer
         machine.scheduler.observer = self          # told about every slice and delivery of a run
 
     # -- helpers --------------------------------------------------------------------------
@@ -1066,6 +1066,16 @@ class Debugger:
         else:
             raise PsaEmuError(f"trace_instructions: give a path or a text file, not {type(path).__name__}")
         self._tracers[c.name] = InstructionTracer(c, out, owned)
+
+    def trace_blocks(self, core: str | Core, path: str | Path) -> None:
+        """Record ``core``'s executed blocks to the block-trace file ``path`` (platform/debug/blocktrace.py)."""
+        from psaemu.platform.debug.blocktrace import BlockTracer
+
+        c = self.core(core)
+        self.stop_tracing(c.name)
+        if not isinstance(path, (str, Path)):
+            raise PsaEmuError(f"trace_blocks: give a file name, not {type(path).__name__}")
+        self._tracers[c.name] = BlockTracer(c, path)
 
     def stop_tracing(self, core: str | Core | None = None) -> None:
         names = list(self._tracers) if core is None else [self.core(core).name]

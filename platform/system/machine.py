@@ -427,6 +427,11 @@ class Machine:
         """Write one line per instruction ``core`` executes to ``path`` (a file name or a text file)."""
         self.debugger.trace_instructions(core, path)
 
+    def trace_blocks(self, core: str | Core, path: Any) -> None:
+        """Record the address of every instruction ``core`` executes to the compact binary file
+        ``path``, one record per translated block (read it with psaemu.platform.debug.blocktrace)."""
+        self.debugger.trace_blocks(core, path)
+
     def stop_tracing(self, core: str | Core | None = None) -> None:
         """Stop the instruction trace of ``core`` (every core when None) and close its file."""
         if self._debugger is not None:
