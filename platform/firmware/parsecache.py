@@ -5,7 +5,9 @@ Entries are JSON files under ``$PSAEMU_CACHE_DIR``, else ``$XDG_CACHE_HOME/psaem
 ``~/.cache/psaemu``. The key covers the bytes parsed, the caller's extra key, and the bytecode
 of the function that computes the result (so changing the parser invalidates its entries).
 A missing, unreadable or corrupt entry is parsed again and rewritten; an unwritable cache
-directory only costs the parse. ``PSAEMU_NO_CACHE=1`` turns the cache off.
+directory only costs the parse. ``PSAEMU_NO_CACHE=1`` turns the cache off. Both the directory
+(``DISK_ENTRIES``, oldest entries pruned when one is written) and the in-process copy
+(``MEMORY_ENTRIES``, least recently used dropped) are bounded.
 """
 from __future__ import annotations
 
@@ -20,7 +22,10 @@ from typing import Any, Callable
 
 #: Bumped when the entry layout changes.
 FORMAT = 1
+#: Entries kept in the cache directory; writing one more prunes the oldest.
+DISK_ENTRIES = 256
 #: Results kept in this process (several machines built from the same images, as tests do).
+MEMORY_ENTRIES = 64
 _memory: dict[str, Any] = {}
 
 
@@ -62,13 +67,16 @@ def cached(kind: str, data: bytes, extra: Any, compute: Callable[..., Any], *arg
         return compute(*args)
     key = key_of(kind, data, extra, compute)
     if key in _memory:
-        return _memory[key]
-    path = cache_dir() / f"{key}.json"
-    value = _read(path, key)
-    if value is None:
-        value = compute(*args)
-        _write(path, key, value)
+        value = _memory.pop(key)                  # re-inserted below: most recently used last
+    else:
+        path = cache_dir() / f"{key}.json"
+        value = _read(path, key)
+        if value is None:
+            value = compute(*args)
+            _write(path, key, value)
     _memory[key] = value
+    while len(_memory) > MEMORY_ENTRIES:
+        del _memory[next(iter(_memory))]
     return value
 
 
@@ -94,8 +102,26 @@ def _write(path: Path, key: str, value: Any) -> None:
         except BaseException:
             os.unlink(tmp)
             raise
+        _prune(path.parent)
     except OSError:
         pass
+
+
+def _prune(folder: Path) -> None:
+    """Keep the newest ``DISK_ENTRIES`` entries of ``folder`` (entries another process removes
+    meanwhile are skipped)."""
+    entries = []
+    for p in folder.glob("*.json"):
+        try:
+            entries.append((p.stat().st_mtime_ns, p))
+        except OSError:
+            continue
+    entries.sort()
+    for _mtime, p in entries[:max(0, len(entries) - DISK_ENTRIES)]:
+        try:
+            p.unlink()
+        except OSError:
+            pass
 
 
 def clear_memory() -> None:

@@ -101,3 +101,23 @@ def test_help_and_warm_builds_load_no_heavy_library(tmp_path: Path) -> None:
              "build_machine(MachineSpec())\nprint('lief' in sys.modules)")
     assert _python(build, env).stdout.strip() == "True"       # first build parses with LIEF
     assert _python(build, env).stdout.strip() == "False"      # the next one reads the cache
+
+
+def test_disk_and_memory_entries_are_bounded(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parsecache, "DISK_ENTRIES", 5)
+    monkeypatch.setattr(parsecache, "MEMORY_ENTRIES", 3)
+    computed: list[int] = []
+
+    def compute(n: int) -> int:
+        computed.append(n)
+        return n
+
+    for i in range(12):
+        parsecache.cached("t", bytes([i]), None, compute, i)
+    assert len(list(cache.glob("*.json"))) == 5
+    assert len(parsecache._memory) == 3
+    computed.clear()
+    assert parsecache.cached("t", bytes([11]), None, compute, 11) == 11 and computed == []   # in memory
+    parsecache.clear_memory()
+    assert parsecache.cached("t", bytes([10]), None, compute, 10) == 10 and computed == []   # on disk
+    assert parsecache.cached("t", bytes([0]), None, compute, 0) == 0 and computed == [0]     # pruned: again
