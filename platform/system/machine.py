@@ -92,6 +92,8 @@ class Machine:
                 core.security = SecurityGuard(core, self.memory.security[name],
                                               core.spec.enforce_security is not False)
         self._written: dict[str, list[tuple[int, int, str, str]]] = {}
+        #: core -> the image spec of a multi-core file that loaded this core's part
+        self._split_from: dict[str, str] = {}
         self.exit: tuple[Core, int, str] | None = None
         self.faulted: Core | None = None
         self.panic: PsaEmuError | None = None
@@ -197,7 +199,7 @@ class Machine:
         if core_name not in self.cores:
             raise ImageError(f"{path}: no core named {core_name!r} on board {self.board.name!r} "
                              f"(cores: {', '.join(self.cores)})")
-        split_from = self.__dict__.setdefault("_split_from", {})
+        split_from = self._split_from
         if split_from.get(core_name) == str(path) and self.cores[core_name].image is not None:
             return self.cores[core_name].image       # this core's part of a file already loaded for another
         plan = imagefile.plan(self, core_name, path, symbols)

@@ -90,6 +90,17 @@ def _layout(rec) -> tuple[list[int], list[int]]:
     return [v.size for v in rec.in_vecs], [v.size for v in rec.out_vecs]
 
 
+def _check_wire_layouts(m, system, cases) -> None:
+    """Each case (call, sfn, in lengths, out lengths, pack fields) sends exactly that request."""
+    for call, sfn, ins, outs, fields in cases:
+        n = len(system.monitor.records)
+        _attempt(call)
+        rec, pack = _last_call(m, system, n)
+        assert pack.sfn_id == sfn and _layout(rec) == (ins, outs), sfn.name
+        for name, value in fields.items():
+            assert getattr(pack, name) == value, (sfn.name, name)
+
+
 def test_wire_layouts_of_one_shot_calls(se):
     m, system, crypto = se
     cases = [
@@ -157,13 +168,7 @@ def test_wire_layouts_of_key_derivation(se):
          [44, 24], [4], {"op_handle": 3}),
         (lambda: crypto.key_derivation_abort(op), K.TFM_CRYPTO_KEY_DERIVATION_ABORT, [44], [4], {"op_handle": 3}),
     ]
-    for call, sfn, ins, outs, fields in cases:
-        n = len(system.monitor.records)
-        _attempt(call)
-        rec, pack = _last_call(m, system, n)
-        assert pack.sfn_id == sfn and _layout(rec) == (ins, outs), sfn.name
-        for name, value in fields.items():
-            assert getattr(pack, name) == value, (sfn.name, name)
+    _check_wire_layouts(m, system, cases)
 
 
 def test_wire_layouts_of_cipher_and_mac_multipart(se):
@@ -181,13 +186,7 @@ def test_wire_layouts_of_cipher_and_mac_multipart(se):
         (lambda: crypto.mac_sign_finish(mac, 32), K.TFM_CRYPTO_MAC_SIGN_FINISH, [44], [4, 32], {"op_handle": 6}),
         (lambda: crypto.hash_clone(HashOperation(7)), K.TFM_CRYPTO_HASH_CLONE, [44], [4], {"op_handle": 7}),
     ]
-    for call, sfn, ins, outs, fields in cases:
-        n = len(system.monitor.records)
-        _attempt(call)
-        rec, pack = _last_call(m, system, n)
-        assert pack.sfn_id == sfn and _layout(rec) == (ins, outs), sfn.name
-        for name, value in fields.items():
-            assert getattr(pack, name) == value, (sfn.name, name)
+    _check_wire_layouts(m, system, cases)
 
 
 def test_a_failed_step_leaves_the_operation_handle_as_it_was(se):
