@@ -257,6 +257,7 @@ class Sample:
     wall: float
     lines: dict[str, str]                 # core -> "crc: ..." line it printed
     reported: dict[str, int] = field(default_factory=dict)
+    digest: str = ""                      # psaemu: the event trace's digest
 
 
 def timed(fn: Callable[[], None]) -> float:
@@ -295,17 +296,18 @@ def run_raw(target: RawTarget, image: Image, slice_count: int = 0) -> Sample:
     return Sample(setup, wall, {target.name: f"crc: {target.name} 0x{run.word('crc_result'):08x}"})
 
 
-def make_machine(quantum: int, host: Path, se: Path | None) -> Machine:
+def make_machine(quantum: int, host: Path, se: Path | None, free: bool = False) -> Machine:
     m = Machine(quantum=quantum)
+    m.scheduler.free_run = free
     m.load("host", host)
     if se is not None:
         m.load("se", se)
     return m
 
 
-def run_psaemu(quantum: int, host: Path, se: Path | None) -> Sample:
+def run_psaemu(quantum: int, host: Path, se: Path | None, free: bool = False) -> Sample:
     t0 = time.perf_counter()
-    m = make_machine(quantum, host, se)
+    m = make_machine(quantum, host, se, free)
     setup = time.perf_counter() - t0
     result = []
     wall = timed(lambda: result.append(m.run()))
@@ -314,7 +316,7 @@ def run_psaemu(quantum: int, host: Path, se: Path | None) -> Sample:
         r.check()
         raise SystemExit(f"psaemu run did not exit 0: {r.reason} {r.message}")
     lines = {c: line for c in ("host", "se") for line in m.console.lines(c) if line.startswith("crc:")}
-    return Sample(setup, wall, lines, dict(r.instructions))
+    return Sample(setup, wall, lines, dict(r.instructions), m.events.digest())
 
 
 # ----------------------------------------------------------------------------------------
@@ -362,12 +364,14 @@ def main(argv: list[str] | None = None) -> int:
           f"host {host_n:,} (reset..exit BKPT), se {se_n:,} (reset..first WFI)")
 
     # -- timed runs, interleaved so drift affects every configuration alike -----------------
-    configs: dict[str, list[Sample]] = {k: [] for k in ("raw", "host", "dual", "raw_sliced", "raw_se",
-                                                          "raw_se_sliced")}
+    configs: dict[str, list[Sample]] = {k: [] for k in ("raw", "host", "host_free", "dual", "dual_free",
+                                                          "raw_sliced", "raw_se", "raw_se_sliced")}
     for _ in range(args.repeat):
         configs["raw"].append(run_raw(HOST, host_img))
         configs["host"].append(run_psaemu(args.quantum, host_elf, None))
         configs["dual"].append(run_psaemu(args.quantum, host_elf, se_elf))
+        configs["host_free"].append(run_psaemu(args.quantum, host_elf, None, free=True))
+        configs["dual_free"].append(run_psaemu(args.quantum, host_elf, se_elf, free=True))
         configs["raw_sliced"].append(run_raw(HOST, host_img, slice_count=args.quantum))
         configs["raw_se"].append(run_raw(SE, se_img))
         configs["raw_se_sliced"].append(run_raw(SE, se_img, slice_count=args.quantum))
@@ -377,9 +381,13 @@ def main(argv: list[str] | None = None) -> int:
         for s in samples:
             for core, line in s.lines.items():
                 assert line == want[core], f"{name}: {core} printed {line!r}, expected {want[core]!r}"
-    for s in configs["host"] + configs["dual"]:
+    for s in configs["host"] + configs["dual"] + configs["host_free"] + configs["dual_free"]:
         assert "host" in s.lines, "psaemu Host printed no crc line"
         assert host_n <= s.reported["host"] < host_n + args.quantum, (s.reported, host_n)
+    # free runs must reproduce the counted schedule: same trace, same charged instructions
+    for counted, free in (("host", "host_free"), ("dual", "dual_free")):
+        got = {(s.digest, tuple(sorted(s.reported.items()))) for s in configs[counted] + configs[free]}
+        assert len(got) == 1, f"{free}: the event trace or counts differ from {counted}: {got}"
 
     # Dual-core SE count. When the Host exits first, every SE slice ran to its full count (only
     # the WFI or an exit cuts a slice short), so the machine's figure is exact; when the SE has
@@ -398,7 +406,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("raw Unicorn, Host image (M33)", "raw", host_n),
         ("psaemu Host-only", "host", host_n),
+        ("psaemu Host-only, free runs", "host_free", host_n),
         ("psaemu dual-core (Host + SE)", "dual", host_n + se_used),
+        ("psaemu dual-core, free runs", "dual_free", host_n + se_used),
     ]
     diag = [
         (f"raw Unicorn, Host, count={args.quantum} slices", "raw_sliced", host_n),

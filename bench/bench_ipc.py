@@ -113,10 +113,11 @@ def check(run: Run, m: Machine) -> None:
         assert c.latency_ps is not None, c.format()
 
 
-def run_timed(m):
-    """m.run() with the garbage collector paused; returns (result, wall seconds)."""
+def run_timed(m, gc_on: bool = False):
+    """m.run() with the garbage collector paused (or left on: ``gc_on``); returns (result, wall seconds)."""
     gc.collect()
-    gc.disable()
+    if not gc_on:
+        gc.disable()
     try:
         t0 = time.perf_counter()
         r = m.run()
@@ -125,11 +126,11 @@ def run_timed(m):
         gc.enable()
 
 
-def timed_run(calls: int, quantum: int, trace_events: bool = True) -> Run:
+def timed_run(calls: int, quantum: int, trace_events: bool = True, gc_on: bool = False) -> Run:
     t0 = time.perf_counter()
     m, system = build(calls, quantum, trace_events)
     setup = time.perf_counter() - t0
-    r, wall = run_timed(m)
+    r, wall = run_timed(m, gc_on)
     run = Run(calls, setup, wall, r, list(system.records), len(m.events))
     check(run, m)
     return run
@@ -248,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per configuration; median reported")
     ap.add_argument("--quantum", type=int, default=10_000, help="psaemu scheduler quantum (instructions)")
     ap.add_argument("--profile", action="store_true",
-                    help="also cProfile one N-call run (top 10 by cumulative time)")
+                    help="also cProfile one N-call run (top 10 by cumulative and top 15 by own time)")
     args = ap.parse_args(argv)
     n, k, q = args.calls, args.repeat, args.quantum
     if n < 1 or k < 1 or q < 1:
@@ -259,10 +260,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"python {sys.version.split()[0]}, unicorn {unicorn.__version__}, images {HOST_IMAGE} + {SE_IMAGE}")
 
     # -- timed runs, interleaved so drift affects every configuration alike -----------------
-    cfg: dict[str, list[Run]] = {key: [] for key in ("n", "zero", "n_notrace", "zero_notrace", "n_probe", "zero_probe")}
+    cfg: dict[str, list[Run]] = {key: [] for key in ("n", "zero", "n_gc", "zero_gc", "n_notrace", "zero_notrace",
+                                                  "n_probe", "zero_probe")}
     for _ in range(k):
         cfg["n"].append(timed_run(n, q))
         cfg["zero"].append(timed_run(0, q))
+        cfg["n_gc"].append(timed_run(n, q, gc_on=True))
+        cfg["zero_gc"].append(timed_run(0, q, gc_on=True))
         cfg["n_notrace"].append(timed_run(n, q, trace_events=False))
         cfg["zero_notrace"].append(timed_run(0, q, trace_events=False))
         cfg["n_probe"].append(instrumented_run(n, q))
@@ -286,10 +290,11 @@ def main(argv: list[str] | None = None) -> int:
 
     def per_call(key: str, fn: Callable[[Run], float]) -> float:
         """median over repeats of (N-run value - 0-run value) / N, pairing runs of the same round"""
-        base = {"n": "zero", "n_notrace": "zero_notrace", "n_probe": "zero_probe"}[key]
+        base = {"n": "zero", "n_gc": "zero_gc", "n_notrace": "zero_notrace", "n_probe": "zero_probe"}[key]
         return med([(fn(a) - fn(b)) / n for a, b in zip(cfg[key], cfg[base])])
 
     wall_call = per_call("n", lambda r: r.wall)
+    wall_call_gc = per_call("n_gc", lambda r: r.wall)
     wall_call_nt = per_call("n_notrace", lambda r: r.wall)
     probe_wall = per_call("n_probe", lambda r: r.wall)
     emu_call = per_call("n_probe", lambda r: r.probe.emu_time)
@@ -321,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     print(hdr)
     print("-" * len(hdr))
     for label, key in ((f"{n} calls", "n"), ("0 calls (boot, handshake, set, connect, close)", "zero"),
+                       (f"{n} calls, garbage collector on", "n_gc"), ("0 calls, garbage collector on", "zero_gc"),
                        (f"{n} calls, trace_events=False", "n_notrace"), ("0 calls, trace_events=False", "zero_notrace"),
                        (f"{n} calls, instrumented (emu_start+hook timers)", "n_probe"),
                        ("0 calls, instrumented", "zero_probe")):
@@ -341,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
 
     line("wall time per call", f"{wall_call * US:.1f} us", "100%")
     line("forwarded round trips per second", f"{1 / wall_call:,.0f} /s")
+    line("  same, garbage collector on (psaemu bench)", f"{wall_call_gc * US:.1f} us", pct(wall_call_gc, wall_call))
+    line("  round trips per second, garbage collector on", f"{1 / wall_call_gc:,.0f} /s")
     line("  same, trace_events=False", f"{wall_call_nt * US:.1f} us", pct(wall_call_nt, wall_call))
     line("instrumented wall per call (breakdown below)", f"{probe_wall * US:.1f} us", pct(probe_wall, wall_call))
     line("  Python outside Uc.emu_start (scheduler, replies)", f"{outside_call * US:.1f} us",
@@ -381,17 +389,19 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.profile:
         print()
-        print(f"cProfile of one {n}-call run (m.run() only, quantum {q}), top 10 by cumulative time:")
+        print(f"cProfile of one {n}-call run (m.run() only, quantum {q}), top 10 by cumulative time, "
+              f"then top 15 by own time:")
         m, _ = build(n, q)
         prof = cProfile.Profile()
         prof.enable()
         r = m.run()
         prof.disable()
         assert r.ok, r.message
-        out = io.StringIO()
-        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(10)
-        text = out.getvalue()
-        print(text[text.find("   ncalls"):].rstrip() if "   ncalls" in text else text)
+        for order, top in (("cumulative", 10), ("tottime", 15)):
+            out = io.StringIO()
+            pstats.Stats(prof, stream=out).sort_stats(order).print_stats(top)
+            text = out.getvalue()
+            print(text[text.find("   ncalls"):].rstrip() if "   ncalls" in text else text)
 
     print(f"\ntotal benchmark time {time.perf_counter() - t_start:.1f} s")
     return 0

@@ -21,7 +21,10 @@ from .gfc100 import Gfc100EFlash
 from .mhuv2 import AIDR_BY_REVISION, MAX_CHANNELS, MhuLink, MhuV2Receiver, MhuV2Sender
 from .pl011 import Pl011
 from .qspi_ip6514e import QspiIp6514e
+from .mpc_sie200 import MpcSie200
 from .scc import MuscaB1Scc
+from .scs_ns import ScsNonSecureAlias
+from .sse200 import Sse200CpuIdentity, Sse200NsPCtrl, Sse200SpCtrl, Sse200SysCtrl
 
 Factory = Callable[[str, Mapping[str, Any], dict[str, MhuLink], Mapping[str, Any]], Peripheral]
 
@@ -34,6 +37,10 @@ ALLOWED_KEYS: dict[str, frozenset[str]] = {
     "crypto_engine": frozenset({"slots", "contexts", "seed", "attestation", "irqs"}),
     "gfc100_eflash": frozenset({"flash", "irqs"}),
     "qspi_ip6514e": frozenset({"flash", "irqs"}),
+    "mpc_sie200": frozenset({"size", "block_size", "irqs"}),
+    "sse200_cpu_identity": frozenset({"irqs"}), "sse200_sysctrl": frozenset({"irqs"}),
+    "sse200_spctrl": frozenset({"irqs"}), "sse200_nspctrl": frozenset({"irqs"}),
+    "v8m_scs_ns": frozenset({"irqs"}),
 }
 MHU_DEFAULTS = {"channels": 1, "revision": "2.0"}
 
@@ -170,6 +177,26 @@ def _flash_controller(cls: type[Gfc100EFlash] | type[QspiIp6514e]) -> Factory:
     return build
 
 
+def _mpc(name: str, params: Mapping[str, Any], links: dict[str, MhuLink], mhu_config: Mapping[str, Any]) -> Peripheral:
+    for key in ("size", "block_size"):
+        value = params.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise PeripheralConfigError(key, f"an MPC needs the gated memory's {key} in bytes "
+                                             f"(a positive integer), got {value!r}")
+    try:
+        return MpcSie200(name, params["size"], params["block_size"])
+    except ValueError as exc:
+        raise PeripheralConfigError("block_size", str(exc)) from None
+
+
+def _plain(cls: type[Peripheral]) -> Factory:
+    """Factory for a model that takes no parameter."""
+    def build(name: str, params: Mapping[str, Any], links: dict[str, MhuLink],
+              mhu_config: Mapping[str, Any]) -> Peripheral:
+        return cls(name)
+    return build
+
+
 def model_size(type_name: str) -> int:
     """Bytes of address space a model of ``type_name`` decodes (4 KiB unless it says more)."""
     factory_class = {"gfc100_eflash": Gfc100EFlash, "qspi_ip6514e": QspiIp6514e}.get(type_name)
@@ -184,6 +211,12 @@ PERIPHERAL_TYPES: dict[str, Factory] = {
     "crypto_engine": _crypto_engine,
     "gfc100_eflash": _flash_controller(Gfc100EFlash),
     "qspi_ip6514e": _flash_controller(QspiIp6514e),
+    "mpc_sie200": _mpc,
+    "sse200_cpu_identity": _plain(Sse200CpuIdentity),
+    "sse200_sysctrl": _plain(Sse200SysCtrl),
+    "sse200_spctrl": _plain(Sse200SpCtrl),
+    "sse200_nspctrl": _plain(Sse200NsPCtrl),
+    "v8m_scs_ns": _plain(ScsNonSecureAlias),
 }
 
 

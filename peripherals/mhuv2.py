@@ -156,13 +156,25 @@ class MhuLink:
             if frame is not None:
                 frame.update()
 
+    def sender_changed(self) -> None:
+        """Re-evaluate the sender's lines only: what changed (the access request, an ack flag)
+        is not an input of the receiver's (status, mask, receiver INT_EN)."""
+        if self.sender is not None:
+            self.sender.update()
+
+    def receiver_changed(self) -> None:
+        """Re-evaluate the receiver's lines only: a status or mask change that latched no ack
+        is not an input of the sender's (INT_ST, INT_EN, ack flags)."""
+        if self.receiver is not None:
+            self.receiver.update()
+
     # -- operations used by the frames -------------------------------------------------------
     def set_bits(self, ch: int, bits: int) -> None:
         """Sender CH_SET: OR bits into the channel status."""
         new = self.status[ch] | bits
         if new != self.status[ch]:
             self.status[ch] = new
-            self.changed()
+            self.receiver_changed()
 
     def clear_bits(self, ch: int, bits: int) -> None:
         """Receiver CH_CLR: clear bits; in 2.1 a nonzero-to-zero change latches the sender ack."""
@@ -172,25 +184,27 @@ class MhuLink:
             self.status[ch] = new
             if self.v21 and new == 0:
                 self.ack[ch] = 1
-            self.changed()
+                self.changed()
+            else:
+                self.receiver_changed()
 
     def set_mask(self, ch: int, value: int) -> None:
         """Replace a receiver channel mask."""
         if value != self.mask[ch]:
             self.mask[ch] = value & 0xFFFFFFFF
-            self.changed()
+            self.receiver_changed()
 
     def clear_ack(self, ch: int) -> None:
         """Sender CH_INT_CLR: drop the transfer-acknowledge flag."""
         if self.ack[ch]:
             self.ack[ch] = 0
-            self.changed()
+            self.sender_changed()
 
     def set_access_request(self, value: int) -> None:
         """Sender ACCESS_REQUEST (bit 0)."""
         if value != self.access_request:
             self.access_request = value
-            self.changed()
+            self.sender_changed()
 
     # -- state -------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -382,6 +396,11 @@ class MhuV2Sender(MhuFrame):
         self.regs["INT_EN"] = value & (0b111 if self.link.v21 else 0b11)
         self.update()
 
+    def update(self) -> None:
+        """In 2.0 the sender's lines never rise: nothing to evaluate on the link's changes."""
+        if self.link.v21:
+            super().update()
+
     def compute_levels(self) -> dict[str, int]:
         if not self.link.v21:
             return {"nr2r": 0, "r2nr": 0, "comb": 0}
@@ -448,8 +467,27 @@ class MhuV2Receiver(MhuFrame):
             self.regs["INT_EN"] = value & 0b100
             self.update()
 
+    def update(self) -> None:
+        """:meth:`MhuFrame.update` without a dict per link change (each MHU access that changes
+        state): only the ``channels`` lines that can rise and ``comb`` are compared."""
+        link, last = self.link, self._levels
+        pending, changed = 0, None
+        for name, st, msk in zip(_MSG_OUTPUTS, link.status, link.mask):
+            level = 1 if st & ~msk else 0
+            pending |= level
+            if last[name] != level:
+                changed = [(name, level)] if changed is None else changed + [(name, level)]
+        if link.v21:
+            pending &= self.regs["INT_EN"] >> 2
+        if last["comb"] != pending:
+            changed = [("comb", pending)] if changed is None else changed + [("comb", pending)]
+        if changed is not None:
+            for name, level in changed:          # all levels computed first, then emitted in map order
+                last[name] = level
+                self.emit(name, level)
+
     def compute_levels(self) -> dict[str, int]:
-        # runs on every link change (each MHU access that changes state): no per-call formatting
+        # the levels as a dict (levels(), the base update); update() above is the hot path (each MHU access that changes state): no per-call formatting
         link = self.link
         levels: dict[str, int] = {}
         pending = 0

@@ -97,7 +97,9 @@ MAX_COUNT = (1 << 63) - 1      # instruction counts (Unicorn counts in 64 bits)
 PORT = number_in(0, 65535)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; ``command``: the subcommand about to run, so that the parsers of
+    ``debug`` and ``bench`` (and their imports) are only built when they run or help lists them."""
     parser = Parser(
         prog="psaemu", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Instruction-level emulator of the TF-M PSA Proxy platform: a Host Cortex-M33 and a "
@@ -124,8 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_machine_options(gdb)
     gdb.set_defaults(func=cmd_gdb)
 
-    from psaemu.platform.debug.debugcli import add_debug_parser  # imports this module: load it here
-    add_debug_parser(sub, add_machine_options, EXIT_CODES)
+    if command in (None, "debug"):
+        from psaemu.platform.debug.debugcli import add_debug_parser  # imports this module: load it here
+        add_debug_parser(sub, add_machine_options, EXIT_CODES)
+    else:
+        sub.add_parser("debug", add_help=False)      # the name only: another command runs
     add_explore_parser(sub, add_machine_options, number_in).set_defaults(func=cmd_explore)
 
     images = sub.add_parser("images", help="list the bundled firmware images (usable by name wherever an "
@@ -134,8 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     sdk = sub.add_parser("sdk", help="print how to build a Non-secure application for psaemu's Host secure side: "
                                      "the veneer import library, headers, linker script and gcc command")
     sdk.set_defaults(func=cmd_sdk)
-    from psaemu.platform.testing.benchcmd import add_bench_parser
-    add_bench_parser(sub)
+    if command in (None, "bench"):
+        from psaemu.platform.testing.benchcmd import add_bench_parser
+        add_bench_parser(sub)
+    else:
+        sub.add_parser("bench", add_help=False)
     dump = sub.add_parser("trace-dump", help="print a block trace (Machine.trace_blocks, the debugger's "
                                              "'trace CORE FILE blocks') as text, one instruction a line")
     dump.add_argument("file", help="the block-trace file")
@@ -164,7 +172,8 @@ def add_machine_options(parser: argparse.ArgumentParser) -> None:
     """The board, image, proxy, budget and trace options of every command that builds a machine."""
     parser.add_argument("--board", metavar="FILE", help="board file or built-in board name (default: musca_b1)")
     parser.add_argument("--host", metavar="IMAGE",
-                        help=f"Host image: a file or a bundled image's name (see 'psaemu images'); default: bundled "
+                        help=f"Host image: a file (FILE@ADDRESS for a raw binary; A,B for several files loaded "
+                             f"together) or a bundled image's name (see 'psaemu images'); default: bundled "
                              f"{DEFAULT_IMAGES['host']}; '{NO_IMAGE}': no Host image")
     parser.add_argument("--se", metavar="IMAGE",
                         help=f"SE image: a file or a bundled image's name; default (whenever no SE image is named): "
@@ -200,7 +209,17 @@ def add_machine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lift", action="append", default=[], metavar="LIMITATION",
                         help="lift a limitation of the proxy on top of the profile (and the board's [proxy] lift): "
                              "client-ids = the real caller's client id goes to the SE, which owns assets and keys "
-                             "per client; repeatable")
+                             "per client; non-blocking = a Host caller waiting for the SE keeps its core taking "
+                             "interrupts, the reply comes on the MHU interrupt; zero-copy = IOVECs the SE sees "
+                             "through a board window go by pointer instead of a copy (docs/proxy.md); repeatable")
+    parser.add_argument("--mailbox-slots", type=int, metavar="N",
+                        help="slots of the Host<->SE mailbox queue, 1..32 (TF-M's NUM_MAILBOX_QUEUE_SLOT; default "
+                             "the board's [proxy] mailbox_slots, else 1 as TF-M v1.3 ships): N > 1 lets N Host "
+                             "callers have calls in flight at once, each with 1/N of the shared buffer")
+    parser.add_argument("--host-start", choices=("auto", "power-on", "boot-vector"), default="auto",
+                        help="when the Host image starts with the proxy on: power-on, or held by BL0 until the SE "
+                             "sends the Host boot vector and started there (as TF-M's SE starts the Host); auto "
+                             "(default) holds it for an SE image that is not psaemu's own firmware")
     parser.add_argument("--trace-ipc", nargs="?", const="-", metavar="FILE",
                         help="record every mailbox transaction; print them as they complete, or write FILE "
                              "(.jsonl for JSON lines)")
@@ -211,10 +230,10 @@ def add_machine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flash", action="append", default=[], metavar="CORE.REGION=FILE",
                         help="back a memory region with a file so its contents persist (e.g. se.storage=se.bin)")
     parser.add_argument("--trace-events", metavar="FILE", help="write the event trace (interrupts, MHU, SVC...)")
-    parser.add_argument("--timeline", metavar="FILE.json",
+    parser.add_argument("--timeline", metavar="FILE.json|FILE.svg",
                         help="write the run as Chrome/Perfetto trace events (a track per core and per mailbox "
                              "slot, each PSA call as a flow; virtual time): open it in ui.perfetto.dev or "
-                             "chrome://tracing")
+                             "chrome://tracing; FILE.svg: a sequence diagram of the first transactions")
     parser.add_argument("--event-limit", type=number_in(1, 1 << 40), default=DEFAULT_EVENT_LIMIT, metavar="N",
                         help=f"event trace records kept (default {DEFAULT_EVENT_LIMIT:,}): older ones are dropped "
                              f"and counted, the trace digest still covers them")
@@ -250,7 +269,7 @@ def _to_stderr(line: str) -> None:
 
 
 CLI_LABELS = {"images": "--image CORE=IMAGE", "symbols": "--symbols", "defines": "--define", "proxy": "--proxy on",
-              "profile": "--profile", "lift": "--lift"}
+              "profile": "--profile", "lift": "--lift", "mailbox_slots": "--mailbox-slots"}
 
 
 def _pairs(option: str, specs: list[str], form: str, example: str) -> dict[str, str]:
@@ -290,6 +309,7 @@ def machine_spec(args: argparse.Namespace, announce: Callable[[str], None] = _to
         symbols=_pairs("--symbols", args.symbols, "CORE=ELF", "host=build/tfm_s_ns.elf"),
         flash_files=_pairs("--flash", args.flash, "CORE.REGION=FILE", "se.storage=se_flash.bin"),
         proxy=args.proxy, defines=parse_defines(args.define), profile=args.profile, lift=args.lift,
+        mailbox_slots=args.mailbox_slots, host_start=args.host_start,
         quantum=args.quantum, fault_policy=args.fault_policy,
         console=None if args.quiet else _stream, event_limit=args.event_limit, ipc_limit=args.ipc_limit,
         on_record=(lambda rec: print(f"[ipc] {rec.format()}", flush=True)) if args.trace_ipc == "-" else None,
@@ -316,9 +336,9 @@ def check_output_files(args: argparse.Namespace) -> None:
     """Refuse, before anything runs, a --trace-events/--trace-ipc/--timeline FILE that cannot be written
     (a directory, a missing directory), instead of failing after the whole run."""
     timeline = getattr(args, "timeline", None)
-    if timeline is not None and not timeline.endswith(".json"):
-        raise ConfigError(f"--timeline {timeline}: the timeline is written as Chrome/Perfetto JSON; give a file "
-                          f"name ending in .json, e.g. --timeline run.json")
+    if timeline is not None and not timeline.endswith((".json", ".svg")):
+        raise ConfigError(f"--timeline {timeline}: the timeline is written as Chrome/Perfetto JSON (.json) or as an "
+                          f"SVG sequence diagram (.svg); give a file name ending in one of them, e.g. --timeline run.json")
     for option, value in (("--trace-events", args.trace_events), ("--trace-ipc", args.trace_ipc),
                           ("--timeline", timeline)):
         if value in (None, "-"):
@@ -351,7 +371,7 @@ def write_traces(args: argparse.Namespace, machine: Machine, system: ProxySystem
         system.monitor.write(args.trace_ipc)
     if getattr(args, "timeline", None):
         from psaemu.proxy.timeline import write_timeline  # only runs that ask for it load it
-        write_timeline(machine, args.timeline)
+        write_timeline(machine, args.timeline)            # .json, or .svg: the picture
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -490,8 +510,8 @@ def _join_undefines(argv: Sequence[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     words = _join_undefines(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(next((w for w in words if not w.startswith("-")), None))
     args = parser.parse_args(words)
     args.argv = words                       # for commands that print a command line (explore's replay)
     if not getattr(args, "func", None):

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Union
 
 from psaemu.platform.errors import ConfigError, EmuTimeoutError, ProtocolError, PsaEmuError
+from psaemu.proxy.host_platform import served_on_host
 from psaemu.proxy.operation import CALL, CONNECT, ForwardOp
 from psaemu.proxy.services import (
     ITS_MAX_ASSET_SIZE,
@@ -637,7 +638,8 @@ class PsaClient:
         ctrl, in_arr, out_arr, out_vecs = layout
         self._event("call", handle=handle, type=ptype)
         op = self.spm.client_call(self.caller, handle & 0xFFFFFFFF, ctrl, in_arr, out_arr)
-        forwarded = isinstance(op, ForwardOp)   # a call the Host SPM refused wrote nothing back
+        # a call the Host SPM refused wrote nothing back; one it served itself (platform-split) did
+        forwarded = isinstance(op, ForwardOp) or (isinstance(op, int) and served_on_host(self.spm, handle))
         status = self._complete(op, f"psa_call(handle {to_int32(handle)}, type {ptype})")
         outputs = self._outputs(out_arr, out_vecs) if forwarded else [b""] * len(out_vecs)
         return CallResult(as_status(status), outputs)

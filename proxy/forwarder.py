@@ -10,6 +10,7 @@ injection attach to the declared interception points (``Proxy.points``, proxy/in
 from __future__ import annotations
 
 import struct
+from typing import Callable
 
 from psaemu.platform.cpu.core import Core
 from psaemu.platform.errors import ProtocolError
@@ -27,9 +28,11 @@ from psaemu.proxy.mailbox_abi import (
     PSA_CLIENT_CALL_REQ_MAGIC,
     S_MAILBOX_READY,
 )
+from psaemu.proxy.mailbox_queue import TABLES_SIZE, lane_span
 from psaemu.proxy.monitor import IoVec, IpcMonitor, IpcRecord
 from psaemu.proxy.operation import CALL, CLOSE, CONNECT, FORWARDED, HANDSHAKE, REPLY, ForwardOp, Vec
 from psaemu.proxy.profiles import ProxyProfile
+from psaemu.proxy.zerocopy import HostView
 from psaemu.proxy.services import SE_CONN_MAX_NUM
 from psaemu.proxy.status import PsaStatus, to_int32
 
@@ -64,6 +67,8 @@ class Handshake:
         p.log_handshake("se->host", word)
         if self.state == self.WAIT_BOOT_VECTOR:
             self.boot_vector = word
+            if p.on_boot_vector is not None:
+                p.on_boot_vector(word)          # proxy/bl0.py: a held Host starts at the vector
             p.send(IPC_SYNC_MAGIC)
             self.state = self.WAIT_INIT_ENABLE
         elif self.state == self.WAIT_INIT_ENABLE and word == NS_MAILBOX_INIT_ENABLE:
@@ -89,6 +94,9 @@ class Proxy:
         self.monitor = monitor or IpcMonitor()
         self.n_slots = n_slots
         self.layout = shared_layout(n_slots)
+        #: With several slots, each call in flight packs into its own lane of the shared buffer
+        #: (proxy/mailbox_queue.py lane_span): operation id -> lane.
+        self.lanes: dict[int, int] = {}
         need = "the proxy needs an MHUv2 pair between the Host and the SE"
         self.sender = machine.require_peripheral("mhuv2_sender", host, need, ProtocolError)
         self.receiver = machine.require_peripheral("mhuv2_receiver", host, need, ProtocolError)
@@ -100,6 +108,10 @@ class Proxy:
         self.check_writeback = False
         #: Release profile and lifted limitations (``client-ids``: the caller's id in every message).
         self.profile = ProxyProfile()
+        #: Called with the SE's boot vector when it arrives (proxy/bl0.py host start), or None.
+        self.on_boot_vector: Callable[[int], None] | None = None
+        #: Zero-copy (``zero-copy`` lifted): the Host RAM the SE sees, vectors there go by pointer.
+        self.host_view: HostView | None = None
         self.handshake = Handshake(self)
         #: The declared interception points of the forwarding path (proxy/intercept.py).
         self.points = InterceptionPoints()
@@ -186,6 +198,13 @@ class Proxy:
         """The request doorbell itself (PSA_CLIENT_CALL_REQ_MAGIC), with no interception point."""
         self.send(PSA_CLIENT_CALL_REQ_MAGIC)
 
+    def take_reply_doorbell(self) -> None:
+        """Take the SE's reply doorbell word(s) off the SE->Host MHU and clear the interrupt
+        (the non-blocking wait: the reply is signalled by this interrupt)."""
+        word = self.receiver.take_word()
+        self.host.nvic.clear_pending(self.reply_irq)
+        self.machine.events.record(self.host, "proxy_reply_irq", value=word)
+
     def slot_pending(self, slot: int) -> bool:
         """The slot's message is still pending (the SE has not taken it)."""
         return bool(self._word(self.layout.pend_slots) >> slot & 1)
@@ -219,6 +238,7 @@ class Proxy:
         self._set_word(lay.replied_slots, self._word(lay.replied_slots) & ~bit)   # a late reply to an abandoned call
         self._set_word(lay.pend_slots, self._word(lay.pend_slots) | bit)
         op.slot, op.phase = idx, REPLY
+        op.record.slot = idx
         op.record.t_request_ps = self.machine.now_ps
         points = self.points
         if points.fire("before_doorbell", op):
@@ -243,6 +263,22 @@ class Proxy:
             rec.note = (rec.note + "; " if rec.note else "") + "abandoned: no reply within the budget"
         if op.phase in (HANDSHAKE, REPLY) and op.kind == CONNECT and op.chunk is not None:
             self.pool[op.chunk] = None
+        self.lanes.pop(op.id, None)
+
+    def _lane(self, op: ForwardOp) -> tuple[int, int, int]:
+        """(Host address of the vector tables, of the data area, data bytes) for a CALL: the
+        shared structure's in_vec/out_vec and whole buffer with one slot (TF-M), else the
+        operation's own lane of the buffer (taken on first use)."""
+        p, lay = self.placement, self.layout
+        if self.n_slots == 1:
+            return p.host_base + lay.in_vec, p.host_base + lay.buffer, p.buffer_size
+        lane = self.lanes.get(op.id)
+        if lane is None:
+            used = set(self.lanes.values())
+            lane = self.lanes[op.id] = next(i for i in range(self.n_slots) if i not in used)
+        off, size = lane_span(p.buffer_size, self.n_slots, lane)
+        tables = p.host_base + lay.buffer + off
+        return tables, tables + TABLES_SIZE, size - TABLES_SIZE
 
     def _release_slot(self, bit: int) -> None:
         """Give an abandoned call's slot back: not pending, not replied, empty (the next call can use it)."""
@@ -295,25 +331,28 @@ class Proxy:
     def _begin_call(self, op: ForwardOp) -> None:
         """``op.forwarded``: (status, written lengths); on success the SE's outputs are copied back."""
         n_out = len(op.out_vecs)
-        if op.chunk is None:
+        stateless = op.stateless_type is not None       # v1.4+: the stateless handle goes to the SE as it is
+        if op.chunk is None and not stateless:
             self.null_rhandle("psa_call", op.handle)
             self._done(op, (PsaStatus.PSA_ERROR_COMMUNICATION_FAILURE, [0] * n_out))
             return
-        se_handle = self.pool[op.chunk] or 0
+        se_handle = op.handle if stateless else self.pool[op.chunk] or 0
+        psa_type = op.stateless_type or 0
         record = op.record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CALL, op.caller.client_id,
-                                                         host_handle=op.handle, se_handle=se_handle, psa_type=0,
+                                                         host_handle=op.handle, se_handle=se_handle, psa_type=psa_type,
                                                          client_origin=op.caller.client_origin))
-        packed = self._pack(op.in_vecs, op.out_vecs, record)
+        tables, data, room = self._lane(op)
+        packed = self._pack(op.in_vecs, op.out_vecs, record, tables, data, room)
         if packed is None:
+            self.lanes.pop(op.id, None)
             record.status, record.note = PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, "does not fit SHARED_BUFFER_SIZE"
             self.monitor.close(record)
             self._done(op, (PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY, [0] * n_out))
             return
         self.points.fire("packed", op)
         in_len, out_len = packed
-        p, lay = self.placement, self.layout
-        params = struct.pack("<iiIIII", se_handle, 0, p.to_se(p.host_base + lay.in_vec), in_len,
-                             p.to_se(p.host_base + lay.out_vec), out_len)
+        p = self.placement
+        params = struct.pack("<iiIIII", se_handle, psa_type, p.to_se(tables), in_len, p.to_se(tables + 32), out_len)
         self._mailbox_start(op, MAILBOX_PSA_CALL, params)
 
     def _begin_close(self, op: ForwardOp) -> None:
@@ -345,9 +384,11 @@ class Proxy:
                 self._done(op, (value, None))
         elif op.kind == CALL:
             status, written = value, [0] * len(op.out_vecs)
+            tables = self._lane(op)[0]
+            self.lanes.pop(op.id, None)
             if status == PsaStatus.PSA_SUCCESS:
                 self.points.fire("before_write_back", op)
-                back = self._write_back(op.out_vecs, record)
+                back = self._write_back(op.out_vecs, record, tables)
                 if back is None:
                     status = PsaStatus.PSA_ERROR_COMMUNICATION_FAILURE
                 else:
@@ -371,69 +412,93 @@ class Proxy:
         memory is machine memory; operations in flight are the Host SPM's."""
         h = self.handshake
         return {"handshake_state": h.state, "boot_vector": h.boot_vector, "handshake_settled": h.settled,
-                "pool": list(self.pool), "check_writeback": self.check_writeback}
+                "pool": list(self.pool), "check_writeback": self.check_writeback,
+                "lanes": dict(self.lanes)}
 
     def restore_state(self, state: dict) -> None:
         h = self.handshake
         h.state, h.boot_vector, h.settled = state["handshake_state"], state["boot_vector"], state["handshake_settled"]
         self.pool[:] = state["pool"]
         self.check_writeback = state["check_writeback"]
+        self.lanes = {int(k): v for k, v in state.get("lanes", {}).items()}
 
     # -- shared memory packing (psa_proxy_put_msg_into_shared_mem / write_back) -----------
-    def _pack(self, in_vecs: list[Vec], out_vecs: list[Vec], record: IpcRecord) -> tuple[int, int] | None:
-        p, lay = self.placement, self.layout
-        base = p.host_base
-        assert lay.out_vec == lay.in_vec + 32
-        table = [0] * 16                                           # in_vec[4] and out_vec[4] = {NULL, 0}
+    def _pack(self, in_vecs: list[Vec], out_vecs: list[Vec], record: IpcRecord, tables: int, data: int,
+              room: int) -> tuple[int, int] | None:
+        """Copy the inputs to ``data`` (``room`` bytes) and fill the vector tables at ``tables``;
+        with zero-copy (``host_view``) a vector the SE sees goes by its SE address instead."""
+        p = self.placement
+        table = [p.to_se(0), 0] * 8                                # {NULL, 0}; all 8 bases translated (O3)
         cursor, in_len, out_len = 0, 0, 0
-        plan: list[tuple[str, int, Vec, int]] = []
+        plan: list[tuple[str, int, Vec, int, int | None]] = []   # (kind, index, vec, buffer offset, SE address)
+        pointed: list[tuple[int, int]] = []
         for kind, vecs in (("in", in_vecs), ("out", out_vecs)):
             for i, v in enumerate(vecs):
                 if v.len > 0:
-                    if cursor + v.len > p.buffer_size:
-                        self._write(base + lay.in_vec, bytes(64))   # the tables were cleared first
-                        return None
-                    plan.append((kind, i, v, cursor))
-                    cursor += v.len
+                    se = None if self.host_view is None else self._by_pointer(kind, i, v, pointed, record)
+                    if se is None:
+                        if cursor + v.len > room:
+                            self._write(tables, bytes(64))          # the tables were cleared first
+                            return None
+                        cursor += v.len
+                    plan.append((kind, i, v, cursor - v.len, se))
                     if kind == "in":
                         in_len = i + 1
                     else:
                         out_len = i + 1
-        for kind, i, v, off in plan:
-            shared = base + lay.buffer + off
-            if kind == "in":
-                self._write(shared, self._read(v.base, v.len))   # psa_read into the buffer
+        for kind, i, v, off, se in plan:
             j = 2 * i if kind == "in" else 8 + 2 * i
-            table[j], table[j + 1] = shared, v.len
-            (record.in_vecs if kind == "in" else record.out_vecs).append(
-                IoVec(i, v.len, v.base, shared, p.to_se(shared)))
-        if p.translation:                                         # all 8 bases, NULL included (O3)
-            for j in range(0, 16, 2):
-                table[j] = p.to_se(table[j])
-        self._write(base + lay.in_vec, _TABLES.pack(*table))      # both tables in one write
+            if se is None:
+                shared = data + off
+                if kind == "in":
+                    self._write(shared, self._read(v.base, v.len))   # psa_read into the buffer
+                vec = IoVec(i, v.len, v.base, shared, p.to_se(shared))
+            else:
+                vec = IoVec(i, v.len, v.base, v.base, se, by_pointer=True)
+            table[j], table[j + 1] = vec.shared_se, v.len
+            (record.in_vecs if kind == "in" else record.out_vecs).append(vec)
+        self._write(tables, _TABLES.pack(*table))                 # both tables in one write
         return in_len, out_len
 
-    def _write_back(self, out_vecs: list[Vec], record: IpcRecord) -> list[int] | None:
+    def _by_pointer(self, kind: str, i: int, v: Vec, pointed: list[tuple[int, int]],
+                    record: IpcRecord) -> int | None:
+        """Zero-copy: the SE address of a verified caller vector, or None to copy it (outside the
+        SE's view, or overlapping a vector already passed by pointer), said in the record and trace."""
+        se = self.host_view.to_se(v.base, v.len)
+        end = v.base + v.len
+        if se is not None and not any(a < end and v.base < b for a, b in pointed):
+            pointed.append((v.base, end))
+            return se
+        why = "outside the SE's view of Host RAM" if se is None else "overlaps a vector passed by pointer"
+        record.note = (record.note + "; " if record.note else "") + (
+            f"zero-copy: {kind}[{i}] copied (Host {v.base:#010x}+{v.len} {why})")
+        self.machine.events.record(self.host, "zero_copy_copied", vec=f"{kind}[{i}]", base=v.base, size=v.len,
+                                   reason=why)
+        return None
+
+    def _write_back(self, out_vecs: list[Vec], record: IpcRecord, tables: int) -> list[int] | None:
         """psa_write of each output from the base and length the SE left in out_vec[] (as TF-M v1.3).
 
         A base that is not the one the proxy reserved is noted in the IPC record; with
         ``check_writeback`` nothing is written and None is returned (the call then fails with
         PSA_ERROR_COMMUNICATION_FAILURE). A base the Host cannot read is a proxy panic (None).
         """
-        p, lay = self.placement, self.layout
-        table = list(_TABLES.unpack(self._read(p.host_base + lay.in_vec, 64)))   # as the SE left them
+        p = self.placement
+        table = list(_TABLES.unpack(self._read(tables, 64)))      # as the SE left them
+        in_place = {vec.index: vec.shared_se for vec in record.out_vecs if vec.by_pointer and
+                    table[8 + 2 * vec.index] == vec.shared_se}   # zero-copy: the SE wrote the caller's buffer
         if p.translation:
             for j in range(0, 16, 2):
                 table[j] = p.to_host(table[j])
-            self._write(p.host_base + lay.in_vec, _TABLES.pack(*table))
+            self._write(tables, _TABLES.pack(*table))
         reserved = {vec.index: vec.shared_host for vec in record.out_vecs}
-        copies: list[tuple[Vec, int, int]] = []
+        copies: list[tuple[Vec, int | None, int]] = []
         moved: list[str] = []
         for i, v in enumerate(out_vecs):
             addr, length = table[8 + 2 * i], table[9 + 2 * i]
             length = min(length, v.len) if v.len > 0 else 0
-            copies.append((v, addr, length))
-            if length and addr != reserved.get(i):
+            copies.append((v, None if i in in_place else addr, length))
+            if length and i not in in_place and addr != reserved.get(i):
                 moved.append(f"out_vec[{i}] base {p.to_se(addr):#010x} (Host {addr:#010x}"
                              f"{self._what_is(addr, length)}) is not the {reserved.get(i, 0):#010x} the proxy "
                              f"reserved")
@@ -445,8 +510,8 @@ class Proxy:
                 return None
         host = self.machine.memory.maps[self.host.name]
         for i, (v, addr, length) in enumerate(copies):
-            m = host.find(addr, length) if length else None
-            if length and (m is None or m.store is None):
+            m = host.find(addr, length) if length and addr is not None else None
+            if length and addr is not None and (m is None or m.store is None):
                 self.machine.request_panic(self.host, ProtocolError(
                     f"PSA proxy: the SE's reply leaves out_vec[{i}] at Host {addr:#010x}+{length}, which is not "
                     f"Host memory; TF-M v1.3's proxy would fault reading it in psa_write (set "
@@ -454,7 +519,7 @@ class Proxy:
                 return None
         written = []
         for v, addr, length in copies:
-            if length:
+            if length and addr is not None:
                 self._write(v.base, self._read(addr, length))       # psa_write with the SE's actual length
             written.append(length)
         for vec in record.out_vecs:

@@ -34,6 +34,7 @@ class IoVec:
     shared_host: int          # Host address of the copy in the shared buffer
     shared_se: int            # the same bytes as the SE addresses them
     written: int | None = None   # out only: bytes the SE reported written
+    by_pointer: bool = False     # zero-copy: the SE used the caller's buffer itself (shared_* = caller)
 
 
 @dataclass
@@ -57,6 +58,8 @@ class IpcRecord:
     #: Why ``client_id`` is what it is when it is not the caller's own, e.g. "secure code outside
     #: every partition at 0x1a2801cc" (client 0); "" for a non-secure or partition caller.
     client_origin: str = ""
+    #: The mailbox slot the request went in (None: not sent).
+    slot: int | None = None
 
     @property
     def latency_ps(self) -> int | None:
@@ -77,10 +80,13 @@ class IpcRecord:
             parts.append(f"se_handle={self.se_handle:#x}")
         if self.psa_type is not None:
             parts.append(f"type={self.psa_type}")
+        if self.slot is not None:
+            parts.append(f"slot={self.slot}")
         for label, vecs in (("in", self.in_vecs), ("out", self.out_vecs)):
             for v in vecs:
                 done = f"->{v.written}" if v.written is not None else ""
-                parts.append(f"{label}[{v.index}]={v.size}{done}@host {v.shared_host:#010x}/se {v.shared_se:#010x}"
+                parts.append(f"{label}[{v.index}]={v.size}{done}@{'pointer ' if v.by_pointer else ''}"
+                             f"host {v.shared_host:#010x}/se {v.shared_se:#010x}"
                              f" (caller {v.caller:#010x})")
         result = status_name(self.status) if self.status is not None else "no reply"
         latency = f" {self.latency_ps / 1e6:.2f}us" if self.latency_ps is not None else ""

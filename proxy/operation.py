@@ -53,6 +53,7 @@ class ForwardOp:
     forwarded: Any = None                    # what the proxy's part returned
     result: Any = None                       # what the operation returns (r0 for an SVC)
     record: "IpcRecord | None" = None        # its IPC monitor record (open while in flight)
+    stateless_type: int | None = None        # call on a stateless handle (v1.4+): the psa_call type forwarded
 
     @property
     def done(self) -> bool:
@@ -80,7 +81,8 @@ class ForwardOp:
                 "out_vecs": [(v.base, v.len) for v in self.out_vecs], "out_addr": self.out_addr,
                 "phase": self.phase, "call_type": self.call_type, "params": bytes(self.params),
                 "slot": self.slot, "value": self.value, "forwarded": _plain(self.forwarded),
-                "result": _plain(self.result), "record": self.record.seq if self.record is not None else None}
+                "result": _plain(self.result), "record": self.record.seq if self.record is not None else None,
+                "stateless_type": self.stateless_type}
 
     @classmethod
     def from_state(cls, s: dict[str, Any], record: "IpcRecord | None") -> "ForwardOp":
@@ -89,7 +91,7 @@ class ForwardOp:
         return cls(s["id"], s["kind"], Caller(*s["caller"]), s["sid"], s["version"], s["handle"], s["chunk"],
                    [Vec(*v) for v in s["in_vecs"]], [Vec(*v) for v in s["out_vecs"]], s["out_addr"],
                    s["phase"], s["call_type"], bytes(s["params"]), s["slot"], s["value"],
-                   _live(s["forwarded"]), _live(s["result"]), record)
+                   _live(s["forwarded"]), _live(s["result"]), record, s.get("stateless_type"))
 
 
 def _plain(value: Any) -> Any:

@@ -14,19 +14,33 @@ from typing import Any, Mapping, Sequence
 
 from psaemu.platform.errors import ConfigError
 from psaemu.platform.units import parse_number
+from psaemu.proxy.abi import RELEASE_ABIS, ReleaseAbi
 from psaemu.proxy.mailbox_abi import NON_SECURE_CLIENT_ID
 
 #: Release profiles psaemu implements: name -> what it is.
 PROFILES: dict[str, str] = {
     "tfm-1.3": "TF-M v1.3.0 as shipped (v1.3 client ABI, connection-based services, client_id -1)",
+    "tfm-1.4": "TF-M v1.4.0 Host client (packed psa_call parameters, stateless crypto handle 0x40000100, "
+               "crypto sfn ids with SIGN/VERIFY_MESSAGE, 20-byte key attributes)",
+    "tfm-1.5": "TF-M v1.5.0 Host client (as tfm-1.4, plus stateless PS/ITS/attestation handles "
+               "0x40000101..0x40000103, domain-parameter sfn ids removed)",
+    "tfm-1.6": "TF-M v1.6.0 Host client (the tfm-1.5 client ABI; the last release with the PSA Proxy)",
 }
 DEFAULT_PROFILE = "tfm-1.3"
 #: Limitations of the PSA Proxy integration guide psaemu can lift: key -> what lifting does.
 LIMITATIONS: dict[str, str] = {
     "client-ids": "the real caller's client id goes in the mailbox message; the SE owns ITS/PS assets, crypto "
                   "keys and connections per client",
+    "non-blocking": "a Host caller waiting for the SE's reply keeps its core taking interrupts (SysTick, other "
+                    "IRQs); the reply is taken on the SE->Host MHU interrupt",
+    "platform-split": "the Host serves platform IOCTL (Musca-B1 pin and GPIO services) itself; system reset and "
+                      "NV counters still go to the SE",
+    "zero-copy": "IOVECs in Host Non-secure RAM the SE sees through a board window go to the SE by translated "
+                 "pointer after the Host SPM verified them (no copy into the shared buffer); others are copied",
 }
 CLIENT_IDS = "client-ids"
+PLATFORM_SPLIT = "platform-split"
+ZERO_COPY = "zero-copy"
 #: Host secure partition id p is sent as ``secure_client_id_base - p``; NS ids above the base pass as they are.
 DEFAULT_SECURE_CLIENT_ID_BASE = -0x10000000
 #: The ``[proxy]`` keys this module reads (the rest of the table is the proxy macros).
@@ -47,6 +61,21 @@ class ProxyProfile:
     def forward_client_ids(self) -> bool:
         """The real caller id goes to the SE (``client-ids`` lifted)."""
         return CLIENT_IDS in self.lifted
+
+    @property
+    def host_platform_ioctl(self) -> bool:
+        """The Host serves platform IOCTL (SID 0x41) itself (``platform-split`` lifted)."""
+        return PLATFORM_SPLIT in self.lifted
+
+    @property
+    def zero_copy(self) -> bool:
+        """Caller IOVECs the SE can see go by pointer (``zero-copy`` lifted, proxy/zerocopy.py)."""
+        return ZERO_COPY in self.lifted
+
+    @property
+    def abi(self) -> ReleaseAbi:
+        """The Host client ABI of the release (psa_call parameters, stateless handles, crypto ids)."""
+        return RELEASE_ABIS[self.release]
 
     @property
     def name(self) -> str:

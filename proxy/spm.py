@@ -17,13 +17,16 @@ from psaemu.platform.cpu.core import Block, Core
 from psaemu.platform.errors import ProtocolError
 from psaemu.platform.system.machine import Machine
 from psaemu.platform.testing.snapshot import register_wait
+from psaemu.proxy.abi import DEFAULT_RELEASE, RELEASE_ABIS, CallParamError, ReleaseAbi
 from psaemu.proxy.forwarder import Proxy
+from psaemu.proxy.host_platform import HOST_SERVED, HostPlatform, host_call, host_connect, host_serves
 from psaemu.proxy.mailbox_abi import SvcV13
 from psaemu.proxy.operation import CALL, CLOSE, CONNECT, DONE, FORWARDED, HANDSHAKE, NEW, QUEUED, REPLY, ForwardOp, Vec
 from psaemu.proxy.services import DEFAULT_NS_CLIENT_ID, Service, service_by_sid
-from psaemu.proxy.status import PSA_FRAMEWORK_VERSION, PSA_MAX_IOVEC, PSA_VERSION_NONE, PsaStatus, status_name, to_int32
-from psaemu.proxy.structs import inputs_overlap, iovec_counts_ok, iovec_pairs
+from psaemu.proxy.status import PSA_FRAMEWORK_VERSION, PSA_VERSION_NONE, PsaStatus, status_name, to_int32
+from psaemu.proxy.structs import inputs_overlap, iovec_pairs
 from psaemu.proxy.veneers import VeneerRegion, install_veneers
+from psaemu.proxy.waits import NonBlockingWaits
 
 #: Host SPM connection pool. Larger than the proxy's 16 forward handles, so the 17th
 #: connection is refused by the proxy (PSA_ERROR_INSUFFICIENT_MEMORY) as the proxy documents.
@@ -96,8 +99,11 @@ class HostSpm:
         self._next_handle = 1
         self.forwarding: ForwardOp | None = None     # the forwarded operation holding the proxy
         self.forward_queue: list[ForwardOp] = []      # operations waiting for it, first come first served
+        self.active: list[ForwardOp] = []             # operations holding a mailbox slot (at most n_slots)
+        self.waits = NonBlockingWaits(self)           # SVCs restarted around interrupts (lifted non-blocking)
         self.ops: dict[int, ForwardOp] = {}           # every operation started and not finished, by id
         self._next_op = 1
+        self.host_platform = HostPlatform()          # platform IOCTL served on the Host (platform-split)
         if not self.partitions and self.core.image is not None:
             self.partitions = partitions_from_image(self.core)
         if self.core.security is not None:       # NS code calls partition code directly (psaemu images)
@@ -127,6 +133,9 @@ class HostSpm:
 
     # -- plumbing -------------------------------------------------------------------------
     def _dispatch(self, core: Core, number: int) -> bool | Block:
+        again = self.waits.resume(core, number)
+        if again is not None:                    # an SVC restarted after an interrupt (non-blocking)
+            return again
         caller = self.identify(core.pc - 2)
         self.machine.events.record(core, "psa_svc", number=number, client=caller.client_id)
         if number in FORWARDED_SVCS and not self.proxy.ready:
@@ -170,6 +179,8 @@ class HostSpm:
         op = self.ops[op_id]
         what = f"the SE's reply (PSA SVC {number}; see the IPC monitor's last record)"
         replied = self.proxy.replied
+        if self.waits.applies(op):
+            return self.waits.block(core, op, number, what, (FORWARD_WAIT, self.host, op_id, number))
         ready = (lambda: replied(op)) if op.phase == REPLY else (lambda: self.ready(op))    # the usual wait, direct
         return Block(ready, lambda: self._pump(core, op, number), what, self.reply_budget_cycles,
                      resume=(FORWARD_WAIT, self.host, op_id, number))
@@ -186,7 +197,7 @@ class HostSpm:
         if phase == REPLY:
             return self.proxy.replied(op)
         if phase == QUEUED:
-            return self.forwarding is None and self.forward_queue[0] is op
+            return len(self.active) < self.proxy.n_slots and self.forward_queue[0] is op
         if phase == HANDSHAKE:
             return self.proxy.ready
         return True
@@ -194,7 +205,8 @@ class HostSpm:
     def advance(self, op: ForwardOp) -> None:
         """Run the operation until it waits for something that has not happened yet, or ends.
         Forwarded operations hold the proxy one at a time (TF-M's proxy is one partition thread):
-        a Host SVC and a scripted call never share the mailbox slot or the buffer."""
+        a Host SVC and a scripted call never share the mailbox slot or the buffer. With N mailbox
+        slots (proxy/mailbox_queue.py), up to N hold one each, with their own lane of the buffer."""
         while True:
             phase = op.phase
             if phase == NEW:
@@ -204,6 +216,7 @@ class HostSpm:
             elif phase == QUEUED:
                 self.forward_queue.pop(0)
                 self.forwarding = op
+                self.active.append(op)
                 self.proxy.begin(op)
             elif phase == HANDSHAKE:
                 self.proxy.send_request(op)
@@ -223,18 +236,23 @@ class HostSpm:
         if op.phase in (HANDSHAKE, REPLY):
             self.proxy.abandon(op)
             self.proxy.monitor.abandon(op.record)
-        if self.forwarding is op:
-            self.forwarding = None
+        self._release(op)
         self.ops.pop(op.id, None)
         op.phase = DONE
 
     def _finish(self, op: ForwardOp) -> None:
         """The proxy is done: release it and do the SPM's part (connections, written lengths)."""
-        if self.forwarding is op:
-            self.forwarding = None
+        self._release(op)
         self.ops.pop(op.id, None)
         op.result = {CONNECT: self._connected, CALL: self._called, CLOSE: self._closed}[op.kind](op)
         op.phase = DONE
+
+    def _release(self, op: ForwardOp) -> None:
+        """The operation no longer holds a mailbox slot (``forwarding``: the latest that does)."""
+        if op in self.active:
+            self.active.remove(op)
+        if self.forwarding is op:
+            self.forwarding = self.active[-1] if self.active else None
 
     # -- state (snapshots) ----------------------------------------------------------------
     def save_state(self) -> dict[str, Any]:
@@ -243,7 +261,8 @@ class HostSpm:
                 "next_handle": self._next_handle, "reply_budget_cycles": self.reply_budget_cycles,
                 "ops": [op.state() for op in self.ops.values()], "queue": [op.id for op in self.forward_queue],
                 "forwarding": self.forwarding.id if self.forwarding is not None else None,
-                "next_op": self._next_op}
+                "next_op": self._next_op, "active": [op.id for op in self.active], "parked": self.waits.save_state(),
+                "host_platform": self.host_platform.save_state()}
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """Put the state back (the IPC monitor first: operations in flight find their records there)."""
@@ -255,6 +274,9 @@ class HostSpm:
         self.forward_queue = [self.ops[i] for i in state["queue"]]
         self.forwarding = self.ops[state["forwarding"]] if state["forwarding"] is not None else None
         self._next_op = state["next_op"]
+        self.active = [self.ops[i] for i in state.get("active", [state["forwarding"]] if state["forwarding"] else [])]
+        self.waits.restore_state(state.get("parked", []))
+        self.host_platform.restore_state(state.get("host_platform", {}))
 
     def identify(self, pc: int) -> Caller:
         if self.veneers is not None and self.veneers.holds(pc):     # a veneer: the caller is NS code
@@ -320,10 +342,10 @@ class HostSpm:
         return self.client_version(caller, *self.core.args(1))
 
     def connect(self, caller: Caller) -> ForwardOp | int | None:
-        return self.client_connect(caller, *self.core.args(2))
+        return self.client_connect(caller, *self.core.args(2), abi=self.proxy.profile.abi)
 
     def call(self, caller: Caller) -> ForwardOp | int | None:
-        return self.client_call(caller, *self.core.args(4))
+        return self.client_call(caller, *self.core.args(4), abi=self.proxy.profile.abi)
 
     def close(self, caller: Caller) -> ForwardOp | int | None:
         return self.client_close(caller, *self.core.args(1))
@@ -332,10 +354,14 @@ class HostSpm:
         svc = self._service(caller, sid)
         return svc.version if svc else PSA_VERSION_NONE
 
-    def client_connect(self, caller: Caller, sid: int, version: int) -> ForwardOp | int | None:
+    def client_connect(self, caller: Caller, sid: int, version: int,
+                       abi: ReleaseAbi = RELEASE_ABIS[DEFAULT_RELEASE]) -> ForwardOp | int | None:
         svc = self.forwarded(sid)
         if svc is None:
             return self.error(caller, PsaStatus.PSA_ERROR_CONNECTION_REFUSED, f"connect to unknown SID {sid:#x}")
+        stateless = abi.connect_refusal(sid)
+        if stateless is not None:
+            return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR, stateless)
         if not caller.secure and not svc.ns_allowed:
             return self.error(caller, PsaStatus.PSA_ERROR_CONNECTION_REFUSED,
                               f"SID {sid:#x} ({svc.name}) does not accept non-secure clients")
@@ -344,6 +370,8 @@ class HostSpm:
                               f"SID {sid:#x} version {version} requested, service has {svc.version} (STRICT)")
         if len(self.connections) >= HOST_CONN_MAX:
             return PsaStatus.PSA_ERROR_CONNECTION_BUSY
+        if host_serves(self, sid):
+            return host_connect(self, caller, sid)
         return self._new_op(CONNECT, caller, sid=sid, version=version)
 
     def _connected(self, op: ForwardOp) -> int | None:
@@ -365,22 +393,26 @@ class HostSpm:
         conn = self.connections.get(to_int32(handle))
         return conn if conn is not None and conn.client_id == caller.client_id else None
 
-    def client_call(self, caller: Caller, handle: int, ctrl_addr: int, in_addr: int,
-                    out_addr: int) -> ForwardOp | int | None:
-        if not self.accessible(caller, ctrl_addr, 12, write=True):
-            return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR,
-                              f"psa_call control block at {ctrl_addr:#010x} is not accessible to the caller")
-        ptype, in_len, out_len = struct.unpack("<iII", self.read_caller(ctrl_addr, 12))
-        if ptype < 0:
-            return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR, f"psa_call type {ptype} < 0")
-        if not iovec_counts_ok(in_len, out_len):
-            return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR,
-                              f"psa_call in_len {in_len} + out_len {out_len} exceeds {PSA_MAX_IOVEC}")
+    def client_call(self, caller: Caller, handle: int, params: int, in_addr: int, out_addr: int,
+                    abi: ReleaseAbi = RELEASE_ABIS[DEFAULT_RELEASE]) -> ForwardOp | int | None:
+        """``params`` is r1 as the release's client ABI sends it (``abi``; scripted clients: a v1.3
+        control-block address)."""
+        def read_ctrl(addr: int) -> bytes | None:
+            return self.read_caller(addr, 12) if self.accessible(caller, addr, 12, write=True) else None
+        try:
+            ptype, in_len, out_len = abi.call_params(params, read_ctrl)
+        except CallParamError as exc:
+            return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR, str(exc))
         conn = self._connection(caller, handle)
-        if conn is None:
+        stateless = abi.stateless_sid(handle) if conn is None else None
+        if conn is None and stateless is None:
             return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR,
-                              f"psa_call on invalid handle {to_int32(handle)}")
-        if conn.state == "connect_error":
+                              f"psa_call on invalid handle {to_int32(handle)}"
+                              + abi.handle_hint(handle))
+        if stateless is not None and self._service(caller, stateless) is None:
+            return self.error(caller, PsaStatus.PSA_ERROR_CONNECTION_REFUSED,
+                              f"stateless handle {handle:#010x}: SID {stateless:#x} refuses this caller")
+        if conn is not None and conn.state == "connect_error":
             return PsaStatus.PSA_ERROR_PROGRAMMER_ERROR
         if not self.accessible(caller, in_addr, 8 * in_len, write=False) or \
                 not self.accessible(caller, out_addr, 8 * out_len, write=True):
@@ -399,11 +431,17 @@ class HostSpm:
             if not self.accessible(caller, v.base, v.len, write=True):
                 return self.error(caller, PsaStatus.PSA_ERROR_PROGRAMMER_ERROR,
                                   f"out_vec[{i}] {v.base:#010x}+{v.len} is not writable by the caller")
-        if ptype > 0:
+        if conn is not None and conn.chunk == HOST_SERVED:
+            return host_call(self, caller, conn, ptype, in_vecs, out_vecs, out_addr)
+        if ptype > 0 and not abi.forwards_call_types:
+            where = f"handle {conn.handle} (SID {conn.sid:#x})" if conn else f"stateless handle {handle:#010x}"
             self.machine.request_panic(self.core, ProtocolError(
-                f"PSA proxy psa_panic(): psa_call type {ptype} on handle {conn.handle} (SID {conn.sid:#x}); the "
-                f"TF-M v1.3 proxy forwards only PSA_IPC_CALL (type 0) and panics on any other type; caller {caller}"))
+                f"PSA proxy psa_panic(): psa_call type {ptype} on {where}; the {abi.release} proxy forwards only "
+                f"PSA_IPC_CALL (type 0) and panics on any other type; caller {caller}"))
             return None
+        if conn is None:                # stateless: the handle and the type go to the SE as they are
+            return self._new_op(CALL, caller, handle=handle & 0xFFFFFFFF, in_vecs=in_vecs, out_vecs=out_vecs,
+                                out_addr=out_addr, stateless_type=ptype if abi.forwards_call_types else 0)
         return self._new_op(CALL, caller, handle=conn.handle, chunk=conn.chunk, in_vecs=in_vecs,
                             out_vecs=out_vecs, out_addr=out_addr)
 
@@ -430,6 +468,9 @@ class HostSpm:
             if caller.secure:
                 self.panic(caller, f"psa_close on invalid handle {handle}")
                 return None
+            return 0
+        if conn.chunk == HOST_SERVED:
+            self.connections.pop(conn.handle)
             return 0
         return self._new_op(CLOSE, caller, handle=conn.handle, chunk=conn.chunk)
 

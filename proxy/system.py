@@ -11,14 +11,17 @@ from typing import Any, Callable, Mapping, Sequence
 
 from psaemu.platform.errors import ConfigError
 from psaemu.platform.system.machine import Machine
-from psaemu.proxy.bl0 import play_bl0
+from psaemu.proxy.bl0 import hold_host_until_boot_vector, host_start_mode, play_bl0
 from psaemu.proxy.client import DEFAULT_REPLY_BUDGET_S, PsaClient
 from psaemu.proxy.config import Placement, ProxyConfig, resolve_placement
 from psaemu.proxy.forwarder import Proxy
 from psaemu.proxy.hostkind import HostKind, classify_host
+from psaemu.proxy.mailbox_queue import BOARD_KEY as SLOTS_KEY
+from psaemu.proxy.mailbox_queue import resolve_slots
 from psaemu.proxy.monitor import DEFAULT_IPC_LIMIT, IpcMonitor, IpcRecord
 from psaemu.proxy.profiles import ProxyProfile, resolve_profile
 from psaemu.proxy.spm import HostSpm
+from psaemu.proxy.zerocopy import SE_VIEW_RANGES, HostView, require_view
 
 #: Symbol of the SE firmware's platform configuration block (see images/se/platform_config.h).
 SE_CONFIG_SYMBOL = "se_platform_config"
@@ -99,11 +102,15 @@ def attach_proxy(machine: Machine, defines: Mapping[str, int | None] | None = No
                  on_record: Callable[[IpcRecord], None] | None = None,
                  on_handshake: Callable[[int, str, int], None] | None = None, bl0: bool = True,
                  ipc_limit: int = DEFAULT_IPC_LIMIT, profile: str | None = None,
-                 lift: Sequence[str] = ()) -> ProxySystem:
+                 lift: Sequence[str] = (), mailbox_slots: int | None = None,
+                 host_start: str = "auto") -> ProxySystem:
     """Resolve the macros, place and zero the shared memory, install the Host SPM and the proxy;
     with ``bl0``, play the Host BL0, which releases the cores the board marks ``reset = "bl0"``.
     The IPC monitor keeps the last ``ipc_limit`` records (``on_record`` sees every one); ``profile``
-    and ``lift`` select the release profile and lifted limitations over the board's (proxy/profiles.py)."""
+    and ``lift`` select the release profile and lifted limitations over the board's (proxy/profiles.py);
+    ``mailbox_slots`` the queue's slot count over the board's (proxy/mailbox_queue.py); ``host_start`` when
+    the Host image starts (proxy/bl0.py ``HOST_START_MODES``: at power-on, or held by BL0 until the
+    SE's boot vector; ``auto`` holds it for an SE image that is not psaemu's own firmware)."""
     for name in (host, se):
         if name not in machine.cores:
             raise ConfigError(f"{machine.board.path}: the PSA Proxy needs cores {host!r} and {se!r}; "
@@ -111,21 +118,29 @@ def attach_proxy(machine: Machine, defines: Mapping[str, int | None] | None = No
     config = ProxyConfig.from_board(machine.board.proxy, f"{machine.board.path} [proxy]", defines)
     chosen = resolve_profile(machine.board.proxy_profile, f"{machine.board.path} [proxy]", profile, lift)
     host_core = machine.cores[host]
-    placement = resolve_placement(config, machine.memory, host_core.image, host, se)
-    proxy = Proxy(machine, placement, host, se, IpcMonitor(on_record, on_handshake, ipc_limit))
+    n_slots = resolve_slots(machine.board.proxy_profile.get(SLOTS_KEY), f"{machine.board.path} [proxy]", mailbox_slots)
+    placement = resolve_placement(config, machine.memory, host_core.image, host, se, n_slots)
+    proxy = Proxy(machine, placement, host, se, IpcMonitor(on_record, on_handshake, ipc_limit), n_slots)
     proxy.check_writeback = config.check_writeback
     proxy.profile = chosen
     budget = int(reply_budget_s * host_core.clock_hz) if reply_budget_s else None
     spm = HostSpm(machine, proxy, host, budget)
     machine.agents.append(proxy.poll)
     _configure_se(machine, placement, host, se, chosen)
+    _configure_se_slots(machine, se, n_slots)
+    _configure_se_release(machine, se, chosen)
+    if chosen.zero_copy:
+        proxy.host_view = require_view(machine, placement, chosen.source, host, se)
+        _configure_se_view(machine, se, proxy.host_view, chosen.source)
     machine.events.record(host_core, "proxy_attach", base=placement.host_base, se_base=placement.se_base,
                           size=placement.region_size, mode=placement.mode, translation=int(placement.translation))
     system = ProxySystem(machine, config, placement, proxy, spm)
     system.psa = machine.psa = PsaClient(system)
     machine.proxy_system = system
+    start = host_start_mode(machine, host_start, se)
     if bl0:
-        play_bl0(machine, host)
+        if play_bl0(machine, host) and start == "boot-vector":
+            hold_host_until_boot_vector(machine, proxy, host)
     return system
 
 
@@ -160,3 +175,70 @@ def _configure_se(machine: Machine, placement: Placement, host: str, se: str,
                               f"(make -C images)")
         flags = struct.unpack("<I", se_core.mem_read(addr + 36, 4))[0]
         se_core.mem_write(addr + 36, struct.pack("<I", flags | SE_CONFIG_FORWARD_CLIENT_IDS))
+
+
+#: Block version 3 adds ``mailbox_slots`` (index 10): the Host's queue slot count.
+SE_CONFIG_SLOTS_VERSION = 3
+
+
+def _configure_se_slots(machine: Machine, se: str, n_slots: int) -> None:
+    """Tell the SE firmware the queue's slot count (block version 3); one slot needs nothing."""
+    if n_slots == 1:
+        return
+    se_core = machine.cores[se]
+    image = se_core.image
+    if image is None or SE_CONFIG_SYMBOL not in image.symbols:
+        raise ConfigError(f"--mailbox-slots {n_slots}: the SE image ({image.path if image else 'none'}) has no "
+                          f"{SE_CONFIG_SYMBOL} block to learn the slot count from (TF-M's SE is built with "
+                          f"NUM_MAILBOX_QUEUE_SLOT); use the bundled SE image or one slot")
+    addr = image.address_of(SE_CONFIG_SYMBOL)
+    version = struct.unpack("<I", se_core.mem_read(addr + 4, 4))[0]
+    if version < SE_CONFIG_SLOTS_VERSION:
+        raise ConfigError(f"{image.path}: {SE_CONFIG_SYMBOL} is version {version}, which has no mailbox_slots "
+                          f"word; {n_slots} mailbox slots need version {SE_CONFIG_SLOTS_VERSION}: rebuild the SE "
+                          f"image (make -C images)")
+    se_core.mem_write(addr + 40, struct.pack("<I", n_slots))
+
+
+#: Block version 5 adds ``host_view`` (indices 12..15): the Host RAM the SE accepts IOVECs in (zero-copy).
+SE_CONFIG_VIEW_VERSION = 5
+
+
+def _configure_se_view(machine: Machine, se: str, view: HostView, source: str) -> None:
+    """Tell the SE firmware which Host RAM (SE view) zero-copy IOVECs may be in (block version 5)."""
+    se_core = machine.cores[se]
+    image = se_core.image
+    addr = image.address_of(SE_CONFIG_SYMBOL) if image is not None and SE_CONFIG_SYMBOL in image.symbols else None
+    version = struct.unpack("<I", se_core.mem_read(addr + 4, 4))[0] if addr is not None else 0
+    if version < SE_CONFIG_VIEW_VERSION:
+        raise ConfigError(f"{source}: lifting zero-copy needs an SE image whose {SE_CONFIG_SYMBOL} block is version "
+                          f"{SE_CONFIG_VIEW_VERSION} (it accepts IOVECs in Host RAM); "
+                          f"{image.path if image else 'no SE image'} has "
+                          f"{'version ' + str(version) if addr is not None else 'none'}: use the bundled SE image "
+                          f"(make -C images) or drop the lift")
+    ranges = (view.se_ranges() + [(0, 0)] * SE_VIEW_RANGES)[:SE_VIEW_RANGES]
+    se_core.mem_write(addr + 48, struct.pack(f"<{2 * SE_VIEW_RANGES}I", *(w for r in ranges for w in r)))
+
+
+#: Block version 4 adds ``tfm_release`` (index 11): the TF-M release whose SE services the firmware models.
+SE_CONFIG_RELEASE_VERSION = 4
+
+
+def _configure_se_release(machine: Machine, se: str, profile: ProxyProfile) -> None:
+    """Tell the SE firmware the profile's release (block version 4); TF-M v1.3 needs nothing."""
+    if profile.abi.se_release == 13:
+        return
+    image = machine.cores[se].image
+    if image is None or SE_CONFIG_SYMBOL not in image.symbols:
+        raise ConfigError(f"{profile.source}: profile {profile.release} needs an SE image with the "
+                          f"{SE_CONFIG_SYMBOL} block (version {SE_CONFIG_RELEASE_VERSION}) to serve that "
+                          f"release's stateless handles; {image.path if image else 'no SE image'} has none; use "
+                          f"the bundled SE image or --profile tfm-1.3")
+    addr = image.address_of(SE_CONFIG_SYMBOL)
+    se_core = machine.cores[se]
+    version = struct.unpack("<I", se_core.mem_read(addr + 4, 4))[0]
+    if version < SE_CONFIG_RELEASE_VERSION:
+        raise ConfigError(f"{image.path}: {SE_CONFIG_SYMBOL} is version {version}, which has no tfm_release "
+                          f"word; profile {profile.release} needs version {SE_CONFIG_RELEASE_VERSION}: rebuild the "
+                          f"SE image (make -C images)")
+    se_core.mem_write(addr + 44, struct.pack("<I", profile.abi.se_release))

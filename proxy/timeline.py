@@ -163,13 +163,30 @@ def sent(r: IpcRecord) -> bool:
     return r.t_request_ps != 0 or r.t_reply_ps is not None
 
 
-def _slot_tracks(records: list[IpcRecord], end_ps: int) -> dict[int, Track]:
+def slots_of(records: list[IpcRecord], n_slots: int = 1) -> dict[int, int]:
+    """The mailbox slot of each sent transaction, by ``seq``: the record's own ``slot`` when it has
+    one, else the proxy's rule replayed (a request takes the lowest free of ``n_slots`` slots; a slot
+    is free again when its reply is read; one never replied to was given back when its caller gave
+    up, at a time the record does not say). With one slot every transaction is in slot 0."""
+    out: dict[int, int] = {}
+    busy: dict[int, int | None] = {}           # slot -> the time its reply was read (None: never)
+    for r in sorted(filter(sent, records), key=lambda r: (r.t_request_ps, r.seq)):
+        own = getattr(r, "slot", None)
+        if own is None:
+            free = [i for i in range(max(n_slots, 1))
+                    if i not in busy or (busy[i] is not None and busy[i] <= r.t_request_ps)]
+            own = free[0] if free else next((i for i, t in busy.items() if t is None), 0)
+        out[r.seq] = int(own)
+        busy[int(own)] = r.t_reply_ps
+    return out
+
+
+def _slot_tracks(records: list[IpcRecord], end_ps: int, n_slots: int = 1) -> dict[int, Track]:
     """One track per mailbox slot: each transaction from request to reply."""
     tracks: dict[int, Track] = {}
-    for r in records:
-        if not sent(r):
-            continue
-        slot = int(getattr(r, "slot", 0) or 0)
+    slot_of = slots_of(records, n_slots)
+    for r in sorted(filter(sent, records), key=lambda r: (slot_of[r.seq], r.t_request_ps, r.seq)):
+        slot = slot_of[r.seq]
         track = tracks.setdefault(slot, Track(SLOT_TID + slot, f"mailbox slot {slot}"))
         name = "psa_" + call_type_name(r.call_type).lower().replace(" ", "_")
         args: dict[str, Any] = {"seq": r.seq, "client_id": r.client_id, "record": r.format()}
@@ -245,7 +262,7 @@ def timeline(machine: "Machine") -> dict[str, Any]:
     records = list(monitor.records) if monitor is not None else []
     end_ps = machine.now_ps
     cores = _core_tracks(machine)
-    slots = _slot_tracks(records, end_ps)
+    slots = _slot_tracks(records, end_ps, int(getattr(system.proxy, "n_slots", 1)) if system is not None else 1)
     names = list(machine.cores)
     host_name, se_name = ((system.proxy.host.name, system.proxy.se_name) if system is not None
                           else (names[0] if names else "", names[1] if len(names) > 1 else ""))
@@ -272,9 +289,14 @@ def timeline(machine: "Machine") -> dict[str, Any]:
 
 
 def write_timeline(machine: "Machine", path: str | Path) -> dict[str, Any]:
-    """Write :func:`timeline` as JSON to ``path`` (open it in ui.perfetto.dev or chrome://tracing);
-    returns the object written."""
+    """Write :func:`timeline` to ``path``: as JSON (open it in ui.perfetto.dev or chrome://tracing), or,
+    for a name ending in ``.svg``, as a sequence diagram (:mod:`psaemu.proxy.timeline_svg`); returns
+    the object."""
     data = timeline(machine)
+    if str(path).endswith(".svg"):
+        from psaemu.proxy.timeline_svg import write_svg
+        write_svg(data, path)
+        return data
     with open(path, "w") as f:
         json.dump(data, f, separators=(",", ":"))
     return data

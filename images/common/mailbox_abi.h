@@ -75,4 +75,8 @@ _Static_assert(sizeof(struct mb_msg) == 32, "mailbox_msg_t");
 _Static_assert(sizeof(struct mb_reply) == 16, "mailbox_reply_t");
 _Static_assert(sizeof(struct mb_queue) == 60, "ns_mailbox_queue_t with one slot");
 
+/* NUM_MAILBOX_QUEUE_SLOT's upper bound (TF-M: 1..32): the SE firmware is built for this many
+ * slots and serves the count its platform configuration block names (mailbox_slots). */
+#define MB_MAX_SLOTS                    32u
+
 #endif /* IMAGES_MAILBOX_ABI_H */

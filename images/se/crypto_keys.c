@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "crypto_internal.h"
+#include "platform_config.h"
 #include "lib/memfuncs.h"
 #include "storage.h"
 
@@ -108,6 +109,47 @@ static void attr_read(const uint8_t *a, ckey_t *k)
     k->usage = rd32(a + CRYPTO_ATTR_USAGE);
     k->bits = rd32(a + CRYPTO_ATTR_BITS);
     k->type = (uint16_t)(a[CRYPTO_ATTR_TYPE] | (a[CRYPTO_ATTR_TYPE + 1] << 8));
+}
+
+/* The client's psa_client_key_attributes_s in the release the SE models: the v1.3 layout
+ * above (24 bytes, also the stored one) or v1.4+'s 20 bytes {type u16, bits u16, lifetime, id,
+ * usage, alg}. */
+#define CLIENT_ATTR_V14_SIZE    20u
+
+static uint32_t client_attr_size(void)
+{
+    return se_tfm_release() >= 14u ? CLIENT_ATTR_V14_SIZE : CRYPTO_ATTR_SIZE;
+}
+
+static void client_attr_write(uint8_t *a, const ckey_t *k)
+{
+    if (se_tfm_release() < 14u) {
+        attr_write(a, k);
+        return;
+    }
+    memset(a, 0, CLIENT_ATTR_V14_SIZE);
+    a[0] = (uint8_t)k->type;
+    a[1] = (uint8_t)(k->type >> 8);
+    a[2] = (uint8_t)k->bits;
+    a[3] = (uint8_t)(k->bits >> 8);
+    wr32(a + 4, k->lifetime);
+    wr32(a + 8, k->id);
+    wr32(a + 12, k->usage);
+    wr32(a + 16, k->alg);
+}
+
+static void client_attr_read(const uint8_t *a, ckey_t *k)
+{
+    if (se_tfm_release() < 14u) {
+        attr_read(a, k);
+        return;
+    }
+    k->type = (uint16_t)(a[0] | (a[1] << 8));
+    k->bits = (uint32_t)(a[2] | (a[3] << 8));
+    k->lifetime = rd32(a + 4);
+    k->id = rd32(a + 8);
+    k->usage = rd32(a + 12);
+    k->alg = rd32(a + 16);
 }
 
 /* Write the key of entry k to storage (attributes + engine blob). */
@@ -256,7 +298,7 @@ static psa_status_t key_begin(const creq_t *r, uint32_t attr_i, ckey_t **key)
     psa_status_t st;
 
     memset(&tmp, 0, sizeof tmp);
-    attr_read(attr.base, &tmp);
+    client_attr_read(attr.base, &tmp);
     persistence = tmp.lifetime & 0xFFu;
     if ((tmp.lifetime >> 8) != 0u || persistence == LIFETIME_READ_ONLY) {
         return PSA_ERROR_INVALID_ARGUMENT;      /* only the local location, not read-only */
@@ -329,7 +371,7 @@ static psa_status_t f_import_key(creq_t *r)
     ckey_t *k;
     psa_status_t st;
 
-    if (!lens_ok(r, 2, 3, 1, 1) || in_vec(r, 1).len != CRYPTO_ATTR_SIZE || r->out[0].size != 4u) {
+    if (!lens_ok(r, 2, 3, 1, 1) || in_vec(r, 1).len != client_attr_size() || r->out[0].size != 4u) {
         return PSA_ERROR_PROGRAMMER_ERROR;
     }
     st = key_begin(r, 1, &k);
@@ -348,7 +390,7 @@ static psa_status_t f_generate_key(creq_t *r)
     ckey_t *k;
     psa_status_t st;
 
-    if (!lens_ok(r, 2, 2, 1, 1) || in_vec(r, 1).len != CRYPTO_ATTR_SIZE || r->out[0].size != 4u) {
+    if (!lens_ok(r, 2, 2, 1, 1) || in_vec(r, 1).len != client_attr_size() || r->out[0].size != 4u) {
         return PSA_ERROR_PROGRAMMER_ERROR;
     }
     st = key_begin(r, 1, &k);
@@ -366,7 +408,7 @@ psa_status_t crypto_key_derive(creq_t *r, uint32_t ctx)
     ckey_t *k;
     psa_status_t st;
 
-    if (!lens_ok(r, 2, 2, 1, 1) || in_vec(r, 1).len != CRYPTO_ATTR_SIZE || r->out[0].size != 4u) {
+    if (!lens_ok(r, 2, 2, 1, 1) || in_vec(r, 1).len != client_attr_size() || r->out[0].size != 4u) {
         return PSA_ERROR_PROGRAMMER_ERROR;
     }
     st = key_begin(r, 1, &k);
@@ -387,7 +429,7 @@ static psa_status_t f_copy_key(creq_t *r)
     psa_status_t st;
     ckey_t want;
 
-    if (!lens_ok(r, 2, 2, 1, 1) || in_vec(r, 1).len != CRYPTO_ATTR_SIZE || r->out[0].size != 4u) {
+    if (!lens_ok(r, 2, 2, 1, 1) || in_vec(r, 1).len != client_attr_size() || r->out[0].size != 4u) {
         return PSA_ERROR_PROGRAMMER_ERROR;
     }
     st = key_use(r, r->iov->key_id, KEY_USAGE_COPY, 0, 0, &src);
@@ -396,7 +438,7 @@ static psa_status_t f_copy_key(creq_t *r)
     }
     src_slot = key_slot(src);
     memset(&want, 0, sizeof want);
-    attr_read(in_vec(r, 1).base, &want);
+    client_attr_read(in_vec(r, 1).base, &want);
     if ((want.type != 0u && want.type != src->type) || (want.bits != 0u && want.bits != src->bits)) {
         return PSA_ERROR_INVALID_ARGUMENT;
     }
@@ -423,25 +465,25 @@ static psa_status_t f_get_key_attributes(creq_t *r)
     ckey_t *k;
     psa_status_t st;
 
-    if (!lens_ok(r, 1, 1, 1, 1) || r->out[0].size != CRYPTO_ATTR_SIZE) {
+    if (!lens_ok(r, 1, 1, 1, 1) || r->out[0].size != client_attr_size()) {
         return PSA_ERROR_PROGRAMMER_ERROR;
     }
     st = key_find(r, r->iov->key_id, &k);
     if (st != PSA_SUCCESS) {
         return st;
     }
-    attr_write(r->out[0].base, k);
-    r->out[0].len = CRYPTO_ATTR_SIZE;
+    client_attr_write(r->out[0].base, k);
+    r->out[0].len = client_attr_size();
     return PSA_SUCCESS;
 }
 
 static psa_status_t f_reset_key_attributes(creq_t *r)
 {
-    if (!lens_ok(r, 1, 1, 1, 1) || r->out[0].size != CRYPTO_ATTR_SIZE) {
+    if (!lens_ok(r, 1, 1, 1, 1) || r->out[0].size != client_attr_size()) {
         return PSA_ERROR_PROGRAMMER_ERROR;
     }
-    memset(r->out[0].base, 0, CRYPTO_ATTR_SIZE);
-    r->out[0].len = CRYPTO_ATTR_SIZE;
+    memset(r->out[0].base, 0, client_attr_size());
+    r->out[0].len = client_attr_size();
     return PSA_SUCCESS;
 }
 

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "crypto_internal.h"
+#include "platform_config.h"
 #include "lib/memfuncs.h"
 
 _Static_assert(sizeof(struct crypto_pack_iovec) == 44, "tfm_crypto_pack_iovec is 44 bytes");
@@ -532,6 +533,28 @@ static uint32_t vec_count(const uint32_t size[4])
     return n;
 }
 
+/* The client's sfn_id in the v1.3 numbering the service dispatches on. v1.4 inserts
+ * SIGN_MESSAGE / VERIFY_MESSAGE at 47 / 48 (the later ids move up by 2; SID_MAX 67); v1.5 and
+ * v1.6 also drop the two key-domain-parameter ids (SID_MAX 65). The firmware has no message
+ * signing: those two answer NOT_SUPPORTED. An id past the release's SID_MAX is
+ * PSA_ERROR_GENERIC_ERROR, as in v1.3. */
+static psa_status_t sfn_from_release(uint32_t *sfn)
+{
+    uint32_t release = se_tfm_release();
+    uint32_t max = release >= 15u ? 65u : release == 14u ? 67u : SFN_MAX;
+
+    if (*sfn >= max) {
+        return PSA_ERROR_GENERIC_ERROR;
+    }
+    if (release >= 14u && *sfn >= SFN_SIGN_HASH) {
+        if (*sfn < SFN_SIGN_HASH + 2u) {
+            return PSA_ERROR_NOT_SUPPORTED;
+        }
+        *sfn -= 2u;
+    }
+    return PSA_SUCCESS;
+}
+
 psa_status_t crypto_call(se_msg_t *m)
 {
     static creq_t r;                    /* static: keeps the PendSV stack small */
@@ -548,8 +571,9 @@ psa_status_t crypto_call(se_msg_t *m)
     if (se_read(m, 0, &crypto_iov, sizeof crypto_iov) != sizeof crypto_iov) {
         return PSA_ERROR_GENERIC_ERROR;
     }
-    if (crypto_iov.sfn_id >= SFN_MAX) {
-        return PSA_ERROR_GENERIC_ERROR;
+    st = sfn_from_release(&crypto_iov.sfn_id);
+    if (st != PSA_SUCCESS) {
+        return st;
     }
     r.iov = &crypto_iov;
     r.client = m->client_id;

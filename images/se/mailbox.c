@@ -9,8 +9,14 @@
  *   SE -> Host  S_MAILBOX_READY
  * During it the SE polls the NVIC pending bit of IRQ 24 (disabled), sleeping in WFE with
  * SCR.SEVONPEND between polls. Afterwards IRQ 24 is enabled: a PSA_CLIENT_CALL_REQ_MAGIC
- * doorbell pends PendSV, which handles the pending slot and replies
+ * doorbell pends PendSV, which handles every pending slot and replies to each
  * (return_val, replied_slots bit, MHU PSA_CLIENT_CALL_REPLY_MAGIC).
+ *
+ * Slot count: TF-M fixes NUM_MAILBOX_QUEUE_SLOT (1..32) at build time on both cores, and the
+ * queue header carries no count. This firmware is built for MB_MAX_SLOTS and reads the count
+ * the Host uses from its platform configuration block (mailbox_slots, written by the emulator
+ * with the Host's setting; 1 = TF-M v1.3 as shipped). A doorbell arriving while PendSV runs
+ * pends it again, so slots the Host fills meanwhile are served on the next pass.
  *
  * Differences from TF-M v1.3 (deliberate): the queue pointer and every message are validated
  * and nothing fails silently: an unknown call_type is answered PSA_ERROR_NOT_SUPPORTED, a CALL
@@ -42,6 +48,22 @@
 #define PENDSV_PRIORITY         0xC0u       /* lowest: the doorbell IRQ may preempt it */
 
 uint32_t mailbox_queue_addr;
+
+/* The queue as the SE indexes it: the header of struct mb_queue and up to MB_MAX_SLOTS slots
+ * (slot i is at the same offset whatever the count). */
+struct mb_queue_view {
+    uint32_t empty_slots;
+    uint32_t pend_slots;
+    uint32_t replied_slots;
+    struct mb_slot slot[MB_MAX_SLOTS];
+};
+
+/* The Host's slot count (configuration block); an out-of-range value counts as 1. */
+static uint32_t queue_slots(void)
+{
+    uint32_t n = se_platform_cfg()->mailbox_slots;
+    return (n >= 1u && n <= MB_MAX_SLOTS) ? n : 1u;
+}
 
 static void send_word(uint32_t word)
 {
@@ -75,7 +97,8 @@ static uint32_t wait_word(void)
 
 static bool queue_ok(uint32_t q)
 {
-    return (q & 3u) == 0u && ns_mem_ok(q, sizeof(struct mb_queue), true);
+    uint32_t size = 12u + queue_slots() * (uint32_t)sizeof(struct mb_slot);
+    return (q & 3u) == 0u && ns_mem_ok(q, size, true);
 }
 
 void mailbox_boot(void)
@@ -132,7 +155,7 @@ void IRQ24_Handler(void)
     print_nl();
 }
 
-static void reply(volatile struct mb_queue *q, uint32_t idx, int32_t value)
+static void reply(volatile struct mb_queue_view *q, uint32_t idx, int32_t value)
 {
     q->slot[idx].reply.return_val = value;
     cpu_dmb();                              /* return_val before the replied bit */
@@ -156,7 +179,7 @@ static void trace(const struct mb_msg *m, int32_t ret, bool replied)
 #endif
 
 /* Handle one pending slot: copy the message into SE RAM, clear the pend bit, dispatch, reply. */
-static void handle_slot(volatile struct mb_queue *q, uint32_t idx)
+static void handle_slot(volatile struct mb_queue_view *q, uint32_t idx)
 {
     struct mb_msg m;
     const volatile uint32_t *src = (const volatile uint32_t *)&q->slot[idx].msg;
@@ -208,17 +231,19 @@ void PendSV_Handler(void)
         print_str(" is not a 4-aligned address in NS data memory\n");
         return;
     }
-    volatile struct mb_queue *q = (volatile struct mb_queue *)(uintptr_t)qa;
+    volatile struct mb_queue_view *q = (volatile struct mb_queue_view *)(uintptr_t)qa;
+    uint32_t n = queue_slots();
+    uint32_t valid = n == 32u ? 0xFFFFFFFFu : (1u << n) - 1u;
     uint32_t pend = q->pend_slots;
     cpu_dmb();                              /* pend bit before the slot contents */
 
-    if ((pend & ~((1u << MB_NUM_SLOTS) - 1u)) != 0u) {
+    if ((pend & ~valid) != 0u) {
         print_str("se: bad pend_slots 0x");
         print_hex32(pend);
         print_nl();
     }
     bool any = false;
-    for (uint32_t idx = 0; idx < MB_NUM_SLOTS; idx++) {
+    for (uint32_t idx = 0; idx < n; idx++) {
         if (pend & (1u << idx)) {
             any = true;
             handle_slot(q, idx);

@@ -13,6 +13,9 @@ const struct se_platform_config se_platform_config = {
     .storage_base = SE_DEFAULT_STORAGE_BASE,
     .storage_size = SE_DEFAULT_STORAGE_SIZE,
     .flags = 0u,
+    .mailbox_slots = 1u,
+    .tfm_release = 13u,
+    .host_view = {{0u, 0u}, {0u, 0u}},
 };
 
-_Static_assert(sizeof(struct se_platform_config) == 40, "ten 32-bit words");
+_Static_assert(sizeof(struct se_platform_config) == 64, "sixteen 32-bit words");

@@ -53,6 +53,11 @@ bool ns_mem_ok(uint32_t addr, uint32_t len, bool write)
     if (range_in(addr, len, cfg->ns_data_start, cfg->ns_data_size)) {
         return true;
     }
+    for (uint32_t i = 0; i < SE_HOST_VIEW_RANGES; i++) {
+        if (range_in(addr, len, cfg->host_view[i].start, cfg->host_view[i].size)) {
+            return true;            /* zero-copy: an IOVEC in Host RAM itself */
+        }
+    }
     return !write && range_in(addr, len, cfg->ns_code_start, cfg->ns_code_size);
 }
 
@@ -109,6 +114,83 @@ static int32_t caller_id(int32_t msg_client_id)
     return msg_client_id < 0 ? msg_client_id : 0;
 }
 
+/* ---- stateless services (TF-M v1.4+) ---------------------------------------------------
+ * A stateless handle is bit 30 | service version << 8 | index (0-based manifest
+ * stateless_handle - 1). v1.4 makes crypto stateless (index 0); v1.5 adds PS, ITS and
+ * attestation (1, 2, 3), whose function is the psa_call type 1001 + n: the firmware serves
+ * it with the v1.3 per-function service first_sid + n. */
+#define STATIC_HANDLE_BIT       0x40000000u
+#define STATIC_HANDLE_LIMIT     32u
+#define STATELESS_FIRST_TYPE    1001
+
+struct stateless_entry {
+    uint32_t sid;               /* the service (the first of the family for typed ones) */
+    uint32_t since;             /* first release with it stateless */
+    uint32_t functions;         /* 0: the type must be PSA_IPC_CALL; else types 1001.. */
+};
+
+static const struct stateless_entry stateless_table[] = {
+    { 0x80u, 14u, 0u },         /* TFM_CRYPTO */
+    { 0x60u, 15u, 5u },         /* TFM_PROTECTED_STORAGE_SERVICE: SET, GET, GET_INFO, REMOVE, GET_SUPPORT */
+    { 0x70u, 15u, 4u },         /* TFM_INTERNAL_TRUSTED_STORAGE_SERVICE: SET, GET, GET_INFO, REMOVE */
+    { 0x20u, 15u, 2u },         /* TFM_ATTESTATION_SERVICE: GET_TOKEN, GET_TOKEN_SIZE */
+};
+#define STATELESS_COUNT (sizeof(stateless_table) / sizeof(stateless_table[0]))
+
+static bool is_static_handle(int32_t handle)
+{
+    return se_tfm_release() >= 14u && ((uint32_t)handle & STATIC_HANDLE_BIT) != 0u;
+}
+
+/* The service a stateless call reaches and the type it sees; PSA_ERROR_PROGRAMMER_ERROR for an
+ * index past the table or not stateless in this release, a wrong version or an unknown type
+ * (TF-M's services panic or spin there; the firmware answers instead). */
+static psa_status_t stateless_target(int32_t handle, int32_t *type, const se_service_t **svc)
+{
+    uint32_t index = (uint32_t)handle & 0xFFu;
+    uint32_t version = ((uint32_t)handle >> 8) & 0xFFu;
+
+    if (index >= STATIC_HANDLE_LIMIT || index >= STATELESS_COUNT ||
+        stateless_table[index].since > se_tfm_release()) {
+        return PSA_ERROR_PROGRAMMER_ERROR;
+    }
+    const struct stateless_entry *e = &stateless_table[index];
+    uint32_t sid = e->sid;
+    if (e->functions != 0u) {
+        if (*type < STATELESS_FIRST_TYPE || *type >= STATELESS_FIRST_TYPE + (int32_t)e->functions) {
+            return PSA_ERROR_PROGRAMMER_ERROR;
+        }
+        sid += (uint32_t)(*type - STATELESS_FIRST_TYPE);
+        *type = PSA_IPC_CALL;
+    } else if (*type != PSA_IPC_CALL) {
+        return PSA_ERROR_PROGRAMMER_ERROR;
+    }
+    *svc = find_service(sid);
+    if (*svc == NULL || version != (*svc)->version) {
+        return PSA_ERROR_PROGRAMMER_ERROR;
+    }
+    return PSA_SUCCESS;
+}
+
+/* A connect to a SID this release serves statelessly: -129 for the service's own SID, -130 for
+ * the v1.3 per-function SIDs the release no longer has; PSA_SUCCESS otherwise. */
+static psa_status_t stateless_connect_refusal(uint32_t sid)
+{
+    for (uint32_t i = 0; i < STATELESS_COUNT; i++) {
+        const struct stateless_entry *e = &stateless_table[i];
+        if (e->since > se_tfm_release()) {
+            continue;
+        }
+        if (sid == e->sid) {
+            return PSA_ERROR_PROGRAMMER_ERROR;
+        }
+        if (sid > e->sid && sid < e->sid + e->functions) {
+            return PSA_ERROR_CONNECTION_REFUSED;
+        }
+    }
+    return PSA_SUCCESS;
+}
+
 uint32_t spm_version(uint32_t sid)
 {
     const se_service_t *svc = find_service(sid);
@@ -122,6 +204,10 @@ psa_status_t spm_connect(uint32_t sid, uint32_t version, int32_t msg_client_id)
 {
     const se_service_t *svc = find_service(sid);
     int32_t client = caller_id(msg_client_id);
+    psa_status_t refusal = stateless_connect_refusal(sid);
+    if (refusal != PSA_SUCCESS) {
+        return refusal;
+    }
     if (svc == NULL || !svc->ns_allowed || version != svc->version || client == 0) {
         return PSA_ERROR_CONNECTION_REFUSED;
     }
@@ -166,8 +252,23 @@ psa_status_t spm_call(int32_t handle, int32_t type, uint32_t in_vec, uint32_t in
     if (in_len > PSA_MAX_IOVEC || out_len > PSA_MAX_IOVEC || in_len + out_len > PSA_MAX_IOVEC) {
         return PSA_ERROR_PROGRAMMER_ERROR;
     }
-    struct conn *c = find_conn(handle);
     int32_t client = caller_id(msg_client_id);
+    struct conn stateless;      /* a stateless call's connection lives for this call only */
+    struct conn *c;
+    if (is_static_handle(handle)) {
+        const se_service_t *svc = NULL;
+        psa_status_t st = stateless_target(handle, &type, &svc);
+        if (st != PSA_SUCCESS) {
+            return st;
+        }
+        stateless.handle = handle;
+        stateless.client_id = client;
+        stateless.error = false;
+        stateless.svc = svc;
+        c = &stateless;
+    } else {
+        c = find_conn(handle);
+    }
     if (c == NULL || c->error || client == 0 || c->client_id != client) {
         return PSA_ERROR_PROGRAMMER_ERROR;
     }

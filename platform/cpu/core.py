@@ -188,6 +188,14 @@ class Core(CoreDebugMixin):
         self.svc_handlers: dict[int, SvcHandler] = {}
         self.stop_requested = False
         self._last_unmapped: tuple[int, int, int, int] | None = None
+        #: Free runs (:meth:`run_free`): the native block counter (None: unavailable, False: not
+        #: tried yet), the virtual slice in progress (instructions into it), and while a free run
+        #: is in emu_start: its start cycles, quantum and the position of a Python callback.
+        self._free: Any = False
+        self._free_pos = 0
+        self._free_base: int | None = None
+        self._free_q = 0
+        self._free_touch: int | None = None
         #: Security attribution enforcement (platform/cpu/security.py); None: the board declares none.
         self.security: SecurityGuard | None = None
         #: Unicorn's exit list of this core, shared with the debugger's breakpoints.
@@ -335,7 +343,23 @@ class Core(CoreDebugMixin):
         return self.scs.read(offset, size)
 
     def _scs_write(self, uc: Uc, offset: int, size: int, value: int, _ud: Any) -> None:
+        if self._free_base is not None:
+            self._free_touched(None)
         self.scs.write(offset, size, value)
+
+    def peripheral_callbacks(self, periph: Any) -> tuple[Callable[..., int], Callable[..., None]]:
+        """The ``mmio_map`` read and write callbacks of a peripheral mapped into this core: the
+        peripheral's ``read``/``write``, and inside a free run an access ends it (:meth:`run_free`)."""
+        def on_read(uc: Uc, offset: int, size: int, _ud: Any) -> int:
+            if self._free_base is not None:
+                self._free_touched(None)
+            return periph.read(offset, size)
+
+        def on_write(uc: Uc, offset: int, size: int, value: int, _ud: Any) -> None:
+            if self._free_base is not None:
+                self._free_touched(None)
+            periph.write(offset, size, value)
+        return on_read, on_write
 
     # -- lifecycle ------------------------------------------------------------------------
     def load(self, image: Image) -> None:
@@ -343,8 +367,8 @@ class Core(CoreDebugMixin):
         self.image = image
         self._install_hints(image)
 
-    def reset(self) -> None:
-        """Cold reset: SCS to reset values, VTOR at the image's vector table, MSP and PC from it."""
+    def reset(self, vtor: int | None = None) -> None:
+        """Cold reset: SCS to reset values, VTOR at the image's vector table (or ``vtor``), MSP and PC from it."""
         self.scs.reset()
         self.event_register = False
         self.block = None
@@ -353,7 +377,7 @@ class Core(CoreDebugMixin):
             self.state = CoreState.OFF
             return
         uc = self.uc
-        vt = self.image.vector_table or 0
+        vt = (self.image.vector_table or 0) if vtor is None else vtor
         self.scs.regs["VTOR"] = vt
         msp, reset_pc = struct.unpack("<II", uc.mem_read(vt, 8))
         uc.reg_write(A.UC_ARM_REG_XPSR, 0x01000000)
@@ -372,6 +396,9 @@ class Core(CoreDebugMixin):
         if self.security is not None:
             self.security.reset(reset_pc)
         uc.ctl_flush_tb()
+        if self._free:
+            self._free.clear()
+        self._free_pos = 0
         self.state = CoreState.RUNNING
         self.state_reason = ""
         self.trace("reset", vtor=vt, msp=msp, pc=reset_pc & ~1)
@@ -519,6 +546,8 @@ class Core(CoreDebugMixin):
         hints to the start of the next slice, as a count-stopped hook did). Without the counter
         the hints are hooks and only breakpoints are exits: reaching one ends the slice.
         """
+        if self._free and self._free.hook is not None:
+            self.leave_free()                      # after a free run: counted code again
         self.stop_requested = False
         self._last_unmapped = None
         self._resume_pc = None
@@ -585,6 +614,106 @@ class Core(CoreDebugMixin):
         self.instructions += count
         return count
 
+    # -- free runs (no count=: translated-code speed, exact counts from a native block hook) --
+    def free_available(self) -> bool:
+        """Whether :meth:`run_free` can run without ``count=`` (the native block counter built)."""
+        if self._free is False:
+            from psaemu.platform.cpu.blockcount import counter_for
+            self._free = counter_for(self.uc)
+        return self._free is not None
+
+    def _free_touched(self, uc: Uc | None) -> None:
+        """A Python callback inside a free run: stamp it as the counted slice it falls in would
+        be, and end the free run soon (from an interrupt hook now; from an MMIO callback, which
+        must not stop the run, at the next block start)."""
+        bc = self._free.state
+        # interrupt hooks come at the last instruction of their block; MMIO: the block start
+        at = bc.count - 1 if uc is not None else bc.count - bc.last_n
+        at = self._free_pos + max(at, 0)
+        if self._free_touch is None:
+            self._free_touch = at
+        self.cycles = self._free_base + (at // self._free_q) * self._free_q
+        bc.stop = 1
+        if uc is not None:
+            uc.emu_stop()
+
+    def leave_free(self) -> None:
+        """Back to counted slices: remove the block hook and drop the code translated without the
+        count hook (Unicorn adds that hook without retranslating: count= slices would overrun)."""
+        if self._free and self._free.hook is not None:
+            self._free.detach()
+            self.uc.ctl_flush_tb()
+
+    def run_free(self, quantum: int, limit: int) -> int:
+        """Run without ``count=`` for up to about ``limit`` instructions and charge virtual time
+        exactly as counted slices of ``quantum`` would (the cycles charged are returned).
+
+        The instruction count comes from the native block counter. The run continues a virtual
+        slice (``_free_pos`` instructions into it). It stops at the limit (a block start: the
+        virtual slice goes on in the next call), at a stop of its own (an exit, WFI, a blocking
+        SVC, a fault or the end of the program) or soon after a Python callback (an interrupt hook
+        or an SCS write). Then the virtual slice the event fell in is finished as a counted slice
+        (:meth:`run_slice`), so what follows happens where the counted schedule has it.
+        """
+        bc = self._free
+        q = quantum
+        base, inst0, pos = self.cycles, self.instructions, self._free_pos
+        self.stop_requested = False
+        self._last_unmapped = None
+        self._resume_pc = None
+        pc = self._rd_pc()
+        n = 0
+        if pc not in self.exits.addresses:
+            bc.attach()
+            bc.arm(limit)
+            self._free_base, self._free_q, self._free_touch = base, q, None
+            ran = self._ran
+            try:
+                self._emu(pc, 0)                  # Unicorn's own counter is idle without count=
+            finally:
+                self._free_base = None
+                self._ran = ran
+            st = bc.state
+            n = st.count
+            after = self._rd_pc()
+            if n and not st.stopped and not (st.stop and after == st.last_addr + st.last_size):
+                n -= self._cut(st.last_addr, st.last_size, after)
+            self._ran += n
+            if st.stopped and self._free_touch is None and not self.stop_requested \
+                    and self.state is CoreState.RUNNING and after not in self.exits.addresses:
+                total = pos + n                     # the limit: whole virtual slices done, one goes on
+                done = total // q * q
+                self._free_pos = total - done
+                self.cycles = base + done
+                self.instructions = inst0 + done
+                return done
+        touch = self._free_touch if self._free_touch is not None else pos + n
+        slot = touch // q
+        cur = pos + n
+        self.cycles = base + slot * q
+        rem = (slot + 1) * q - cur
+        if rem > 0 and not self.stop_requested and self.state is CoreState.RUNNING and not self.machine.stopping \
+                and self.fault is None:
+            self.leave_free()
+            self.run_slice(rem)
+        end = max(slot + 1, -(-cur // q)) * q
+        self._free_pos = 0
+        self.cycles = base + end
+        self.instructions = inst0 + end
+        return end
+
+    def _cut(self, addr: int, size: int, pc: int) -> int:
+        """Instructions of the last entered block (``addr``, ``size`` bytes) that did not run when
+        the run left it at ``pc`` (an ``emu_stop`` from a code hook, a fault): those from ``pc`` on."""
+        if not addr <= pc < addr + size:
+            return 0
+        code = self.fast.mem_read(pc, addr + size - pc)
+        k, pos = 0, 0
+        while pos + 1 < len(code):
+            k += 1
+            pos += 4 if (code[pos] | code[pos + 1] << 8) >= 0xE800 else 2
+        return k
+
     def _emu(self, pc: int, count: int) -> int:
         """One emu_start; the instructions Unicorn counted (0 without the counter). A change of
         security state (a fetch-protection error, platform/cpu/security.py) goes on from there."""
@@ -608,7 +737,7 @@ class Core(CoreDebugMixin):
                     break
                 pc = self._rd_pc()
                 counter = self._counter
-                if counter is not None:
+                if counter is not None and count:          # (a free run, count 0, goes on uncounted)
                     done += counter.value
                     self._ran += counter.value
                     if done >= count:
@@ -672,6 +801,8 @@ class Core(CoreDebugMixin):
     def _on_intr(self, uc: Uc, intno: int, _ud: Any) -> None:
         if self.on_break is not None:
             self.on_break(intno not in (INTR_SVC, INTR_EXC_EXIT))
+        if self._free_base is not None:
+            self._free_touched(uc)
         if intno == INTR_EXC_EXIT:
             self._exception_return()
         elif intno == INTR_SVC:
@@ -890,13 +1021,14 @@ class Core(CoreDebugMixin):
     #: names a Core does not have are skipped (hint-exit machinery that only some cores get).
     #: Names starting with :data:`CONFIG_PREFIXES` are configuration too (batched accessors).
     STATE_ATTRS = ("state", "state_reason", "cycles", "instructions", "event_register", "block", "fault",
-                   "fault_policy", "stop_requested", "_last_unmapped", "_resume_pc", "security")
+                   "fault_policy", "stop_requested", "_last_unmapped", "_resume_pc", "security", "_free_pos")
     CONFIG_ATTRS = ("machine", "spec", "name", "arch", "v8m", "clock_hz", "uc", "fast", "nvic", "systick", "scs",
                     "engine", "image", "svc_handlers", "_hint_hooks", "exits", "_hints", "_counter", "on_skip", "on_break",
-                    "_hint_passes", "_ran", "mem_read", "mem_write")
+                    "_hint_passes", "_ran", "mem_read", "mem_write",
+                    "_free", "_free_base", "_free_q", "_free_touch")
     CONFIG_PREFIXES = ("_rd_", "_wr_")
     _PLAIN = ("state_reason", "cycles", "instructions", "event_register", "fault_policy", "stop_requested",
-              "_last_unmapped", "_resume_pc")
+              "_last_unmapped", "_resume_pc", "_free_pos")
 
     def save_state(self) -> dict[str, Any]:
         """The core's run state: CPU context (opaque; bytes in files), run state, counters, fault,

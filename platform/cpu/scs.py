@@ -17,6 +17,7 @@ CPUID = {"v8m": 0x410FD214, "v6m": 0x410CC601}      # Cortex-M33 r0p4, Cortex-M0
 AIRCR_VECTKEY = 0x05FA
 # ICSR bits
 PENDSVSET, PENDSVCLR, PENDSTSET, PENDSTCLR, NMIPENDSET = 1 << 28, 1 << 27, 1 << 26, 1 << 25, 1 << 31
+SAU_REGIONS = {"v8m": 8, "v6m": 0}                   # SSE-200's Cortex-M33: 8 SAU regions
 # SCR bits
 SLEEPONEXIT, SEVONPEND = 1 << 1, 1 << 4
 
@@ -61,6 +62,13 @@ _REGS_COMMON: tuple[Register, ...] = (
     Register("SHCSR", 0xD24), Register("CFSR", 0xD28, merge=False), Register("HFSR", 0xD2C, merge=False),
     Register("DFSR", 0xD30, merge=False), Register("MMFAR", 0xD34), Register("BFAR", 0xD38),
     Register("AFSR", 0xD3C), Register("CPACR", 0xD88, reset=0x00F00000),
+    Register("NSACR", 0xD8C, doc="Non-secure access to coprocessors (kept, not enforced)"),
+    # SAU (v8-M Security Extension): regions are kept and read back, not enforced (Unicorn runs
+    # Secure only; attribution comes from the board, platform/cpu/security.py).
+    Register("SAU_CTRL", 0xDD0, fields=(Field("ENABLE", 0), Field("ALLNS", 1))),
+    Register("SAU_TYPE", 0xDD4, "r"), Register("SAU_RNR", 0xDD8, fields=(Field("REGION", 0, 8),)),
+    Register("SAU_RBAR", 0xDDC), Register("SAU_RLAR", 0xDE0),
+    Register("SFSR", 0xDE4, merge=False), Register("SFAR", 0xDE8),
     Register("STIR", 0xF00, "w", merge=False),
     Register("FPCCR", 0xF34, reset=0xC0000004), Register("FPCAR", 0xF38), Register("FPDSCR", 0xF3C),
 )
@@ -86,6 +94,7 @@ class SystemControlSpace(Peripheral):
 
     def reset(self) -> None:
         super().reset()
+        self.sau = [[0, 0] for _ in range(SAU_REGIONS[self.arch])]
         self.nvic.reset()
         self.systick.reset()
 
@@ -311,11 +320,43 @@ class SystemControlSpace(Peripheral):
         self.systick.write_value(self.now())
         self._changed()
 
+    # -- SAU --------------------------------------------------------------------------------
+    def read_SAU_TYPE(self) -> int:
+        return SAU_REGIONS[self.arch]
+
+    def _sau_region(self) -> int | None:
+        n = self.regs["SAU_RNR"]
+        return n if n < SAU_REGIONS[self.arch] else None
+
+    def read_SAU_RBAR(self) -> int:
+        n = self._sau_region()
+        return 0 if n is None else self.sau[n][0]
+
+    def write_SAU_RBAR(self, v: int) -> None:
+        n = self._sau_region()
+        if n is not None:
+            self.sau[n][0] = v & ~0x1F
+
+    def read_SAU_RLAR(self) -> int:
+        n = self._sau_region()
+        return 0 if n is None else self.sau[n][1]
+
+    def write_SAU_RLAR(self, v: int) -> None:
+        n = self._sau_region()
+        if n is not None:
+            self.sau[n][1] = v & ~0x1C
+
+    def sau_regions(self) -> list[tuple[int, int, bool]]:
+        """(base, limit inclusive, NSC) of every enabled SAU region, as the firmware programmed it."""
+        return [(rbar, rlar | 0x1F, bool(rlar & 2)) for rbar, rlar in self.sau if rlar & 1]
+
     # -- state ----------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        return {"regs": dict(self.regs), "nvic": self.nvic.snapshot(), "systick": self.systick.snapshot()}
+        return {"regs": dict(self.regs), "nvic": self.nvic.snapshot(), "systick": self.systick.snapshot(),
+                "sau": [list(r) for r in self.sau]}
 
     def restore(self, state: dict[str, Any]) -> None:
         self.regs = dict(state["regs"])
+        self.sau = [list(r) for r in state.get("sau", self.sau)]
         self.nvic.restore(state["nvic"])
         self.systick.restore(state["systick"])

@@ -19,6 +19,13 @@ its first MCUboot image, else its lowest part. An MCUboot image boots at its sta
 boot loaders (BL0, BL2): their parts are loaded but not run. An MCUboot image flagged
 RAM_LOAD is placed at its ``ih_load_addr`` (in the view of the core it goes to).
 
+Several files for one core: ``FILE[@ADDRESS],FILE[@ADDRESS],...`` (``bl2.elf,tfm_s_signed.bin@0x38000000``)
+loads them together as that core's image, each read as above (an ELF's loadable segments are
+its parts and stay on the named core). Two files writing the same address of a core are
+refused, naming both files and the range. The symbols and sections of every ELF in the list
+are merged; the core boots the first ELF's vector table (the boot loader that takes over the
+other files, as TF-M's BL2 does), else its part by the boot rule above.
+
 Symbols: an ELF given with ``symbols=`` (or the ``FILE.elf`` beside a HEX/binary, when its
 loadable bytes match) supplies the vector table, sections and symbols; the bytes still come
 from the HEX/binary, and the ELF's loadable bytes must equal what was loaded.
@@ -79,6 +86,23 @@ class LoadPlan:
     notes: dict[str, list[str]] = field(default_factory=dict)
     #: ELF images to check against the loaded bytes: core -> (elf image, explicit?)
     symbols: dict[str, tuple[Image, bool]] = field(default_factory=dict)
+    #: The further files of a multi-file spec (``A,B``), after ``spec``.
+    more: list[ImageSpec] = field(default_factory=list)
+
+    def source(self) -> str:
+        """How to load the same files again from anywhere (absolute paths, comma-separated)."""
+        return ",".join(s.absolute() for s in [self.spec, *self.more])
+
+
+def split_list(text: str | Path) -> list[str]:
+    """The file specs of ``FILE[@ADDRESS][,FILE[@ADDRESS]...]``; a path that exists as given is one spec."""
+    text = str(text)
+    if "," not in text or Path(text).exists():
+        return [text]
+    specs = text.split(",")
+    if any(not s.strip() for s in specs):
+        raise ImageError(f"{text}: empty file name in the list; write FILE[@ADDRESS],FILE[@ADDRESS]")
+    return [s.strip() for s in specs]
 
 
 def parse_spec(text: str | Path) -> ImageSpec:
@@ -257,6 +281,8 @@ def _symbols_for(symbols: "str | Path | Mapping[str, str | Path] | None", core: 
 def plan(machine: "Machine", core: str, text: str | Path,
          symbols: "str | Path | Mapping[str, str | Path] | None" = None) -> LoadPlan:
     """Read ``text`` (an image spec) for ``core`` and decide what goes on which core."""
+    if len(split_list(text)) > 1:
+        return plan_many(machine, core, split_list(text), symbols)
     spec = parse_spec(text)
     cspec = machine.board.cores[core]
     raw = spec.path.read_bytes()
@@ -288,6 +314,72 @@ def plan(machine: "Machine", core: str, text: str | Path,
         if elf_path is not None:
             elf = read_image(find_image(elf_path), machine.board.cores[cname].arch, cname)
             result.symbols[cname] = (elf, explicit)
+        result.images[cname] = image
+    return result
+
+
+def _check_overlaps(cspec: CoreSpec, core: str, placed: list[tuple[Part, ImageSpec]]) -> None:
+    """ImageError when two files of one list write the same byte of ``core`` (Non-secure aliases included)."""
+    ordered = sorted(((_canonical(cspec, p.addr), p, sp) for p, sp in placed), key=lambda t: t[0])
+    for (a, pa, sa), (b, pb, sb) in zip(ordered, ordered[1:]):
+        a_end, b_end = a + len(pa.data), b + len(pb.data)
+        if b < a_end and sa is not sb:
+            raise ImageError(f"{sa.path} and {sb.path} both write core {core!r} at {b:#010x}..{min(a_end, b_end) - 1:#010x} "
+                             f"({sa.path}: {pa.addr:#010x}..{pa.end - 1:#010x}, {sb.path}: {pb.addr:#010x}.."
+                             f"{pb.end - 1:#010x}); give files that do not overlap, or one of them")
+
+
+def merge_symbols(image: Image, elves: list[Image]) -> Image:
+    """``image``'s bytes with the sections and symbols of all ``elves`` and the first one's vector table."""
+    sections = {n: s for e in elves for n, s in e.sections.items()}
+    symbols = {n: a for e in reversed(elves) for n, a in e.symbols.items()}
+    sizes = {n: z for e in reversed(elves) for n, z in e.symbol_sizes.items()}
+    first = elves[0]
+    return Image(first.path, first.entry, image.segments, sections, symbols, sizes, first.cpu_arch,
+                 first.vector_table)
+
+
+def plan_many(machine: "Machine", core: str, texts: list[str],
+              symbols: "str | Path | Mapping[str, str | Path] | None" = None) -> LoadPlan:
+    """Several files (``A,B``) for ``core``, combined per core: parts placed, overlaps refused."""
+    specs = [parse_spec(t) for t in texts]
+    cspec = machine.board.cores[core]
+    primary = next((s for s in cspec.slots if s.primary), None)
+    by_core: dict[str, list[tuple[Part, ImageSpec]]] = {}
+    elves: list[Image] = []
+    formats = []
+    for spec in specs:
+        raw = spec.path.read_bytes()
+        fmt = detect_format(raw)
+        formats.append(fmt)
+        if fmt == "elf":
+            if spec.address is not None:
+                raise ImageError(f"{spec.text}: an ELF carries its own load addresses; drop '@{spec.address:#x}'")
+            elf = read_image(spec.path, cspec.arch, core)
+            elves.append(elf)
+            by_core.setdefault(core, []).extend((Part(s.paddr, s.data), spec) for s in elf.segments if s.data)
+            continue
+        for cname, parts in split(machine, core, file_parts(spec, fmt, raw, primary, core)).items():
+            by_core.setdefault(cname, []).extend((p, spec) for p in parts)
+    if core not in by_core:
+        raise ImageError(f"{','.join(texts)}: nothing in these files is for core {core!r} (all lies in other "
+                         f"cores' image slots); give them for that core")
+    result = LoadPlan(specs[0], "+".join(formats), {}, more=specs[1:])
+    for cname in [core] + [c for c in by_core if c != core]:
+        placed = by_core[cname]
+        _check_overlaps(machine.board.cores[cname], cname, placed)
+        parts = [p for p, _ in placed]
+        image = parts_image(specs[0].path, parts, machine.board.cores[cname])
+        notes = [f"{sp.path.name}: {p.addr:#010x} {p.boot.describe()}" for p, sp in placed if p.boot is not None]
+        if any(p.boot is not None and p.boot.sha256_ok is False for p in parts):
+            notes.append("warning: SHA-256 TLV does not match the image")
+        if cname == core and elves:
+            image = merge_symbols(image, elves)
+            notes.append(f"symbols from {', '.join(e.path for e in elves)}")
+        result.notes[cname] = notes
+        elf_path = _symbols_for(symbols, cname)
+        if elf_path is not None:
+            result.symbols[cname] = (read_image(find_image(elf_path), machine.board.cores[cname].arch, cname), True)
         result.images[cname] = image
     return result
 

@@ -32,7 +32,7 @@ PROXY_MACROS = ("SHARED_BUFFER_SIZE", "PSA_PROXY_SHARED_MEMORY_BASE",
                 "PSA_PROXY_SHARED_MEMORY_SIZE", "PSA_PROXY_ADDR_TRANSLATION",
                 "PSAEMU_CHECK_WRITEBACK")      # psaemu's own: refuse out_vec bases the SE moved
 #: [proxy] keys of the release profile and lifted limitations (see psaemu.proxy.profiles).
-PROXY_PROFILE_KEYS = ("profile", "lift", "secure_client_id_base")
+PROXY_PROFILE_KEYS = ("profile", "lift", "secure_client_id_base", "mailbox_slots")
 DEFAULT_BOARD = "musca_b1"
 
 
@@ -519,7 +519,7 @@ class _BoardParser:
 
     def parse_proxy_profile(self, tab: dict[str, Any]) -> dict[str, Any]:
         """The release profile keys of ``[proxy]`` as given (proxy/profiles.py checks the names)."""
-        out: dict[str, Any] = {k: tab[k] for k in ("profile", "lift") if k in tab}
+        out: dict[str, Any] = {k: tab[k] for k in ("profile", "lift", "mailbox_slots") if k in tab}
         base = self.number(tab, "secure_client_id_base", "proxy", required=False,
                            minimum=-0x7FFFFFFF, maximum=-2)
         if base is not None:

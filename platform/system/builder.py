@@ -61,6 +61,10 @@ class MachineSpec:
     #: board's (e.g. ``["client-ids"]``); see psaemu.proxy.profiles.
     profile: str | None = None
     lift: Sequence[str] = ()
+    #: Mailbox queue slots (None: the board's ``[proxy] mailbox_slots``, else 1); proxy/mailbox_queue.py.
+    mailbox_slots: int | None = None
+    #: When the Host image starts with the proxy: auto, power-on or boot-vector (proxy/bl0.py).
+    host_start: str = "auto"
     #: The cores the proxy joins.
     host: str = "host"
     se: str = "se"
@@ -165,9 +169,11 @@ def build_machine(spec: MachineSpec | None = None) -> Machine:
         from psaemu.proxy.system import attach_proxy
         attach_proxy(machine, defines, host=spec.host, se=spec.se, reply_budget_s=spec.reply_budget_s,
                      on_record=spec.on_record, on_handshake=spec.on_handshake, bl0=spec.bl0,
-                     ipc_limit=spec.ipc_limit, profile=spec.profile, lift=spec.lift)
+                     ipc_limit=spec.ipc_limit, profile=spec.profile, lift=spec.lift,
+                     mailbox_slots=spec.mailbox_slots, host_start=spec.host_start)
     else:
-        for given, key in ((defines, "defines"), (spec.profile, "profile"), (spec.lift, "lift")):
+        for given, key in ((defines, "defines"), (spec.profile, "profile"), (spec.lift, "lift"),
+                           (spec.mailbox_slots, "mailbox_slots")):
             if given:
                 raise ConfigError(f"{spec.label(key)} only applies with the PSA Proxy, which "
                                   f"{'is off' if spec.proxy == 'off' else 'this Host image does not use'}; "
@@ -198,6 +204,11 @@ def _rooted(image: str | Path, root: Path | None) -> str | Path:
     """``image`` (``FILE[@ADDRESS]``) with FILE taken relative to ``root`` when it is not found as given."""
     if root is None:
         return image
+    from psaemu.platform.firmware.imagefile import split_list
+
+    files = split_list(image)
+    if len(files) > 1:
+        return ",".join(str(_rooted(f, root)) for f in files)
     text = str(image)
     head, sep, tail = text.rpartition("@")
     if not (sep and head):

@@ -116,8 +116,8 @@ class Machine:
         periph = create_peripheral(spec.type, spec.name, spec.params, self._links, self.board.mhu)
         self.peripherals[spec.name] = periph
         for base in [spec.base] + ([spec.ns_alias] if spec.ns_alias is not None else []):
-            core.uc.mmio_map(base, periph.SIZE, lambda uc, off, size, ud, p=periph: p.read(off, size), None,
-                             lambda uc, off, size, value, ud, p=periph: p.write(off, size, value), None)
+            on_read, on_write = core.peripheral_callbacks(periph)
+            core.uc.mmio_map(base, periph.SIZE, on_read, None, on_write, None)
             self.memory.maps[spec.core].add(Mapping(spec.core, base, periph.SIZE, spec.name, "peripheral", None))
         for output, irq in spec.params.get("irqs", {}).items():
             periph.connect(output, lambda level, c=core, n=irq: c.set_irq_line(n, bool(level)))
@@ -213,7 +213,7 @@ class Machine:
                 m.store.write(m.offset + seg.paddr - m.base, seg.data)
         for cname in plan.images:
             image = imagefile.finish(plan, cname, lambda a, n, c=cname: self._read_or_none(c, a, n))
-            image.source = plan.spec.absolute()
+            image.source = plan.source()
             if cname in plan.symbols:
                 image.symbols_source = str(Path(plan.symbols[cname][0].path).resolve())
             self._start(cname, image, path, plan.format, plan.notes.get(cname, []))
@@ -287,8 +287,8 @@ class Machine:
         claims.append((off, off + size, core, path))
 
     # -- control requests from models -----------------------------------------------------
-    def set_released(self, core_name: str, released: bool, source: str = "api") -> None:
-        """Hold a core in reset or release it (the Musca-B1 SCC's HRESET_N, or the API)."""
+    def set_released(self, core_name: str, released: bool, source: str = "api", vtor: int | None = None) -> None:
+        """Hold a core in reset or release it (the Musca-B1 SCC's HRESET_N, or the API), at ``vtor`` if given."""
         core = self.cores[core_name]
         if released and core.state is CoreState.OFF:
             if core.image is None:
@@ -296,7 +296,7 @@ class Machine:
                 self.events.record(core, "release_ignored", source=source, note="no image loaded")
                 return
             core.cycles = max(core.cycles, max(c.cycles * core.clock_hz // c.clock_hz for c in self.cores.values()))
-            core.reset()
+            core.reset(vtor)
             self.events.record(core, "release", source=source)
         elif not released and core.state is not CoreState.OFF:
             core.state = CoreState.OFF

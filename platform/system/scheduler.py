@@ -17,6 +17,7 @@ alone), :meth:`Scheduler.deliver`, :meth:`Scheduler.tick`, :meth:`Scheduler.sync
 """
 from __future__ import annotations
 
+import os
 import time
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
@@ -33,6 +34,11 @@ if TYPE_CHECKING:
 PS_PER_S = 10**12
 #: Zero-time delivery rounds while only Python agents act (they answer each other), before idling.
 AGENT_ROUNDS = 1000
+#: A free run stops at least every this many quanta (the wall-clock timeout is checked between runs).
+FREE_QUANTA = 1000
+#: Counted slices a core runs before trying a free run again, after one that ended within its
+#: first quantum (code that talks to the machine often: each switch retranslates its code).
+FREE_BACKOFF = 64
 
 
 class Observer(Protocol):
@@ -64,6 +70,10 @@ class Scheduler:
         self.pending_resets: set[str] = set()
         self.agents_acted = False
         self._until_core: Core | None = None
+        #: Run a lone core without ``count=`` slices when nothing else can happen (opt-in, see
+        #: :meth:`_free_ok` and docs/benchmarks.md); ``PSAEMU_FREE_RUN=1`` turns it on by default.
+        self._free_skip: dict[str, int] = {}
+        self.free_run = os.environ.get("PSAEMU_FREE_RUN", "").strip().lower() in ("1", "yes", "on", "true")
 
     # -- state (snapshots) ----------------------------------------------------------------
     def save_state(self) -> dict[str, Any]:
@@ -221,6 +231,21 @@ class Scheduler:
                         f"at where the cores are:\n" + m.describe_cores()))
             event = self.next_timer_ps(live)       # the next timer event of any live core, this one included
             horizon = None if event is None else (event * core.clock_hz + PS_PER_S - 1) // PS_PER_S - core.cycles
+            if self.free_run and horizon is None and max_instructions is None and self._free_ok(core, live):
+                ran = core.run_free(self.quantum, FREE_QUANTA * self.quantum)
+                executed += ran
+                if ran <= self.quantum:           # cut short at once: counted slices for a while
+                    self._free_skip[core.name] = FREE_BACKOFF
+                quiet_rounds = 0
+                self.tick(core)
+                self.sync_idle(m.time_ps(core))
+                self.deliver()
+                if deadline is not None and time.monotonic() > deadline:
+                    return self._wall_timeout(start, timeout)
+                continue
+            if core._free_pos:                    # a free run left a virtual slice half done
+                quantum = max(1, quantum - core._free_pos)
+                core._free_pos = 0
             quantum = policy.slice(self, core, quantum, horizon)
             if obs is not None:
                 quantum = obs.before_slice(core, quantum)
@@ -246,6 +271,23 @@ class Scheduler:
             if deadline is not None and time.monotonic() > deadline:
                 return self._wall_timeout(start, timeout)
         return self.end_result(start)
+
+    def _free_ok(self, core: Core, live: list[Core]) -> bool:
+        """Whether ``core`` may run free (:meth:`Core.run_free`): it is the only core that can run,
+        no timer is armed (checked by the caller), nothing watches the run (observer, condition,
+        traces), the schedule is the default one, no Python agent or blocked wait polls memory
+        the core might write, and the other cores sleep (only this core's actions can wake them,
+        and those end a free run)."""
+        if self.observer is not None or self.until is not None or self.pending_resets or self.machine.agents \
+                or self.policy.kind != "default" or core.on_skip is not None or core.on_break is not None:
+            return False
+        if any(c is not core and c.state not in (CoreState.SLEEPING, CoreState.WAITING) for c in live):
+            return False
+        skip = self._free_skip.get(core.name)
+        if skip:                                  # recent free runs ended at once: not worth the switch
+            self._free_skip[core.name] = skip - 1
+            return False
+        return core.free_available()
 
     # -- stops and results ----------------------------------------------------------------
     def _after_delivery(self, core: Core | None) -> bool:

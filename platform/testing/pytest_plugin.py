@@ -51,7 +51,8 @@ name and is recorded in the event trace.
 
 When a test that used one of these fixtures fails, its report gets the sections
 "psaemu console (host/se tail, last 20 lines)", "psaemu IPC (last 10 records)" and, when a core
-faulted or the proxy/SPM panicked, "psaemu fault report".
+faulted or the proxy/SPM panicked, "psaemu fault report"; with a bundle directory, "psaemu
+timeline" names ``timeline.json`` and ``timeline.svg`` (the last 10 transactions) in its bundle.
 
 Reproducers: with a bundle directory a failing test that used ``booted``, ``machine`` or the
 factory gets a bundle ``DIR/<test node id, sanitized>`` (see ``psaemu.platform.testing.bundles``): the
@@ -65,6 +66,7 @@ not from the options), so the test runs bit-identically (same event digest at th
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -82,6 +84,9 @@ SECTION_IPC = f"psaemu IPC (last {IPC_RECORDS} records)"
 SECTION_FAULT = "psaemu fault report"
 SECTION_REPRO = "psaemu reproducer"
 SECTION_SCHEDULE = "psaemu schedule"
+SECTION_TIMELINE = "psaemu timeline"
+#: Transactions drawn in the timeline picture of a failing test (the last ones).
+TIMELINE_CALLS = 10
 DEFAULT_SE = "se_firmware"
 
 _MACHINES_KEY = pytest.StashKey[list]()
@@ -609,6 +614,30 @@ def _write_bundles(item: pytest.Item, report: pytest.TestReport) -> None:
         lines.append(f"note: machine(s) {', '.join(map(str, missing))} could not be snapshotted when the test made "
                      f"them; the replay stops when the test asks for them")
     report.sections.append((SECTION_REPRO, "\n".join(lines)))
+    _write_timelines(item, report, directory)
+
+
+def _write_timelines(item: pytest.Item, report: pytest.TestReport, directory: Path) -> None:
+    """The timeline of each machine the failing test used, next to its bundle: ``timeline.json``
+    (Chrome/Perfetto trace events) and ``timeline.svg`` (the last transactions as a sequence
+    diagram); the section "psaemu timeline" names the files."""
+    from psaemu.proxy.timeline import timeline
+    from psaemu.proxy.timeline_svg import write_svg
+    machines = item.stash.get(_MACHINES_KEY, [])
+    lines = []
+    for i, m in enumerate(machines):
+        stem = "timeline" if len(machines) == 1 else f"timeline-{i}"
+        try:
+            data = timeline(m)
+            json_path, svg_path = directory / f"{stem}.json", directory / f"{stem}.svg"
+            json_path.write_text(json.dumps(data, separators=(",", ":")))
+            write_svg(data, svg_path, calls=TIMELINE_CALLS, at="end")
+        except Exception as exc:
+            lines.append(f"<could not write the timeline of machine {i}: {exc!r}>")
+            continue
+        lines.append(f"{svg_path}  (the last {TIMELINE_CALLS} transactions)\n{json_path}  (open in ui.perfetto.dev)")
+    if lines:
+        report.sections.append((SECTION_TIMELINE, "\n".join(lines)))
 
 
 # ------------------------------------------------------------------------------------------

@@ -93,8 +93,10 @@ def test_bad_mhu_config(mhu, key):
 def test_every_type_takes_an_irqs_table():
     links: dict = {}
     for type_name in catalog.PERIPHERAL_TYPES:
-        model = catalog.create(type_name, type_name, {"link": "l", "irqs": {}} if "mhu" in type_name
-                               else {"irqs": {}}, links, MHU)
+        params = {"link": "l"} if "mhu" in type_name else {}
+        if type_name == "mpc_sie200":
+            params = {"size": 0x20000, "block_size": 0x1000}
+        model = catalog.create(type_name, type_name, {**params, "irqs": {}}, links, MHU)
         assert "irqs" in catalog.ALLOWED_KEYS[type_name]
         assert model.TYPE == type_name
 

@@ -121,3 +121,21 @@ def test_short_soak_keeps_memory_flat():
     assert s.blocks_grown < SOAK_GROWTH_BLOCKS, f"{s.blocks_grown} Python blocks more after call 3,000: {s.samples}"
     grown = s.rss_end - s.rss_warm
     assert grown < SOAK_GROWTH_BYTES, f"RSS grew {grown / 2**20:.1f} MB from call 3,000 to 12,000: {s.samples}"
+
+
+def test_event_log_digest_text_is_the_records_repr_even_for_equal_values_of_other_types():
+    """The digest hashes ``repr`` of each record; cached field reprs must not merge 1, True,
+    1.0 and an IntEnum (equal dict keys), nor fail on an unhashable value."""
+    import enum
+
+    class Kind(enum.IntEnum):
+        ONE = 1
+
+    log, core = EventLog(), _Clock()
+    for value in (1, True, Kind.ONE, 1.0, [1], 1, "it's", True, (1, 2), (True, 2), 0.0, -0.0, None, b"x"):
+        log.record(core, "v", a=value)
+        log.record(core, "w", a=value, b=2)
+        log.record(core, "u", a=value)                   # the same fields under another kind
+    assert log.digest() == hashlib.sha256("".join(map(repr, log.records)).encode()).hexdigest()
+    other = [(t, "se", kind, fields) for t, _, kind, fields in log.records]   # ... and another core
+    assert log._text(log.records + other) == "".join(map(repr, log.records + other))

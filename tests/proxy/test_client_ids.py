@@ -133,9 +133,9 @@ def test_se_refuses_a_forged_non_negative_client_id() -> None:
 
 
 @pytest.mark.parametrize("board_keys, profile, lift, words", [
-    ({}, "tfm-1.4", (), ["unknown profile 'tfm-1.4'", "tfm-1.3"]),
+    ({}, "tfm-1.7", (), ["unknown profile 'tfm-1.7'", "tfm-1.3", "tfm-1.6"]),
     ({"profile": "tfm-9"}, None, (), ["[proxy].profile", "tfm-9", "tfm-1.3"]),
-    ({}, None, ("zero-copy",), ["--lift", "unknown limitation 'zero-copy'", "client-ids"]),
+    ({}, None, ("zero-copi",), ["--lift", "unknown limitation 'zero-copi'", "client-ids"]),
     ({"lift": "client-ids"}, None, (), ["lift", "not a list"]),
     ({"secure_client_id_base": 5}, None, (), ["secure_client_id_base", "negative"]),
 ])
@@ -187,7 +187,7 @@ def _cli(capsys, *args: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--profile", "tfm-1.6"], "--profile: unknown profile 'tfm-1.6' (known: tfm-1.3"),
+    (["--profile", "tfm-1.7"], "--profile: unknown profile 'tfm-1.7' (known: tfm-1.3"),
     (["--lift", "client-ids,multi-slot"], "--lift: unknown limitation 'multi-slot' (known: client-ids"),
 ])
 def test_cli_refuses_unknown_profile_or_limitation(capsys, args, message) -> None:

@@ -30,11 +30,20 @@ _Static_assert(offsetof(struct tfm_crypto_pack_iovec, alg) == 12, "alg @12");
 _Static_assert(offsetof(struct tfm_crypto_pack_iovec, op_handle) == 16, "op_handle @16");
 _Static_assert(offsetof(struct tfm_crypto_pack_iovec, capacity) == 20, "capacity @20");
 _Static_assert(offsetof(struct tfm_crypto_pack_iovec, aead_in) == 24, "aead_in @24");
+#if PSAEMU_TFM_RELEASE >= 14
+_Static_assert(sizeof(psa_key_attributes_t) == 20, "v1.4+ client key attributes are 20 bytes");
+_Static_assert(offsetof(psa_key_attributes_t, bits) == 2, "bits @2");
+_Static_assert(offsetof(psa_key_attributes_t, alg) == 16, "alg @16");
+/* v1.4 inserts SIGN_MESSAGE / VERIFY_MESSAGE (47, 48) before SIGN_HASH: the later ids move by 2 */
+#define CRYPTO_SFN_LATE(v13)    ((v13) + 2)
+#else
 _Static_assert(sizeof(psa_key_attributes_t) == 24, "v1.3 client key attributes are 24 bytes");
 _Static_assert(offsetof(psa_key_attributes_t, bits) == 16, "bits @16");
 _Static_assert(offsetof(psa_key_attributes_t, type) == 20, "type @20");
+#define CRYPTO_SFN_LATE(v13)    (v13)
+#endif
 
-/* sfn_id values (TF-M v1.3) */
+/* sfn_id values (TF-M v1.3 numbering; CRYPTO_SFN_LATE gives the release's value of the later ones) */
 enum {
     CRYPTO_SFN_GET_KEY_ATTRIBUTES = 0,
     CRYPTO_SFN_RESET_KEY_ATTRIBUTES = 1,
@@ -69,22 +78,22 @@ enum {
     CRYPTO_SFN_CIPHER_ABORT = 34,
     CRYPTO_SFN_AEAD_ENCRYPT = 35,
     CRYPTO_SFN_AEAD_DECRYPT = 36,
-    CRYPTO_SFN_SIGN_HASH = 47,
-    CRYPTO_SFN_VERIFY_HASH = 48,
-    CRYPTO_SFN_ASYMMETRIC_ENCRYPT = 49,
-    CRYPTO_SFN_ASYMMETRIC_DECRYPT = 50,
-    CRYPTO_SFN_KEY_DERIVATION_SETUP = 51,
-    CRYPTO_SFN_KEY_DERIVATION_GET_CAPACITY = 52,
-    CRYPTO_SFN_KEY_DERIVATION_SET_CAPACITY = 53,
-    CRYPTO_SFN_KEY_DERIVATION_INPUT_BYTES = 54,
-    CRYPTO_SFN_KEY_DERIVATION_INPUT_KEY = 55,
-    CRYPTO_SFN_KEY_DERIVATION_KEY_AGREEMENT = 56,
-    CRYPTO_SFN_KEY_DERIVATION_OUTPUT_BYTES = 57,
-    CRYPTO_SFN_KEY_DERIVATION_OUTPUT_KEY = 58,
-    CRYPTO_SFN_KEY_DERIVATION_ABORT = 59,
-    CRYPTO_SFN_RAW_KEY_AGREEMENT = 60,
-    CRYPTO_SFN_GENERATE_RANDOM = 61,
-    CRYPTO_SFN_GENERATE_KEY = 62,
+    CRYPTO_SFN_SIGN_HASH = CRYPTO_SFN_LATE(47),
+    CRYPTO_SFN_VERIFY_HASH = CRYPTO_SFN_LATE(48),
+    CRYPTO_SFN_ASYMMETRIC_ENCRYPT = CRYPTO_SFN_LATE(49),
+    CRYPTO_SFN_ASYMMETRIC_DECRYPT = CRYPTO_SFN_LATE(50),
+    CRYPTO_SFN_KEY_DERIVATION_SETUP = CRYPTO_SFN_LATE(51),
+    CRYPTO_SFN_KEY_DERIVATION_GET_CAPACITY = CRYPTO_SFN_LATE(52),
+    CRYPTO_SFN_KEY_DERIVATION_SET_CAPACITY = CRYPTO_SFN_LATE(53),
+    CRYPTO_SFN_KEY_DERIVATION_INPUT_BYTES = CRYPTO_SFN_LATE(54),
+    CRYPTO_SFN_KEY_DERIVATION_INPUT_KEY = CRYPTO_SFN_LATE(55),
+    CRYPTO_SFN_KEY_DERIVATION_KEY_AGREEMENT = CRYPTO_SFN_LATE(56),
+    CRYPTO_SFN_KEY_DERIVATION_OUTPUT_BYTES = CRYPTO_SFN_LATE(57),
+    CRYPTO_SFN_KEY_DERIVATION_OUTPUT_KEY = CRYPTO_SFN_LATE(58),
+    CRYPTO_SFN_KEY_DERIVATION_ABORT = CRYPTO_SFN_LATE(59),
+    CRYPTO_SFN_RAW_KEY_AGREEMENT = CRYPTO_SFN_LATE(60),
+    CRYPTO_SFN_GENERATE_RANDOM = CRYPTO_SFN_LATE(61),
+    CRYPTO_SFN_GENERATE_KEY = CRYPTO_SFN_LATE(62),
 };
 
 #endif /* HOST_PSA_CRYPTO_PACK_H */

@@ -3,6 +3,7 @@
 #include "psa/client.h"
 #include "psa/storage_common.h"
 #include "psa_host_sids.h"
+#include "psa_release.h"
 #include "test.h"
 
 #define S "client"
@@ -37,18 +38,37 @@ static void t_version_forwarded(void)
     t_end();
 }
 
-/* psa_connect(0x72), checked: the handle, or 0 (the check failed). */
+/* The connection-based service the connection tests use: ITS get_info (0x72) up to v1.4; from
+ * v1.5 (psa_release.h) ITS is stateless and the platform IOCTL service (0x41) is used. */
+#if STORAGE_ATTEST_STATELESS
+#define SID_CONN        SID_PLATFORM_IOCTL
+#define SID_CONN_TEXT   "0x41"
+#define SID_LIMIT       SID_PLATFORM_IOCTL
+#define SID_LIMIT_TEXT  "0x41"
+#else
+#define SID_CONN        SID_ITS_GET_INFO
+#define SID_CONN_TEXT   "0x72"
+#define SID_LIMIT       SID_ITS_SET
+#define SID_LIMIT_TEXT  "0x70"
+#endif
+
+/* psa_connect(SID_CONN), checked: the handle, or 0 (the check failed). */
 static psa_handle_t connect_get_info(void)
 {
-    psa_handle_t h = psa_connect(SID_ITS_GET_INFO, SID_VERSION);
+    psa_handle_t h = psa_connect(SID_CONN, SID_VERSION);
 
-    return t_expect_true("psa_connect(0x72) returned a handle > 0", h > 0) ? h : PSA_NULL_HANDLE;
+    return t_expect_true("psa_connect(" SID_CONN_TEXT ") returned a handle > 0", h > 0) ? h : PSA_NULL_HANDLE;
 }
 
-/* One psa_call on a connection of its own to ITS get_info (0x72), expected to give `expected`. */
+/* One psa_call to ITS get_info, expected to give `expected`: on a connection of its own to
+ * 0x72, or (v1.5+) on the stateless ITS handle with the GET_INFO type. */
 static void expect_call(const char *what, const psa_invec *in_vec, size_t in_len,
                         psa_outvec *out_vec, size_t out_len, psa_status_t expected)
 {
+#if STORAGE_ATTEST_STATELESS
+    t_expect_status(what, psa_call(HANDLE_ITS, STATELESS_FIRST_TYPE + 2, in_vec, in_len, out_vec, out_len),
+                    expected);
+#else
     psa_handle_t h = connect_get_info();
 
     if (h > 0) {
@@ -56,6 +76,7 @@ static void expect_call(const char *what, const psa_invec *in_vec, size_t in_len
                         expected);
         psa_close(h);
     }
+#endif
 }
 
 static void t_connect_close(void)
@@ -157,15 +178,15 @@ static void t_connection_limit(void)
 
     t_begin(S, "connection_limit");
     for (unsigned i = 0; i < N_ITS_CONN; i++) {
-        conn[i] = psa_connect(SID_ITS_SET, SID_VERSION);
-        if (!t_expect_true("the first 16 psa_connect(0x70) return handles > 0", conn[i] > 0)) {
+        conn[i] = psa_connect(SID_LIMIT, SID_VERSION);
+        if (!t_expect_true("the first 16 psa_connect(" SID_LIMIT_TEXT ") return handles > 0", conn[i] > 0)) {
             break;
         }
         opened++;
     }
     if (opened == N_ITS_CONN) {
-        psa_handle_t extra = psa_connect(SID_ITS_SET, SID_VERSION);
-        t_expect_status("17th psa_connect(0x70)", extra, PSA_ERROR_INSUFFICIENT_MEMORY);
+        psa_handle_t extra = psa_connect(SID_LIMIT, SID_VERSION);
+        t_expect_status("17th psa_connect(" SID_LIMIT_TEXT ")", extra, PSA_ERROR_INSUFFICIENT_MEMORY);
         if (extra > 0) {
             psa_close(extra);
         }
@@ -173,8 +194,8 @@ static void t_connection_limit(void)
     for (unsigned i = 0; i < opened; i++) {
         psa_close(conn[i]);
     }
-    psa_handle_t again = psa_connect(SID_ITS_SET, SID_VERSION);
-    if (t_expect_true("psa_connect(0x70) after closing all returned a handle > 0", again > 0)) {
+    psa_handle_t again = psa_connect(SID_LIMIT, SID_VERSION);
+    if (t_expect_true("psa_connect(" SID_LIMIT_TEXT ") after closing all returned a handle > 0", again > 0)) {
         psa_close(again);
     }
     t_end();

@@ -102,11 +102,22 @@ void t_skip(const char *suite, const char *name)
 
 void t_end_skip(void)
 {
+    t_end_skip_because(0);
+}
+
+void t_end_skip_because(const char *reason)
+{
     if (cur_failed) {
         t_end();
-    } else {
-        t_skip(cur_suite, cur_name);
+        return;
     }
+    print_test_head(cur_suite, cur_name);
+    print_str(" SKIP");
+    if (reason) {
+        print_str(" ");
+        print_str(reason);
+    }
+    print_nl();
 }
 
 int t_ok(void)

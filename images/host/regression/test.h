@@ -17,6 +17,8 @@ void t_skip(const char *suite, const char *name);
 /* End the current test as SKIP (not counted) unless a check has already failed, in which case
  * it ends as t_end() does: for tests that find out midway that the service lacks a feature. */
 void t_end_skip(void);
+/* t_end_skip(), printing "SKIP <reason>" (why this SE cannot run the test). */
+void t_end_skip_because(const char *reason);
 
 /* 1 if the current test has not failed yet */
 int t_ok(void);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "psa/error.h"
+#include "psa_release.h"
 
 typedef uint32_t psa_algorithm_t;
 typedef uint16_t psa_key_type_t;
@@ -93,6 +94,18 @@ typedef uint8_t psa_ecc_family_t;
 
 /* TF-M v1.3 client key attributes: 24 bytes, lifetime @0, id @4, alg @8, usage @12,
  * bits @16 (size_t), type @20 (u16 + 2 bytes padding). */
+#if PSAEMU_TFM_RELEASE >= 14
+/* v1.4+: 20 bytes, the 16-bit fields first */
+typedef struct psa_client_key_attributes_s {
+    psa_key_type_t type;
+    uint16_t bits;
+    psa_key_lifetime_t lifetime;
+    psa_key_id_t id;
+    psa_key_usage_t usage;
+    psa_algorithm_t alg;
+} psa_key_attributes_t;
+#else
+/* v1.3: 24 bytes */
 typedef struct psa_client_key_attributes_s {
     psa_key_lifetime_t lifetime;
     psa_key_id_t id;
@@ -101,6 +114,7 @@ typedef struct psa_client_key_attributes_s {
     size_t bits;
     psa_key_type_t type;
 } psa_key_attributes_t;
+#endif
 
 #define PSA_KEY_ATTRIBUTES_INIT         {0u, 0u, 0u, 0u, 0u, 0u}
 

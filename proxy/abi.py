@@ -1,0 +1,183 @@
+"""What a TF-M release's Host client sends: psa_call parameter encoding, stateless handles, crypto
+function ids and the key-attribute layout — one :class:`ReleaseAbi` per release profile.
+
+The Host SPM decodes ``psa_call``'s r1 through it (a v1.3 pointer to the 12-byte control block, or
+the v1.4+ packed value with the type sign-extended from bits 31..16) and recognises the release's
+stateless handles. The crypto id and key-attribute tables state in Python the mapping the SE
+firmware applies in C when its configuration block names a later release
+(images/se/crypto_service.c, crypto_keys.c). Facts and TF-M file:line per release: docs/profiles.md.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from psaemu.platform.errors import PsaEmuError
+from psaemu.platform.psa_values import PSA_MAX_IOVEC
+from psaemu.proxy.services import (TFM_ATTESTATION_SERVICE_HANDLE, TFM_ATTESTATION_SERVICE_SID, TFM_CRYPTO_HANDLE,
+                                   TFM_CRYPTO_SID, TFM_INTERNAL_TRUSTED_STORAGE_SERVICE_HANDLE,
+                                   TFM_INTERNAL_TRUSTED_STORAGE_SERVICE_SID, TFM_PROTECTED_STORAGE_SERVICE_HANDLE,
+                                   TFM_PROTECTED_STORAGE_SERVICE_SID, is_stateless_handle)
+from psaemu.proxy.structs import iovec_counts_ok
+
+INT16_MIN, INT16_MAX = -0x8000, 0x7FFF
+
+
+class CallParamError(PsaEmuError):
+    """A psa_call parameter word or control block the release's SPM rejects (PROGRAMMER_ERROR)."""
+
+
+def pack_call_params(ptype: int, in_len: int, out_len: int) -> int:
+    """``PARAM_PACK``: type in bits 31..16, in_len in 15..8, out_len in 7..0 (v1.4+ r1)."""
+    if not INT16_MIN <= ptype <= INT16_MAX or not 0 <= in_len <= 0xFF or not 0 <= out_len <= 0xFF:
+        raise CallParamError(f"psa_call type {ptype}, in_len {in_len}, out_len {out_len} do not fit the packed "
+                             f"parameter word (type {INT16_MIN}..{INT16_MAX}, lengths 0..255)")
+    return (ptype & 0xFFFF) << 16 | in_len << 8 | out_len
+
+
+def unpack_call_params(word: int) -> tuple[int, int, int]:
+    """(type sign-extended from 16 bits, in_len, out_len) of a packed parameter word."""
+    ptype = (word >> 16) & 0xFFFF
+    return (ptype - 0x10000 if ptype & 0x8000 else ptype), (word >> 8) & 0xFF, word & 0xFF
+
+
+@dataclass(frozen=True)
+class KeyAttrLayout:
+    """``struct psa_client_key_attributes_s``: struct format and the field order it packs."""
+
+    fmt: str
+    fields: tuple[str, ...]
+
+    @property
+    def size(self) -> int:
+        return struct.calcsize(self.fmt)
+
+    def unpack(self, data: bytes) -> dict[str, int]:
+        return dict(zip(self.fields, struct.unpack(self.fmt, data)))
+
+    def pack(self, values: Mapping[str, int]) -> bytes:
+        return struct.pack(self.fmt, *(values[f] for f in self.fields))
+
+
+#: v1.3: lifetime, id, alg, usage, bits (size_t), type (u16 + 2 pad) — 24 bytes.
+ATTRS_V13 = KeyAttrLayout("<IIIIIH2x", ("lifetime", "id", "alg", "usage", "bits", "type"))
+#: v1.4+: type u16, bits u16, lifetime, id, usage, alg — 20 bytes.
+ATTRS_V14 = KeyAttrLayout("<HHIIII", ("type", "bits", "lifetime", "id", "usage", "alg"))
+
+#: v1.3 ``sfn_id`` numbering (tfm_crypto_defs.h): the order of the names is the value.
+_V13_SFN = (
+    "GET_KEY_ATTRIBUTES RESET_KEY_ATTRIBUTES OPEN_KEY CLOSE_KEY IMPORT_KEY DESTROY_KEY EXPORT_KEY "
+    "EXPORT_PUBLIC_KEY PURGE_KEY COPY_KEY HASH_COMPUTE HASH_COMPARE HASH_SETUP HASH_UPDATE HASH_FINISH "
+    "HASH_VERIFY HASH_ABORT HASH_CLONE MAC_COMPUTE MAC_VERIFY MAC_SIGN_SETUP MAC_VERIFY_SETUP MAC_UPDATE "
+    "MAC_SIGN_FINISH MAC_VERIFY_FINISH MAC_ABORT CIPHER_ENCRYPT CIPHER_DECRYPT CIPHER_ENCRYPT_SETUP "
+    "CIPHER_DECRYPT_SETUP CIPHER_GENERATE_IV CIPHER_SET_IV CIPHER_UPDATE CIPHER_FINISH CIPHER_ABORT "
+    "AEAD_ENCRYPT AEAD_DECRYPT AEAD_ENCRYPT_SETUP AEAD_DECRYPT_SETUP AEAD_GENERATE_NONCE AEAD_SET_NONCE "
+    "AEAD_SET_LENGTHS AEAD_UPDATE_AD AEAD_UPDATE AEAD_FINISH AEAD_VERIFY AEAD_ABORT SIGN_HASH VERIFY_HASH "
+    "ASYMMETRIC_ENCRYPT ASYMMETRIC_DECRYPT KEY_DERIVATION_SETUP KEY_DERIVATION_GET_CAPACITY "
+    "KEY_DERIVATION_SET_CAPACITY KEY_DERIVATION_INPUT_BYTES KEY_DERIVATION_INPUT_KEY "
+    "KEY_DERIVATION_KEY_AGREEMENT KEY_DERIVATION_OUTPUT_BYTES KEY_DERIVATION_OUTPUT_KEY KEY_DERIVATION_ABORT "
+    "RAW_KEY_AGREEMENT GENERATE_RANDOM GENERATE_KEY SET_KEY_DOMAIN_PARAMETERS GET_KEY_DOMAIN_PARAMETERS"
+).split()
+_AFTER_AEAD = _V13_SFN.index("SIGN_HASH")
+#: v1.4: SIGN_MESSAGE / VERIFY_MESSAGE inserted before SIGN_HASH (everything after moves up by 2).
+_V14_SFN = _V13_SFN[:_AFTER_AEAD] + ["SIGN_MESSAGE", "VERIFY_MESSAGE"] + _V13_SFN[_AFTER_AEAD:]
+#: v1.5/v1.6: the two key-domain-parameter ids are gone.
+_V15_SFN = [n for n in _V14_SFN if "DOMAIN_PARAMETERS" not in n]
+
+
+def _sfn_table(names: list[str]) -> dict[int, str]:
+    return dict(enumerate(names))
+
+
+@dataclass(frozen=True)
+class ReleaseAbi:
+    """The Host client ABI of one TF-M release."""
+
+    release: str
+    packed_params: bool                       # r1 of psa_call: packed word (v1.4+) or ctrl pointer (v1.3)
+    stateless: Mapping[int, int] = field(default_factory=dict)   # handle -> SID
+    sfn_names: Mapping[int, str] = field(default_factory=dict)   # the client's sfn_id -> function
+    key_attrs: KeyAttrLayout = ATTRS_V13
+    forwards_call_types: bool = False         # the proxy forwards a positive psa_call type (v1.5+)
+
+    @property
+    def se_release(self) -> int:
+        """The release number the SE firmware's configuration block takes (13 for tfm-1.3 ...)."""
+        major, minor = self.release.removeprefix("tfm-").split(".")
+        return int(major) * 10 + int(minor)
+
+    def stateless_sid(self, handle: int) -> int | None:
+        """The SID a stateless ``handle`` names in this release; None for any other value."""
+        return self.stateless.get(handle & 0xFFFFFFFF)
+
+    def connect_refusal(self, sid: int) -> str | None:
+        """Why this release's SPM refuses ``psa_connect(sid)``: the service is stateless (-129)."""
+        if sid in self.stateless.values():
+            handle = next(h for h, s in self.stateless.items() if s == sid)
+            return (f"SID {sid:#x} is a stateless service in {self.release}: call it on handle {handle:#010x} "
+                    f"without psa_connect (an image built for an earlier TF-M release connects to it: run it "
+                    f"under that release's --profile)")
+        return None
+
+    def handle_hint(self, handle: int) -> str:
+        """For an error message: what a handle that is no connection of this release may be."""
+        handle &= 0xFFFFFFFF
+        if is_stateless_handle(handle) and handle & ~0x4000FFFF == 0:
+            return (f" ({handle:#010x} is a stateless handle, which {self.release} does not have: the image was "
+                    f"built for a later TF-M release; run it under that release's --profile)")
+        return ""
+
+    def call_params(self, r1: int, read_ctrl: Callable[[int], bytes | None]) -> tuple[int, int, int]:
+        """(type, in_len, out_len) of a psa_call; ``read_ctrl(addr)`` gives the caller's 12-byte control
+        block or None when the caller may not access it. CallParamError names what the SPM rejects."""
+        hint = ""
+        if self.packed_params:
+            ptype, in_len, out_len = unpack_call_params(r1)
+            if read_ctrl(r1) is not None:
+                hint = (f" (r1 {r1:#010x} is an address in the caller's memory, as the TF-M v1.3 control-block "
+                        f"pointer is; was the image built for v1.3? run it under --profile tfm-1.3)")
+        else:
+            raw = read_ctrl(r1)
+            if raw is None:
+                t, i, o = unpack_call_params(r1)
+                if t >= 0 and iovec_counts_ok(i, o):
+                    hint = (f" (r1 reads as a v1.4+ packed parameter word: type {t}, in_len {i}, out_len {o}; "
+                            f"was the image built for a later TF-M release? run it under that release's --profile)")
+                raise CallParamError(f"psa_call control block at {r1:#010x} is not accessible to the caller{hint}")
+            ptype, in_len, out_len = struct.unpack("<iII", raw)
+        if ptype < 0:
+            how = f" (packed word {r1:#010x}: bits 31..16 sign-extended, {self.release})" if self.packed_params else ""
+            raise CallParamError(f"psa_call type {ptype} < 0{how}{hint}")
+        if not iovec_counts_ok(in_len, out_len):
+            raise CallParamError(f"psa_call in_len {in_len} + out_len {out_len} exceeds {PSA_MAX_IOVEC}{hint}")
+        return ptype, in_len, out_len
+
+    def crypto_sfn_to_v13(self, sfn: int) -> int | None:
+        """The v1.3 ``sfn_id`` (what the SE firmware serves) of this release's ``sfn``; None when v1.3
+        has no such function (SIGN_MESSAGE/VERIFY_MESSAGE) or the id is unknown."""
+        name = self.sfn_names.get(sfn)
+        return _V13_SFN.index(name) if name in _V13_SFN else None
+
+    def key_attrs_to_v13(self, data: bytes) -> bytes:
+        """The client's key attributes in the v1.3 layout; bytes of another size pass unchanged (the
+        service rejects a wrong length itself)."""
+        if self.key_attrs is ATTRS_V13 or len(data) != self.key_attrs.size:
+            return data
+        return ATTRS_V13.pack(self.key_attrs.unpack(data))
+
+
+#: Stateless handles per release (manifest ``stateless_handle``; tfm-facts §2.8, §7.2).
+_V14_STATELESS = {TFM_CRYPTO_HANDLE: TFM_CRYPTO_SID}
+_V15_STATELESS = {**_V14_STATELESS, TFM_PROTECTED_STORAGE_SERVICE_HANDLE: TFM_PROTECTED_STORAGE_SERVICE_SID,
+                  TFM_INTERNAL_TRUSTED_STORAGE_SERVICE_HANDLE: TFM_INTERNAL_TRUSTED_STORAGE_SERVICE_SID,
+                  TFM_ATTESTATION_SERVICE_HANDLE: TFM_ATTESTATION_SERVICE_SID}
+
+#: The release a profile-less caller (a scripted client) speaks.
+DEFAULT_RELEASE = "tfm-1.3"
+RELEASE_ABIS: dict[str, ReleaseAbi] = {
+    "tfm-1.3": ReleaseAbi("tfm-1.3", False, {}, _sfn_table(_V13_SFN), ATTRS_V13),
+    "tfm-1.4": ReleaseAbi("tfm-1.4", True, _V14_STATELESS, _sfn_table(_V14_SFN), ATTRS_V14),
+    "tfm-1.5": ReleaseAbi("tfm-1.5", True, _V15_STATELESS, _sfn_table(_V15_SFN), ATTRS_V14, True),
+    "tfm-1.6": ReleaseAbi("tfm-1.6", True, _V15_STATELESS, _sfn_table(_V15_SFN), ATTRS_V14, True),
+}

@@ -1,0 +1,115 @@
+"""The non-blocking wait of a Host SVC whose forwarded call waits for the SE (lifted ``non-blocking``).
+
+TF-M v1.3's PSA Proxy blocks its caller: psaemu models it as a core-wide :class:`Block`, during
+which the Host core executes nothing and takes no interrupt. With ``non-blocking`` lifted, the
+wait is the caller's only: the core wakes for the SE->Host MHU interrupt (the reply doorbell,
+which the proxy then takes from the receiver) and for any exception that may preempt the caller.
+For the latter the SVC is restarted: the PC goes back to the SVC instruction and the core runs
+on, so the exception is taken with the SVC as its return address; its handler runs, returns,
+and the SVC executes again, which finds its operation here (by SVC address and stack pointer)
+and waits again, or finishes when the reply is in.
+
+The handler may make forwarded calls of its own while the preempted call is parked. Its wait
+then also takes the replies of parked calls as they come in (:meth:`NonBlockingWaits.finish_parked`):
+their slots come free, so a handler waiting for a slot held by the call it preempted (one slot,
+or every slot busy) does not wait forever, and the parked SVC, when executed again, returns the
+result kept for it.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from psaemu.platform.cpu.core import Block, Core
+from psaemu.proxy.mailbox_queue import NON_BLOCKING
+from psaemu.proxy.operation import QUEUED, REPLY, ForwardOp
+
+if TYPE_CHECKING:
+    from psaemu.proxy.spm import HostSpm
+
+
+class NonBlockingWaits:
+    """The parked SVCs of the Host core: (SVC address, SP) -> (operation id, SVC number)."""
+
+    def __init__(self, spm: "HostSpm") -> None:
+        self.spm = spm
+        self.parked: dict[tuple[int, int], tuple[int, int]] = {}
+        #: Results of parked SVCs whose operation finished while they were parked, by operation id.
+        self.results: dict[int, int | None] = {}
+        #: Exceptions taken by the Host core while one of its SVCs waited (for reports and tests).
+        self.preemptions = 0
+
+    def applies(self, op: ForwardOp) -> bool:
+        """This operation's caller waits without blocking its core."""
+        return NON_BLOCKING in self.spm.proxy.profile.lifted and op.phase in (QUEUED, REPLY) \
+            and not op.caller.scripted
+
+    def resume(self, core: Core, number: int) -> "Block | bool | None":
+        """An SVC executed again after the exception it let in: its wait (or its result); None
+        when the SVC is a new one."""
+        if not self.parked:
+            return None
+        key = (core.pc - 2, core.reg("sp"))
+        parked = self.parked.pop(key, None)
+        if parked is None:
+            return None
+        op_id, number = parked
+        if op_id in self.results:                # finished while parked: the SVC returns its result
+            result = self.results.pop(op_id)
+            if result is not None:
+                core.set_result(result)
+            return True
+        spm = self.spm
+        op = spm.ops.get(op_id)
+        if op is None:                           # abandoned meanwhile: the SVC returns as it is
+            return True
+        if not spm.ready(op):
+            return spm.forward_wait(core, op_id, number)
+        pending = spm._pump(core, op, number)
+        return pending if pending is not None else True
+
+    def finish_parked(self) -> None:
+        """Take the replies that are in for parked SVCs: their operations finish (the slot comes
+        free) and each result waits for its SVC to execute again (:meth:`resume`)."""
+        spm = self.spm
+        for op_id, _number in list(self.parked.values()):
+            op = spm.ops.get(op_id)
+            if op is not None and op.phase == REPLY and spm.proxy.replied(op):
+                spm.advance(op)
+                if op.done:
+                    self.results[op_id] = op.result
+                    spm.core.trace("svc_parked_done", op=op_id)
+
+    def block(self, core: Core, op: ForwardOp, number: int, what: str, resume: tuple) -> Block:
+        """The caller's wait: ready on the reply doorbell interrupt, on a preempting exception or
+        when what the operation waits for has happened (its slot, its reply)."""
+        spm, proxy = self.spm, self.spm.proxy
+        irq, pending = proxy.reply_irq, core.nvic.pending
+
+        def ready() -> bool:
+            return irq in pending or core.preempting() is not None or spm.ready(op)
+
+        def step() -> Block | None:
+            if irq in pending:
+                proxy.take_reply_doorbell()
+            if self.parked:
+                self.finish_parked()
+            if spm.ready(op):
+                return spm._pump(core, op, number)
+            if core.preempting() is not None:
+                svc = core.pc - 2
+                self.parked[(svc, core.reg("sp"))] = (op.id, number)
+                core.set_reg("pc", svc | 1)
+                self.preemptions += 1
+                core.trace("svc_restart", op=op.id, pc=svc)
+                return None
+            return self.block(core, op, number, what, resume)
+        return Block(ready, step, what, spm.reply_budget_cycles, resume=resume)
+
+    def save_state(self) -> list:
+        """``[svc, sp, op id, SVC number]`` per parked SVC, ``+ [result]`` when its operation finished."""
+        return [[svc, sp, op_id, number] + ([self.results[op_id]] if op_id in self.results else [])
+                for (svc, sp), (op_id, number) in self.parked.items()]
+
+    def restore_state(self, state: list) -> None:
+        self.parked = {(e[0], e[1]): (e[2], e[3]) for e in state}
+        self.results = {e[2]: e[4] for e in state if len(e) > 4}

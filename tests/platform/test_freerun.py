@@ -1,0 +1,45 @@
+"""Free runs (a lone core without count= slices): same event trace, counts and results as the
+counted schedule, on the CRC images and on dual-core IPC images, at several quanta."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from psaemu.platform.system.machine import Machine
+
+PREBUILT = Path(__file__).resolve().parents[2] / "images" / "prebuilt"
+PAIRS = {
+    "crc_host": {"host": "crc_host.elf"},
+    "crc_both": {"host": "crc_host.elf", "se": "crc_se.elf"},
+    "pingpong": {"host": "pingpong_host.elf", "se": "pingpong_se.elf"},
+    "exc": {"host": "exc_host.elf", "se": "exc_se.elf"},
+}
+
+
+def _run(images: dict[str, str], free: bool, quantum: int) -> tuple:
+    m = Machine(quantum=quantum)
+    for core, elf in images.items():
+        m.load(core, PREBUILT / elf)
+    m.scheduler.free_run = free
+    r = m.run(timeout=60)
+    lines = {c: m.console.lines(c) for c in images}
+    engaged = sum(c._free.state.misses for c in m.cores.values() if c._free)
+    return (r.reason, r.exit_code, dict(r.instructions), m.now_ps, len(m.events), m.events.digest(), lines), engaged
+
+
+@pytest.mark.parametrize("quantum", [10_000, 997])
+@pytest.mark.parametrize("pair", sorted(PAIRS))
+def test_free_run_gives_the_counted_trace(pair: str, quantum: int) -> None:
+    counted, _ = _run(PAIRS[pair], False, quantum)
+    free, engaged = _run(PAIRS[pair], True, quantum)
+    assert counted[0] == "exit" and counted[1] == 0
+    assert free == counted
+    if pair.startswith("crc"):
+        assert engaged, "the CRC images must take the free path (Host alone, no timer)"
+
+
+def test_free_run_off_by_default_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Machine().scheduler.free_run is False
+    monkeypatch.setenv("PSAEMU_FREE_RUN", "1")
+    assert Machine().scheduler.free_run is True
