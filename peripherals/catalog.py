@@ -19,9 +19,9 @@ from .crypto_engine import (
 )
 from .gfc100 import Gfc100EFlash
 from .mhuv2 import AIDR_BY_REVISION, MAX_CHANNELS, MhuLink, MhuV2Receiver, MhuV2Sender
+from .mpc_sie200 import MpcSie200
 from .pl011 import Pl011
 from .qspi_ip6514e import QspiIp6514e
-from .mpc_sie200 import MpcSie200
 from .scc import MuscaB1Scc
 from .scs_ns import ScsNonSecureAlias
 from .sse200 import Sse200CpuIdentity, Sse200NsPCtrl, Sse200SpCtrl, Sse200SysCtrl

@@ -4,7 +4,7 @@ One :class:`MhuLink` is one direction of a mailbox. The sender frame (on one cor
 the receiver frame (on the other core's bus) both read and change its state, so a ``CH_SET``
 through the sender changes the receiver's interrupt lines at once.
 
-Modelling choices (the register map is tfm-facts §5.2; behaviour not fixed by it is chosen here):
+Modelling choices (the register map is TF-M v1.3.0's musca_b1 ``mhu_v2_x.c:33-87``; behaviour not fixed by it is chosen here):
 
 * ``CH_SET`` ORs into the channel status; the receiver's ``CH_CLR`` clears the written bits.
   The sender's ``CH_ST`` reads the same status word as the receiver's.

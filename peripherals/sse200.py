@@ -16,7 +16,7 @@ from .base import Peripheral, Register, bank
 class Sse200CpuIdentity(Peripheral):
     """CPU_IDENTITY (0x5001F000): which CPU of the subsystem is reading. TF-M's start-up code
     reads CPUID and parks every CPU but CPU 0 (``Device/Source/gcc/startup_cmsdk_musca_bl2.S``
-    ``:143-147``); psaemu's Host is CPU 0."""
+    ``:142-148``); psaemu's Host is CPU 0."""
 
     TYPE = "sse200_cpu_identity"
     REGISTERS = (Register("CPUID", 0x000, "r", 0, "number of the CPU reading (0: the Host CPU)"),)

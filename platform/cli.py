@@ -145,8 +145,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     else:
         sub.add_parser("bench", add_help=False)
     dump = sub.add_parser("trace-dump", help="print a block trace (Machine.trace_blocks, the debugger's "
-                                             "'trace CORE FILE blocks') as text, one instruction a line")
-    dump.add_argument("file", help="the block-trace file")
+                                             "'trace CORE FILE blocks') or a register trace "
+                                             "(Machine.trace_registers, 'trace CORE FILE regs') as text, "
+                                             "one instruction a line")
+    dump.add_argument("file", help="the block-trace or register-trace file")
     dump.add_argument("--blocks", action="store_true", help="one line per block: address and instruction count")
     dump.set_defaults(func=cmd_trace_dump)
     boards = sub.add_parser("boards", help="list the built-in boards")
@@ -190,6 +192,10 @@ def add_machine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quantum", type=number_in(1, 1 << 32), default=DEFAULT_QUANTUM, metavar="N",
                         help=f"instructions per scheduling slice (default {DEFAULT_QUANTUM}); smaller = lower "
                              f"cross-core interrupt latency, slower")
+    parser.add_argument("--free-run", action="store_true", default=None,
+                        help="run a lone core without counted slices while the others sleep and no timer is "
+                             "armed (translated-code speed; needs a C compiler, see docs/benchmarks.md); "
+                             "PSAEMU_FREE_RUN=1 does the same")
     parser.add_argument("--fault-policy", choices=("report", "firmware"), default="report",
                         help="report: stop at the first fault with a report (default); firmware: deliver faults "
                              "to the firmware's handlers and stop only on lockup or a handler that spins")
@@ -310,7 +316,7 @@ def machine_spec(args: argparse.Namespace, announce: Callable[[str], None] = _to
         flash_files=_pairs("--flash", args.flash, "CORE.REGION=FILE", "se.storage=se_flash.bin"),
         proxy=args.proxy, defines=parse_defines(args.define), profile=args.profile, lift=args.lift,
         mailbox_slots=args.mailbox_slots, host_start=args.host_start,
-        quantum=args.quantum, fault_policy=args.fault_policy,
+        quantum=args.quantum, free_run=getattr(args, "free_run", None), fault_policy=args.fault_policy,
         console=None if args.quiet else _stream, event_limit=args.event_limit, ipc_limit=args.ipc_limit,
         on_record=(lambda rec: print(f"[ipc] {rec.format()}", flush=True)) if args.trace_ipc == "-" else None,
         on_handshake=None if args.quiet else _handshake, attestation=args.attestation,
@@ -434,8 +440,12 @@ def cmd_gdb(args: argparse.Namespace) -> int:
 
 def cmd_trace_dump(args: argparse.Namespace) -> int:
     from psaemu.platform.debug.blocktrace import dump_trace
+    from psaemu.platform.debug.regtrace import dump_regtrace, is_regtrace
     try:
-        dump_trace(args.file, sys.stdout, args.blocks)
+        if is_regtrace(args.file):
+            dump_regtrace(args.file, sys.stdout)
+        else:
+            dump_trace(args.file, sys.stdout, args.blocks)
     except BrokenPipeError:
         pass
     return 0

@@ -6,9 +6,11 @@ It sits in ``platform`` because both layers above need it: ``peripherals`` (the 
 plain data and arithmetic with no machine state. ``psaemu.proxy.status``, ``psaemu.proxy.crypto_values``
 and ``psaemu.peripherals.crypto_algs`` re-export or alias these names.
 
-Values: tfm-facts §8 (``psa/client.h``, ``psa/error.h``, ``psa/service.h`` of TF-M v1.3; the same
-in v1.4-v1.6), tfm-client-abi §6.5 (the extra crypto error codes -148..-152) and §8
-(``enum tfm_platform_err_t``, ``enum tfm_plat_err_t``); TF-M v1.3
+Values: TF-M v1.3.0 ``interface/include/psa/client.h:27-60``, ``psa/error.h:30-55``,
+``psa/service.h:26-47`` (the same in v1.4-v1.6), ``psa/crypto_values.h:210-255`` (the extra crypto
+error codes -148..-151; -152 ``PSA_ERROR_DATA_CORRUPT`` is named in ``psa/protected_storage.h:110``
+but defined by no v1.3 header, so it takes the PSA Storage API value), ``interface/include/tfm_platform_api.h:35`` (``enum tfm_platform_err_t``)
+and ``platform/include/tfm_plat_defs.h:18`` (``enum tfm_plat_err_t``); TF-M v1.3
 ``interface/include/psa/crypto_values.h`` (the Mbed TLS 2.25.0 encodings, unchanged in the later
 releases' Mbed TLS 3.0 headers); the builders mirror that header's macros
 (``PSA_ALG_HMAC(hash)`` -> :func:`psa_alg_hmac` ...). Sizes from ``crypto_sizes.h``.
@@ -16,7 +18,6 @@ releases' Mbed TLS 3.0 headers); the builders mirror that header's macros
 from __future__ import annotations
 
 from enum import IntEnum
-
 
 
 class PsaStatus(IntEnum):

@@ -11,14 +11,25 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Callable, Mapping
 
 from psaemu.platform.errors import PsaEmuError
 from psaemu.platform.psa_values import PSA_MAX_IOVEC
-from psaemu.proxy.services import (TFM_ATTESTATION_SERVICE_HANDLE, TFM_ATTESTATION_SERVICE_SID, TFM_CRYPTO_HANDLE,
-                                   TFM_CRYPTO_SID, TFM_INTERNAL_TRUSTED_STORAGE_SERVICE_HANDLE,
-                                   TFM_INTERNAL_TRUSTED_STORAGE_SERVICE_SID, TFM_PROTECTED_STORAGE_SERVICE_HANDLE,
-                                   TFM_PROTECTED_STORAGE_SERVICE_SID, is_stateless_handle)
+from psaemu.proxy.services import (
+    TFM_ATTESTATION_SERVICE_HANDLE,
+    TFM_ATTESTATION_SERVICE_SID,
+    TFM_CRYPTO_HANDLE,
+    TFM_CRYPTO_SID,
+    TFM_INTERNAL_TRUSTED_STORAGE_SERVICE_HANDLE,
+    TFM_INTERNAL_TRUSTED_STORAGE_SERVICE_SID,
+    TFM_PROTECTED_STORAGE_SERVICE_HANDLE,
+    TFM_PROTECTED_STORAGE_SERVICE_SID,
+    AttestFunc,
+    ItsFunc,
+    PsFunc,
+    is_stateless_handle,
+)
 from psaemu.proxy.structs import iovec_counts_ok
 
 INT16_MIN, INT16_MAX = -0x8000, 0x7FFF
@@ -90,6 +101,24 @@ def _sfn_table(names: list[str]) -> dict[int, str]:
     return dict(enumerate(names))
 
 
+def _function_types(service_sid: int, functions: type[IntEnum]) -> dict[int, int]:
+    """v1.3 per-function SID -> the v1.5 psa_call type of the same function: the n-th function's SID
+    is the service's first SID + n, its type the first type (1001) + n."""
+    first = min(functions)
+    return {service_sid + (f - first): int(f) for f in functions}
+
+
+#: Stateless service SID -> {v1.3 SID a client calls -> psa_call type on the stateless handle}.
+#: Crypto was one SID already and is called with PSA_IPC_CALL (0); the attestation public-key SID
+#: 0x22 has no v1.5 function and stays connection-based.
+_STATELESS_FUNCTIONS: dict[int, dict[int, int]] = {
+    TFM_CRYPTO_SID: {TFM_CRYPTO_SID: 0},
+    TFM_INTERNAL_TRUSTED_STORAGE_SERVICE_SID: _function_types(TFM_INTERNAL_TRUSTED_STORAGE_SERVICE_SID, ItsFunc),
+    TFM_PROTECTED_STORAGE_SERVICE_SID: _function_types(TFM_PROTECTED_STORAGE_SERVICE_SID, PsFunc),
+    TFM_ATTESTATION_SERVICE_SID: _function_types(TFM_ATTESTATION_SERVICE_SID, AttestFunc),
+}
+
+
 @dataclass(frozen=True)
 class ReleaseAbi:
     """The Host client ABI of one TF-M release."""
@@ -119,6 +148,31 @@ class ReleaseAbi:
                     f"without psa_connect (an image built for an earlier TF-M release connects to it: run it "
                     f"under that release's --profile)")
         return None
+
+    def route(self, sid: int) -> tuple[int, int] | None:
+        """How this release's client library calls the function TF-M v1.3 serves on SID ``sid``:
+        (stateless handle, psa_call type), or None for connect -> call -> close on ``sid``."""
+        for handle, service_sid in self.stateless.items():
+            ptype = _STATELESS_FUNCTIONS.get(service_sid, {}).get(sid)
+            if ptype is not None:
+                return handle, ptype
+        return None
+
+    def client_params(self, ptype: int, in_len: int, out_len: int) -> int | bytes:
+        """What the release's client passes as psa_call's r1: the packed word (v1.4+; CallParamError
+        when the values do not fit, and the client then makes no call) or, v1.3, the 12-byte control
+        block to place in the caller's memory (r1 is its address)."""
+        if self.packed_params:
+            return pack_call_params(ptype, in_len, out_len)
+        return struct.pack("<iII", ptype, in_len & 0xFFFFFFFF, out_len & 0xFFFFFFFF)
+
+    def crypto_sfn_from_v13(self, sfn: int) -> int | None:
+        """This release's ``sfn_id`` of the v1.3 function ``sfn``; None when the release dropped it
+        (the key-domain-parameter ids from v1.5 on). An id past the v1.3 table passes unchanged."""
+        if not 0 <= sfn < len(_V13_SFN):
+            return sfn
+        name = _V13_SFN[sfn]
+        return next((i for i, n in self.sfn_names.items() if n == name), None)
 
     def handle_hint(self, handle: int) -> str:
         """For an error message: what a handle that is no connection of this release may be."""
@@ -167,7 +221,7 @@ class ReleaseAbi:
         return ATTRS_V13.pack(self.key_attrs.unpack(data))
 
 
-#: Stateless handles per release (manifest ``stateless_handle``; tfm-facts §2.8, §7.2).
+#: Stateless handles per release (manifest ``stateless_handle``; docs/profiles.md "Stateless handles").
 _V14_STATELESS = {TFM_CRYPTO_HANDLE: TFM_CRYPTO_SID}
 _V15_STATELESS = {**_V14_STATELESS, TFM_PROTECTED_STORAGE_SERVICE_HANDLE: TFM_PROTECTED_STORAGE_SERVICE_SID,
                   TFM_INTERNAL_TRUSTED_STORAGE_SERVICE_HANDLE: TFM_INTERNAL_TRUSTED_STORAGE_SERVICE_SID,

@@ -1,6 +1,6 @@
 """Verify TF-M's Initial Attestation tokens (COSE_Sign1 ES256 or COSE_Mac0 HMAC-SHA256) and read their claims.
 
-Token shape (tfm-client-abi §7, RFC 8152): a CBOR tag around the array
+Token shape (docs/attestation.md, RFC 8152): a CBOR tag around the array
 ``[protected: bstr, unprotected: map, payload: bstr, signature-or-tag: bstr]``.
 
 - Asymmetric (TF-M v1.3's default): tag 18 COSE_Sign1, protected header ``{1: -7}`` (ES256);

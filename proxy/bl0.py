@@ -1,7 +1,7 @@
 """The Host's BL0, as psaemu plays it when it models the Host's secure side.
 
 On a Musca-B1, TF-M's Host BL0 sets the SE's boot remap windows through the SCC and releases
-the SE from reset before any Host client runs (tfm-facts §5.5, steps 2-3). A Non-secure client
+the SE from reset before any Host client runs (TF-M v1.3.0 ``sse_200/bl0/bl0_main.c:56-81``). A Non-secure client
 image has no BL0 of its own, so psaemu performs the same SCC writes at power-on, through the SCC
 model's bus interface, for every core whose board entry says ``reset = "bl0"``. The SE's boot
 vector that follows is taken by the proxy's handshake (``psaemu.proxy.forwarder``).
@@ -13,7 +13,7 @@ from typing import Any
 from psaemu.platform.errors import ConfigError
 from psaemu.platform.system.machine import Machine
 
-#: BL0's SCC writes, in order (TF-M v1.3 musca_b1/sse_200 BL0; values in tfm-facts §5.5): SE
+#: BL0's SCC writes, in order (TF-M v1.3.0 musca_b1 ``sse_200/bl0/bl0_main.c:56-68``): SE
 #: reset vectors (ROM 0x00, CODE 0x38, SYS 0xA0), the three remap windows, BOOT_REMAP, then
 #: DBGRESET_N | HRESET_N, which releases the SE.
 BL0_SCC_WRITES = (

@@ -5,7 +5,10 @@ five PSA client calls the way Host firmware makes them, through the SAME code: t
 model's ``client_*`` methods (the ones its SVC handlers call) validate the call and hand it to
 the proxy, which forwards it through shared SRAM and the MHU to the SE (real firmware or a
 :class:`~psaemu.proxy.se_standin.SeStandin`). Only the caller differs: a scripted client is a
-non-secure client (client id -1) unless made with :meth:`PsaClient.as_partition`.
+non-secure client (client id -1) unless made with :meth:`PsaClient.as_partition`. It speaks the
+client ABI of the machine's release profile (:attr:`PsaClient.abi`): the psa_call parameter
+form, and for the typed helpers stateless handles instead of connections where the release has
+them (``ReleaseAbi.route``), its crypto ids and key attributes (docs/profiles.md).
 
 Memory: the call's control block, IOVEC arrays and buffers are written into a *scratch area* of
 Host Non-secure RAM that the Host image does not use (its sections, its stack and the proxy's
@@ -34,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Union
 
 from psaemu.platform.errors import ConfigError, EmuTimeoutError, ProtocolError, PsaEmuError
+from psaemu.proxy.abi import CallParamError, ReleaseAbi
 from psaemu.proxy.host_platform import served_on_host
 from psaemu.proxy.operation import CALL, CONNECT, ForwardOp
 from psaemu.proxy.services import (
@@ -235,7 +239,7 @@ def _free(lo: int, hi: int, used: list[tuple[int, int, str]]) -> list[tuple[int,
     return spans
 
 
-def _non_secure_ram(machine: "Machine", host: str) -> list[tuple[Any, int, int]]:
+def non_secure_ram(machine: "Machine", host: str) -> list[tuple[Any, int, int]]:
     """(mapping, start, end store offsets) of the Host's Non-secure RAM: RAM mappings of a
     Non-secure alias, less the parts the board's MPCs keep Secure."""
     out = []
@@ -276,7 +280,7 @@ def find_scratch(machine: "Machine", host: str = "host", placement: Any = None, 
                               f"choose Host Non-secure RAM the Host image does not use")
         return ScratchArea(base, length, "given")
     best: tuple[int, int, int] | None = None                     # (length, base, region end)
-    for m, lo, hi in _non_secure_ram(machine, host):
+    for m, lo, hi in non_secure_ram(machine, host):
         for s, e in _free(lo, hi, reserved.get(m.store.name, [])):
             base = m.base + s - m.offset
             end = m.base + e - m.offset
@@ -357,6 +361,13 @@ class PsaClient:
                          _settings=self.settings)
 
     @property
+    def abi(self) -> ReleaseAbi:
+        """The client ABI of the machine's release profile (``--profile``): how this client passes
+        psa_call parameters, which services it calls on stateless handles, the crypto function
+        ids and key-attribute layout it sends (psaemu.proxy.abi)."""
+        return self.system.proxy.profile.abi
+
+    @property
     def scratch(self) -> ScratchArea:
         """The scratch area (chosen on first use)."""
         s = self.settings
@@ -380,8 +391,8 @@ class PsaClient:
     def connect(self, sid: int, version: int = 1) -> Handle | PsaStatus | int:
         """``psa_connect(sid, version)``: a :class:`Handle`, or the error status."""
         self._event("connect", sid=sid, version=version)
-        value = self._complete(self.spm.client_connect(self.caller, sid & 0xFFFFFFFF, version & 0xFFFFFFFF),
-                               f"psa_connect(SID {sid:#x})")
+        value = self._complete(self.spm.client_connect(self.caller, sid & 0xFFFFFFFF, version & 0xFFFFFFFF,
+                                                       abi=self.abi), f"psa_connect(SID {sid:#x})")
         value = to_int32(value)
         return Handle(value) if psa_handle_is_valid(value) else as_status(value)
 
@@ -393,8 +404,9 @@ class PsaClient:
 
     def call(self, target: int, type: int = 0, inputs: Iterable[Vector] = (),
              output_sizes: Iterable[OutSpec] = ()) -> CallResult:
-        """``psa_call``. ``target``: a :class:`Handle` (an open connection) or a SID, for which
-        the call is connect -> call -> close as TF-M v1.3's client library does it. ``inputs``:
+        """``psa_call``. ``target``: a :class:`Handle` (an open connection, or a stateless handle
+        such as ``Handle(0x40000100)`` under ``tfm-1.4`` and later) or a SID, for which the call is
+        connect -> call -> close as TF-M v1.3's client library does it. ``inputs``:
         bytes (copied into the scratch area), :class:`HostRef` or None (NULL, length 0).
         ``output_sizes``: buffer sizes (zero-filled scratch buffers) or :class:`HostRef`."""
         inputs, outs = list(inputs), list(output_sizes)
@@ -423,8 +435,9 @@ class PsaClient:
         return result
 
     # -- typed helpers: Internal Trusted Storage / Protected Storage ------------------------
-    # Each mirrors the TF-M v1.3 client function (wire format: tfm-client-abi §4/§5): a failed
-    # connect gives PSA_ERROR_GENERIC_ERROR. A helper whose C function only returns a status
+    # Each goes through _request (the profile's route) and mirrors the TF-M v1.3 client function
+    # (wire format: TF-M v1.3.0 ``interface/src/tfm_its_ipc_api.c``, ``tfm_ps_ipc_api.c``): a
+    # failed connect gives PSA_ERROR_GENERIC_ERROR. A helper whose C function only returns a status
     # returns it; a helper that returns data raises PsaError for any status but PSA_SUCCESS.
     def its_set(self, uid: int, data: bytes, flags: int = 0) -> PsaStatus | int:
         return self._storage_set(SID_ITS_SET, uid, data, flags)
@@ -467,10 +480,10 @@ class PsaClient:
         out = _data(r, f"{what}(uid {uid:#x})")[0]
         return PsaStorageInfo.unpack(out.ljust(PsaStorageInfo.SIZE, b"\0"))
 
-    # -- typed helpers: Crypto (tfm-client-abi §6; every family in psaemu.proxy.crypto_client) --
+    # -- typed helpers: Crypto (docs/crypto-wire.md; every family in psaemu.proxy.crypto_client) --
     @property
     def crypto(self) -> "CryptoClient":
-        """The PSA Crypto API of the v1.3 client (:class:`~psaemu.proxy.crypto_client.CryptoClient`)."""
+        """The PSA Crypto API of the client library (:class:`~psaemu.proxy.crypto_client.CryptoClient`)."""
         from psaemu.proxy.crypto_client import CryptoClient
         return CryptoClient(self)
 
@@ -486,7 +499,7 @@ class PsaClient:
         """``psa_generate_random`` (= ``crypto.generate_random``)."""
         return self.crypto.generate_random(n)
 
-    # -- typed helpers: Initial Attestation (tfm-client-abi §7) -----------------------------
+    # -- typed helpers: Initial Attestation (docs/attestation.md) ----------------------------
     def attest_token(self, challenge: bytes, token_buf_size: int = PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE) -> bytes:
         """``psa_initial_attest_get_token``: the token (COSE_Sign1, or COSE_Mac0 on a board whose
         engine says ``attestation = "symmetric"``; check it with
@@ -512,8 +525,13 @@ class PsaClient:
 
     def _request(self, sid: int, inputs: list[Vector], outs: list[OutSpec],
                  connect_error: int | None = PsaStatus.PSA_ERROR_GENERIC_ERROR) -> CallResult:
-        """psa_request: connect -> call -> close; a failed connect gives ``connect_error`` (None:
-        the connect result itself, as the attestation client)."""
+        """One service request as the profile's client library makes it: on the release's stateless
+        handle with the function's type (``ReleaseAbi.route``), else connect -> call -> close on
+        ``sid``, where a failed connect gives ``connect_error`` (None: the connect result itself, as
+        the attestation client)."""
+        route = self.abi.route(sid)
+        if route is not None:
+            return self.call(Handle(route[0]), route[1], inputs, outs)
         r = self.call(sid, 0, inputs, outs)
         if r.connect_status is not None and not psa_handle_is_valid(r.connect_status) and connect_error is not None:
             r.status = as_status(connect_error)
@@ -634,10 +652,12 @@ class PsaClient:
 
     # -- psa_call on a handle ---------------------------------------------------------------
     def _call_handle(self, handle: int, ptype: int, inputs: list[Vector], outs: list[OutSpec]) -> CallResult:
-        layout = self._lay_out(ptype, inputs, outs)
-        ctrl, in_arr, out_arr, out_vecs = layout
+        try:
+            params, in_arr, out_arr, out_vecs = self._lay_out(ptype, inputs, outs)
+        except CallParamError:          # the v1.4+ client library returns this without a call
+            return CallResult(PsaStatus.PSA_ERROR_PROGRAMMER_ERROR, [b""] * len(outs))
         self._event("call", handle=handle, type=ptype)
-        op = self.spm.client_call(self.caller, handle & 0xFFFFFFFF, ctrl, in_arr, out_arr)
+        op = self.spm.client_call(self.caller, handle & 0xFFFFFFFF, params, in_arr, out_arr, abi=self.abi)
         # a call the Host SPM refused wrote nothing back; one it served itself (platform-split) did
         forwarded = isinstance(op, ForwardOp) or (isinstance(op, int) and served_on_host(self.spm, handle))
         status = self._complete(op, f"psa_call(handle {to_int32(handle)}, type {ptype})")
@@ -659,15 +679,16 @@ class PsaClient:
     def begin_connect(self, sid: int, version: int = 1) -> int:
         """Start ``psa_connect`` and return without waiting: the operation's id for :meth:`finish`."""
         self._event("connect", sid=sid, version=version)
-        return self._begin(self.spm.client_connect(self.caller, sid & 0xFFFFFFFF, version & 0xFFFFFFFF),
-                           f"psa_connect(SID {sid:#x})")
+        return self._begin(self.spm.client_connect(self.caller, sid & 0xFFFFFFFF, version & 0xFFFFFFFF,
+                                                   abi=self.abi), f"psa_connect(SID {sid:#x})")
 
     def begin_call(self, handle: int, type: int = 0, inputs: Iterable[Vector] = (),
                    output_sizes: Iterable[OutSpec] = ()) -> int:
         """Start ``psa_call`` on an open connection and return without waiting (the operation's id)."""
-        ctrl, in_arr, out_arr, _out_vecs = self._lay_out(type, list(inputs), list(output_sizes))
+        params, in_arr, out_arr, _out_vecs = self._lay_out(type, list(inputs), list(output_sizes))
         self._event("call", handle=int(handle), type=type)
-        return self._begin(self.spm.client_call(self.caller, int(handle) & 0xFFFFFFFF, ctrl, in_arr, out_arr),
+        return self._begin(self.spm.client_call(self.caller, int(handle) & 0xFFFFFFFF, params, in_arr, out_arr,
+                                                abi=self.abi),
                            f"psa_call(handle {to_int32(int(handle))}, type {type})")
 
     def begin_close(self, handle: int) -> int:
@@ -707,7 +728,10 @@ class PsaClient:
 
     def _lay_out(self, ptype: int, inputs: list[Vector], outs: list[OutSpec]
                  ) -> tuple[int, int, int, list[tuple[int, int]]]:
-        """Write ctrl block, IOVEC arrays and buffers into the scratch area; their addresses."""
+        """Write IOVEC arrays, buffers and (v1.3) the control block into the scratch area: (psa_call's
+        r1 as the profile's client passes it, in_vec and out_vec array addresses, out_vec pairs).
+        CallParamError: the packed parameter word cannot hold the values (nothing written)."""
+        params = self.abi.client_params(ptype, len(inputs), len(outs))
         area = self.scratch
         cursor = area.base
         writes: list[tuple[int, bytes]] = []
@@ -718,7 +742,7 @@ class PsaClient:
             cursor = (cursor + n + _ALIGN - 1) & ~(_ALIGN - 1)
             return addr
 
-        ctrl = take(12)
+        ctrl = take(12) if isinstance(params, bytes) else 0
         in_arr, out_arr = take(8 * len(inputs)), take(8 * len(outs))
         in_vecs: list[tuple[int, int]] = []
         for i, v in enumerate(inputs):
@@ -747,13 +771,15 @@ class PsaClient:
             raise ScriptedCallError(f"this psa_call needs {cursor - area.base:#x} bytes of Host memory but the "
                                     f"scripted client's scratch area is {area}; give the client a larger "
                                     f"scratch=(base, size) or pass big buffers as HostRef")
-        writes.append((ctrl, struct.pack("<iII", ptype, len(inputs) & 0xFFFFFFFF, len(outs) & 0xFFFFFFFF)))
+        if isinstance(params, bytes):   # v1.3: r1 is the address of the control block
+            writes.append((ctrl, params))
+            params = ctrl
         writes.append((in_arr, b"".join(struct.pack("<II", a & 0xFFFFFFFF, n & 0xFFFFFFFF) for a, n in in_vecs)))
         writes.append((out_arr, b"".join(struct.pack("<II", a & 0xFFFFFFFF, n & 0xFFFFFFFF) for a, n in out_vecs)))
         core = self.machine.cores[self.spm.host]
         for addr, data in writes:
             core.mem_write(addr, data)
-        return ctrl, in_arr, out_arr, out_vecs
+        return params, in_arr, out_arr, out_vecs
 
     def _event(self, call: str, **data: Any) -> None:
         self.machine.events.record(self.machine.cores[self.spm.host], "psa_scripted", call=call,

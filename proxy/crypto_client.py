@@ -1,11 +1,17 @@
 """Typed PSA Crypto helpers of the scripted client: ``m.psa.crypto.<function>``.
 
-One method per PSA Crypto 1.0 function that TF-M v1.3's client library offers, with the same
-wire format (tfm-client-abi §6, and docs/crypto-wire.md for the layouts that reference does not
-list) and the same client-side rules, because the point is to exercise the SE exactly as a
-Host application linked against the v1.3 client would:
+The wire follows the machine's release profile (``PsaClient.abi``): under ``tfm-1.3`` connect ->
+call -> close on SID 0x80; from ``tfm-1.4`` on one ``psa_call(PSA_IPC_CALL)`` on the stateless
+handle 0x40000100 with the release's ``sfn_id`` numbering (v1.3's :class:`CryptoSfn` names are
+translated) and its key-attribute layout (20 bytes; :class:`KeyAttributes` stays the one Python
+type). The client-side rules below are v1.3's in every profile, as in the Host C client library.
 
-* every call is connect -> ``psa_call(PSA_IPC_CALL)`` -> close on SID 0x80; a failed connect
+One method per PSA Crypto 1.0 function that TF-M v1.3's client library offers, with the same
+wire format (``interface/src/tfm_crypto_ipc_api.c`` of TF-M v1.3.0; layouts in
+docs/crypto-wire.md) and the same client-side rules, because the point is to exercise the SE
+exactly as a Host application linked against the v1.3 client would:
+
+* ``tfm-1.3``: every call is connect -> ``psa_call(PSA_IPC_CALL)`` -> close on SID 0x80; a failed connect
   gives ``PSA_ERROR_GENERIC_ERROR``;
 * ``psa_mac_compute``/``psa_mac_verify``, ``psa_cipher_encrypt``/``psa_cipher_decrypt`` and
   multipart AEAD return ``PSA_ERROR_NOT_SUPPORTED`` in the v1.3 client without calling the SE;
@@ -39,7 +45,7 @@ __all__ = ["CryptoClient", "KeyAttributes", "Operation", "HashOperation", "MacOp
            "KeyDerivationOperation", "EXPORT_BUFFER_SIZE", "SIGNATURE_BUFFER_SIZE", "ASYMMETRIC_BUFFER_SIZE",
            "RAW_AGREEMENT_BUFFER_SIZE"]
 
-#: v1.3 client ``psa_key_attributes_t`` (24 bytes, tfm-client-abi §6.4).
+#: v1.3 client ``psa_key_attributes_t`` (24 bytes, docs/crypto-wire.md "Key attributes").
 KeyAttributes = KeyAttributesV13
 
 #: Default output buffer sizes (the caller's buffer; the SE writes the actual length): an RSA-4096
@@ -101,12 +107,28 @@ class CryptoClient:
     def call(self, sfn: int, inputs: "list[Vector]" = (), outs: "list[OutSpec]" = (), *, key_id: int = 0,
              alg: int = 0, op_handle: int = 0, step: int = 0, capacity: int = 0, nonce: bytes = b"") -> CallResult:
         """One raw crypto request: in_vec[0] = the 44-byte pack with these fields, then ``inputs``;
-        ``outs`` = output buffer sizes. The status is not checked."""
-        pack = CryptoPackIovec(sfn_id=int(sfn), step=step & 0xFFFF, key_id=key_id & 0xFFFFFFFF,
+        ``outs`` = output buffer sizes. ``sfn`` is a v1.3 id (:class:`CryptoSfn`), sent as the
+        profile's id for the same function (ids past the v1.3 table as they are); a function the
+        release dropped gives PsaError(NOT_SUPPORTED) without a call. The status is not checked."""
+        wire_sfn = self.psa.abi.crypto_sfn_from_v13(int(sfn))
+        if wire_sfn is None:
+            raise PsaError(PsaStatus.PSA_ERROR_NOT_SUPPORTED, f"crypto sfn_id {int(sfn)} ({self.psa.abi.release} "
+                                                              f"client: the release has no such function, no call made)")
+        pack = CryptoPackIovec(sfn_id=wire_sfn, step=step & 0xFFFF, key_id=key_id & 0xFFFFFFFF,
                                alg=alg & 0xFFFFFFFF, op_handle=op_handle & 0xFFFFFFFF,
                                capacity=capacity & 0xFFFFFFFF, nonce=bytes(nonce).ljust(16, b"\0"),
                                nonce_length=len(nonce))
         return self.psa._request(SID_CRYPTO, [pack.pack(), *inputs], list(outs))
+
+    def _attrs(self, attributes: KeyAttributes) -> bytes:
+        """``attributes`` in the profile's client layout (24 bytes v1.3, 20 bytes v1.4+)."""
+        layout = self.psa.abi.key_attrs
+        return layout.pack({name: getattr(attributes, name) for name in layout.fields})
+
+    def _read_attrs(self, data: bytes) -> KeyAttributes:
+        """:class:`KeyAttributes` from bytes in the profile's client layout (short output: zero-padded)."""
+        layout = self.psa.abi.key_attrs
+        return KeyAttributes(**layout.unpack(data.ljust(layout.size, b"\0")[:layout.size]))
 
     def _out(self, what: str, sfn: int, inputs: "list[Vector]", outs: "list[OutSpec]", **pack: int) -> list[bytes]:
         return _data(self.call(sfn, inputs, outs, **pack), what)
@@ -132,16 +154,16 @@ class CryptoClient:
     def import_key(self, attributes: KeyAttributes, data: bytes) -> int:
         """``psa_import_key``: the new key id."""
         return self._key_id(f"psa_import_key(type {attributes.type:#06x}, {len(data)} bytes)", _S.TFM_CRYPTO_IMPORT_KEY,
-                            [attributes.pack(), bytes(data)])
+                            [self._attrs(attributes), bytes(data)])
 
     def generate_key(self, attributes: KeyAttributes) -> int:
         """``psa_generate_key``: the new key id."""
         return self._key_id(f"psa_generate_key(type {attributes.type:#06x}, {attributes.bits} bits)",
-                            _S.TFM_CRYPTO_GENERATE_KEY, [attributes.pack()])
+                            _S.TFM_CRYPTO_GENERATE_KEY, [self._attrs(attributes)])
 
     def copy_key(self, source_key: int, attributes: KeyAttributes) -> int:
         """``psa_copy_key``: the new key id."""
-        return self._key_id(f"psa_copy_key(key {source_key:#x})", _S.TFM_CRYPTO_COPY_KEY, [attributes.pack()],
+        return self._key_id(f"psa_copy_key(key {source_key:#x})", _S.TFM_CRYPTO_COPY_KEY, [self._attrs(attributes)],
                             key_id=source_key)
 
     def open_key(self, key_id: int) -> int:
@@ -172,15 +194,16 @@ class CryptoClient:
     def get_key_attributes(self, key: int) -> KeyAttributes:
         """``psa_get_key_attributes``."""
         out = self._out(f"psa_get_key_attributes(key {key:#x})", _S.TFM_CRYPTO_GET_KEY_ATTRIBUTES, [],
-                        [KeyAttributes.SIZE], key_id=key)[0]
-        return KeyAttributes.unpack(out.ljust(KeyAttributes.SIZE, b"\0"))
+                        [self.psa.abi.key_attrs.size], key_id=key)[0]
+        return self._read_attrs(out)
 
     def reset_key_attributes(self, attributes: KeyAttributes) -> KeyAttributes:
         """``psa_reset_key_attributes`` (void in C, forwarded by v1.3): what the caller's struct
         holds afterwards, i.e. the SE's answer on success and ``attributes`` unchanged otherwise."""
-        r = self.call(_S.TFM_CRYPTO_RESET_KEY_ATTRIBUTES, [], [KeyAttributes.SIZE])
-        if r.ok and len(r.outputs[0]) == KeyAttributes.SIZE:
-            return KeyAttributes.unpack(r.outputs[0])
+        size = self.psa.abi.key_attrs.size
+        r = self.call(_S.TFM_CRYPTO_RESET_KEY_ATTRIBUTES, [], [size])
+        if r.ok and len(r.outputs[0]) == size:
+            return self._read_attrs(r.outputs[0])
         return attributes
 
     # -- hash -------------------------------------------------------------------------------
@@ -411,7 +434,7 @@ class CryptoClient:
 
     def key_derivation_output_key(self, attributes: KeyAttributes, op: KeyDerivationOperation) -> int:
         return self._key_id(f"psa_key_derivation_output_key(handle {op.handle}, type {attributes.type:#06x})",
-                            _S.TFM_CRYPTO_KEY_DERIVATION_OUTPUT_KEY, [attributes.pack()], op_handle=op.handle)
+                            _S.TFM_CRYPTO_KEY_DERIVATION_OUTPUT_KEY, [self._attrs(attributes)], op_handle=op.handle)
 
     def key_derivation_abort(self, op: KeyDerivationOperation) -> None:
         self._op(f"psa_key_derivation_abort(handle {op.handle})", _S.TFM_CRYPTO_KEY_DERIVATION_ABORT, op)

@@ -32,9 +32,9 @@ from psaemu.proxy.mailbox_queue import TABLES_SIZE, lane_span
 from psaemu.proxy.monitor import IoVec, IpcMonitor, IpcRecord
 from psaemu.proxy.operation import CALL, CLOSE, CONNECT, FORWARDED, HANDSHAKE, REPLY, ForwardOp, Vec
 from psaemu.proxy.profiles import ProxyProfile
-from psaemu.proxy.zerocopy import HostView
 from psaemu.proxy.services import SE_CONN_MAX_NUM
 from psaemu.proxy.status import PsaStatus, to_int32
+from psaemu.proxy.zerocopy import HostView
 
 __all__ = ["Proxy", "Handshake", "Vec", "ForwardOp", "FORWARDED"]
 _U32 = struct.Struct("<I")
@@ -42,7 +42,7 @@ _TABLES = struct.Struct("<16I")          # in_vec[4] and out_vec[4]: {base, len}
 
 
 class Handshake:
-    """The Host side of the Musca-B1 boot handshake (tfm-facts §5.5 steps 6-13), through the MHU models."""
+    """Host side of the Musca-B1 boot handshake (TF-M v1.3.0 platform_ns_mailbox.c:20-55), via the MHU models."""
 
     WAIT_BOOT_VECTOR, WAIT_INIT_ENABLE, WAIT_READY, READY = "wait_boot_vector", "wait_init_enable", "wait_ready", "ready"
 
@@ -322,7 +322,7 @@ class Proxy:
 
     def null_rhandle(self, what: str, host_handle: int) -> None:
         """A call or close on a connection whose CONNECT the SE answered with 0: TF-M v1.3 reads the
-        SE handle through a NULL rhandle there (tfm-facts O1); psaemu stops with a proxy panic."""
+        SE handle through a NULL rhandle there (TF-M v1.3.0 psa_proxy.c:178-188, :53); psaemu stops with a proxy panic."""
         self.machine.request_panic(self.host, ProtocolError(
             f"PSA proxy: {what} on handle {host_handle}, whose CONNECT the SE answered with 0; TF-M v1.3's proxy "
             f"returned PSA_SUCCESS for it without an SE handle and now dereferences a NULL rhandle (a fault on "

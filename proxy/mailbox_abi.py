@@ -1,7 +1,9 @@
 """Constants of the TF-M dual-core mailbox, its MHU handshake and the PSA client SVC numbers.
 
-Values: tfm-facts §4.1 (``tfm_mailbox.h``, ``tfm_mailbox_config.h.in`` of TF-M v1.3), §5.4
-(Musca-B1 platform glue magic words) and tfm-client-abi §1.1 (``tfm_svc_number_t``).
+Values (TF-M v1.3.0): ``interface/include/multi_core/tfm_mailbox.h:30-45``,
+``tfm_mailbox_config.h.in:19``, the Musca-B1 glue magic words
+(``secure_enclave/mailbox/platform_multicore.h:14-22``) and ``tfm_svc_number_t``
+(``secure_fw/include/tfm/tfm_core_svc.h:14-56``).
 """
 from __future__ import annotations
 

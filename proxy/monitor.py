@@ -135,7 +135,7 @@ class IpcMonitor:
         return self.opened - len(self.records)
 
     def handshake_word(self, t_ps: int, direction: str, word: int) -> None:
-        """One boot-handshake word (tfm-facts §5.5) crossing the MHU."""
+        """One boot-handshake word (docs/proxy.md) crossing the MHU."""
         handshake = self.handshake
         handshake.append((t_ps, direction, word))
         if len(handshake) > 2 * HANDSHAKE_KEEP:              # an SE reset over and over: keep the last words

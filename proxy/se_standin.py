@@ -5,7 +5,7 @@ agent (``Machine.agents``, called between slices), it plays the SE's side of eve
 crosses the SE<->Host boundary, through the same MHU models and shared memory the SE firmware
 uses, and in the SE's view of the addresses:
 
-* the Musca-B1 boot handshake (tfm-facts §5.5) once the SE is released (the SCC's ``az_ctrl``
+* the Musca-B1 boot handshake (docs/proxy.md; TF-M v1.3.0 sse_200/bl0/bl0_main.c:73-89) once the SE is released (the SCC's ``az_ctrl``
   for the SE, as the firmware boots when released): send the Host boot vector, wait for
   ``IPC_SYNC_MAGIC``, send ``NS_MAILBOX_INIT_ENABLE`` (0xAE), read the queue address, send
   ``S_MAILBOX_READY`` (0xC3);
@@ -442,7 +442,7 @@ class SeStandin:
 # --------------------------------------------------------------------------------------------
 class StorageService:
     """ITS or PS served from a dict ``uid -> bytes`` (or ``(bytes, flags)``), with the SE
-    firmware's wire format and checks (tfm-client-abi §4/§5, ``images/se/storage_service.c``).
+    firmware's wire format and checks (``images/se/storage_service.c``).
     ``assets`` stays live: the test can read what the Host stored, or change it."""
 
     def __init__(self, kind: str = "its", assets: Mapping[int, Any] | None = None, *,

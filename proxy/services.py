@@ -1,8 +1,11 @@
 """The services the v1.3 PSA Proxy forwards, partition ids and the RoT-service constants.
 
-Facts: tfm-facts §7.1 (proxy manifest), §7.2/§2.8 (stateless handles of later releases), §7.3
-(partition ids); tfm-client-abi §3 (storage), §4-§5 (ITS/PS), §6.2/§6.5 (crypto), §7
-(attestation), §8 (platform service).
+Facts (TF-M v1.3.0): ``secure_fw/partitions/psa_proxy/tfm_psa_proxy.yaml`` (proxy manifest),
+``tools/tfm_manifest_list.yaml`` (partition ids), ``interface/include/psa/storage_common.h``,
+``interface/src/tfm_its_ipc_api.c`` / ``tfm_ps_ipc_api.c`` (ITS/PS), ``interface/include/tfm_crypto_defs.h:58``
+(crypto), ``interface/include/psa/initial_attestation.h`` (attestation),
+``interface/include/tfm_platform_api.h:26-35`` (platform service); stateless handles of later
+releases: docs/profiles.md "Stateless handles".
 """
 from __future__ import annotations
 
@@ -323,7 +326,7 @@ def service_by_signal(signal: int) -> Service:
 
 PROXY_SIGNAL_MASK = sum(s.signal for s in PROXY_SERVICES)   # bits 4..19
 
-# --- Stateless handles (v1.4+; §2.8, §7.2) -------------------------------------------------
+# --- Stateless handles (v1.4+; docs/profiles.md "Stateless handles") ----------------------
 STATIC_HANDLE_INDICATOR_OFFSET = 30
 STATIC_HANDLE_NUM_LIMIT = 32
 

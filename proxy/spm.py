@@ -395,8 +395,8 @@ class HostSpm:
 
     def client_call(self, caller: Caller, handle: int, params: int, in_addr: int, out_addr: int,
                     abi: ReleaseAbi = RELEASE_ABIS[DEFAULT_RELEASE]) -> ForwardOp | int | None:
-        """``params`` is r1 as the release's client ABI sends it (``abi``; scripted clients: a v1.3
-        control-block address)."""
+        """``params`` is r1 as the release's client ABI sends it (``abi``; scripted clients pass
+        their profile's form, ``ReleaseAbi.client_params``)."""
         def read_ctrl(addr: int) -> bytes | None:
             return self.read_caller(addr, 12) if self.accessible(caller, addr, 12, write=True) else None
         try:

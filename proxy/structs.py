@@ -1,8 +1,10 @@
 """Codecs of the structs the proxy, the mailbox and the PSA client ABI put in memory.
 
-Layouts: tfm-facts §3.1 (``shared_mem_t``), §4.2-§4.5 (mailbox), §8 (``psa_invec``,
-``psa_outvec``, ``psa_msg_t``); tfm-client-abi §1.3 (``tfm_control_parameter_t``), §3
-(``psa_storage_info_t``), §6.1/§6.4 (crypto). All are 32-bit Arm layouts, little-endian; the
+Layouts (TF-M v1.3.0): ``psa_proxy_shared_mem_mngr.c:30`` (``shared_mem_t``),
+``interface/include/multi_core/tfm_mailbox.h:50-133`` (mailbox), ``psa/client.h:67,75`` and
+``psa/service.h:58`` (``psa_invec``, ``psa_outvec``, ``psa_msg_t``), ``interface/include/tfm_api.h:65``
+(``tfm_control_parameter_t``), ``psa/storage_common.h:34`` (``psa_storage_info_t``), crypto as in
+docs/crypto-wire.md. All are 32-bit Arm layouts, little-endian; the
 field machinery is :mod:`psaemu.proxy.cstruct`.
 """
 from __future__ import annotations
@@ -302,7 +304,7 @@ def header_size(n_slots: int = NUM_MAILBOX_QUEUE_SLOT) -> int:
 
 PSA_PROXY_SHARED_MEMORY_BASE = 0x1A408000      # Host view (Musca-B1 region_defs.h)
 PSA_PROXY_SHARED_MEMORY_BASE_SE = 0x38208000   # the same bytes seen by the SE
-PSA_PROXY_SHARED_MEMORY_SIZE = 0x00078000      # what the Host proxy believes (tfm-facts O2)
+PSA_PROXY_SHARED_MEMORY_SIZE = 0x00078000      # Host view (sse_200 region_defs.h:112); the SE's NS_DATA is smaller
 
 
 def shared_buffer_size(total: int = PSA_PROXY_SHARED_MEMORY_SIZE, n_slots: int = NUM_MAILBOX_QUEUE_SLOT) -> int:

@@ -50,14 +50,14 @@ class HostView:
 def host_view(machine: "Machine", placement: "Placement", host: str = "host", se: str = "se") -> HostView:
     """The view of a board: each part of Host Non-secure RAM that an SE mapping of the same store
     shows, less the proxy's shared region; at most :data:`SE_VIEW_RANGES` distinct SE ranges."""
-    from psaemu.proxy.client import _non_secure_ram       # Host NS RAM less the MPC-secure parts
+    from psaemu.proxy.client import non_secure_ram  # Host NS RAM less the MPC-secure parts
 
     memory = machine.memory
     shared = memory.maps[host].find(placement.host_base, placement.region_size)
     cut = None if shared is None else (shared.store, shared.offset + placement.host_base - shared.base)
     ranges: list[tuple[int, int, int]] = []
     kept_se: list[int] = []
-    for m, lo, hi in _non_secure_ram(machine, host):
+    for m, lo, hi in non_secure_ram(machine, host):
         for s in memory.maps[se].mappings:
             if s.store is not m.store:
                 continue

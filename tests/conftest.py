@@ -4,11 +4,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import lief  # noqa: F401  (see below)
 import pytest
 
 from psaemu.platform.firmware.images import image_path
 from psaemu.platform.system.machine import Machine
 
+# lief is imported here, before any test: pytester's in-process runs restore sys.modules afterwards,
+# dropping a module first imported inside them, and lief's C extension aborts the process when it is
+# imported a second time (a parse-cache miss inside a pytester run imports it).
 TESTS = Path(__file__).resolve().parent
 BOARDS = TESTS / "boards"
 

@@ -1,6 +1,7 @@
 """The repository layout keeps the standard library's ``platform`` usable from the root."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,24 @@ def test_plugin_leaves_other_projects_modules_unrewritten():
     hook._must_rewrite, hook._marked_for_rewrite_cache = {"xdist", *marked}, {"cli": True}
     unmark_bare_names(hook, files)
     assert hook._must_rewrite == {"xdist"} and hook._marked_for_rewrite_cache == {}
+
+
+# Reference notes that are not part of the repository; a citation must name a TF-M source file:line,
+# a Unicorn release behaviour or a docs/ page instead. Built from parts so this file does not match.
+_OUTSIDE_NOTES = re.compile("|".join(["tfm-" + "facts", "tfm-client-" + "abi", "client-" + "abi §", "unicorn-" + "notes",
+                                      r"\bDESIGN" + r"\.md", r"\bSTYLE" + r"\.md"]))
+_CITING_SUFFIXES = (".py", ".c", ".h", ".S", ".ld", ".toml", ".md", ".rst", ".txt", "Makefile")
+
+
+def test_no_citation_of_notes_outside_the_repository():
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60, check=True).stdout.split()
+    hits = []
+    for name in listed:
+        path = ROOT / name
+        if name.startswith("build/") or not name.endswith(_CITING_SUFFIXES) or not path.is_file():
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if _OUTSIDE_NOTES.search(line):
+                hits.append(f"{name}:{number}: {line.strip()}")
+    assert not hits, "cite the TF-M file:line or a docs/ page instead:\n" + "\n".join(hits)

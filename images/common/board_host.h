@@ -16,7 +16,7 @@
 #define SCC_AZ_CTRL_DBGRESET_N  (1u << 7)
 #define SCC_AZ_CTRL_HRESET_N    (1u << 8)
 #define SCC_AZ_CTRL_BOOT_REMAP  (1u << 0)
-/* SE boot remap windows (what TF-M's BL0 programs, tfm-facts §5.5 step 2) */
+/* SE boot remap windows (what TF-M v1.3.0's bl0_main.c:56-68 programs) */
 #define SCC_AZ_CPU_VTOR         0x064u          /* rom | code << 8 | sys << 16 (window bases) */
 #define SCC_AZ_ROM_REMAP_MASK   0x1E4u
 #define SCC_AZ_ROM_REMAP_OFFSET 0x1E8u

@@ -1,8 +1,8 @@
 /* mailbox_abi.h - the Host<->SE mailbox as both ends see it (TF-M v1.3 multi-core mailbox,
  * NUM_MAILBOX_QUEUE_SLOT = 1): the MHU channel-0 words, the call types and the layout of the NS
- * mailbox queue the Host keeps in shared memory (reference: tfm-facts §4.1-§4.5, §5.4).
+ * mailbox queue the Host keeps in shared memory (TF-M v1.3.0 tfm_mailbox.h:30-133,
+ * musca_b1 secure_enclave/mailbox/platform_multicore.h:14-22).
  * The SE firmware (se/mailbox.c) is the secure end; host/own_proxy/ is a Host-side NS end.
- *
  *   queue (Host-owned, in NS memory, 4-aligned, 60 bytes):
  *     0x00 empty_slots    Host: bit set = slot free
  *     0x04 pend_slots     Host sets bit i when slot i holds a request; the SE clears it

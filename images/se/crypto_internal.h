@@ -10,7 +10,7 @@
 #include "crypto_engine.h"
 #include "spm.h"
 
-/* ---- wire format (tfm-client-abi §6.1, §6.4) ---- */
+/* ---- wire format (TF-M v1.3.0 tfm_crypto_defs.h:36, crypto_client_struct.h:32) ---- */
 struct crypto_pack_iovec {
     uint32_t sfn_id;
     uint16_t step;

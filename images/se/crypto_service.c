@@ -1,7 +1,7 @@
 /* crypto_service.c - the Crypto service (SID 0x80), TF-M v1.3 wire format, on the crypto engine.
  *
  * in[0] is always `struct tfm_crypto_pack_iovec` (44 bytes) whose sfn_id selects the function;
- * the other vectors depend on the function (tfm-client-abi §6.3). Message handling:
+ * the other vectors depend on the function (client side: TF-M v1.3.0 interface/src/tfm_crypto_ipc_api.c). Message handling:
  *   1. psa_read exactly 44 bytes of in[0], else PSA_ERROR_GENERIC_ERROR; sfn_id >= 65 likewise.
  *   2. in_len/out_len = the vector counts with trailing zero-size vectors removed.
  *   3. in[1..] and every output get a 4-byte aligned slice of a 5120-byte scratch buffer (the

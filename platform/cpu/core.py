@@ -366,6 +366,8 @@ class Core(CoreDebugMixin):
         """Remember the image; the machine writes its segments and calls :meth:`reset`."""
         self.image = image
         self._install_hints(image)
+        if self.security is not None and self.security.tz is not None:
+            self.security.tz.install(image)          # BXNS/BLXNS/MSR_NS/MRS_NS of its Secure code
 
     def reset(self, vtor: int | None = None) -> None:
         """Cold reset: SCS to reset values, VTOR at the image's vector table (or ``vtor``), MSP and PC from it."""
@@ -930,6 +932,9 @@ class Core(CoreDebugMixin):
 
     def _exception_return(self) -> None:
         uc = self.uc
+        tz = self.security.tz if self.security is not None else None
+        if tz is not None and tz.active and tz.on_return(self._rd_pc()):
+            return                                   # FNC_RETURN (platform/cpu/trustzone.py)
         pc, *state = self._rd_excret()               # PC, then the engine's RETURN_STATE_REGS
         excret = pc | 1
         leaving = state[0]

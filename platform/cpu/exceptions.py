@@ -7,7 +7,7 @@ around a Unicorn 2.1 behaviour (privilege-checked register access, stale hflags)
 from __future__ import annotations
 
 import struct
-from typing import Callable
+from typing import Any, Callable
 
 import unicorn.arm_const as A
 from unicorn import Uc, UcError
@@ -45,6 +45,11 @@ class ExceptionEngine:
         #: PC (bit 0 clear) the last plain exception return resumed at.
         self.return_pc = 0
         self.fast = fast if fast is not None else FastUc(uc)
+        #: Security Extension (platform/cpu/trustzone.py, set by it): EXC_RETURN bits S/ES to clear
+        #: for the entry in progress, and whether EXC_RETURN.ES = 0 (Non-secure handler) is valid.
+        self.tz: Any = None
+        self.excret_clear = 0
+        self.ns_returns = False
         self._bind()
 
     def _bind(self) -> None:
@@ -97,6 +102,15 @@ class ExceptionEngine:
         ``return_pc`` overrides the stacked return address (the current PC by default).
         Returns the frame address.
         """
+        if self.tz is not None:
+            self.tz.before_entry(exc)
+            try:
+                return self._enter(exc, return_pc)
+            finally:
+                self.tz.after_entry(exc)
+        return self._enter(exc, return_pc)
+
+    def _enter(self, exc: int, return_pc: int | None) -> int:
         xpsr, pc, r0, r1, r2, r3, r12, lr = self._rd_entry()
         ret_pc = pc if return_pc is None else return_pc
         from_thread = (xpsr & 0x1FF) == 0
@@ -123,6 +137,7 @@ class ExceptionEngine:
         excret = 0xFFFFFFE1 | (0 if fpca else 0x10) | (8 if from_thread else 0) | (4 if use_psp else 0)
         if self.v8m:
             excret |= 0x60                                 # Secure stack, default callee stacking
+            excret &= ~self.excret_clear                   # S/ES of an entry from Non-secure state
         nzcv = xpsr & _NZCV                                # what APSR_NZCV holds from here on
         try:
             vector = self.vector(exc)
@@ -192,7 +207,8 @@ class ExceptionEngine:
         ipsr, cur_xpsr, control, msp, psp = state
         if ipsr == 0:
             raise ExcReturnError(f"EXC_RETURN {excret:#010x} executed in Thread mode")
-        if (excret >> 24) != 0xFF or (excret & 0x3) != 1 and self.v8m or (not self.v8m and excret not in
+        es_ok = (excret & 0x3) == 1 or self.ns_returns and (excret & 0x3) == 0
+        if (excret >> 24) != 0xFF or not es_ok and self.v8m or (not self.v8m and excret not in
                                                                            (0xFFFFFFF1, 0xFFFFFFF9, 0xFFFFFFFD)):
             raise ExcReturnError(f"EXC_RETURN {excret:#010x} is not a valid return value")
         to_thread = bool(excret & 8)

@@ -2,7 +2,7 @@
 
 The Python binding of Unicorn 2.1 spends most of a ``reg_read`` (~1.5 us) choosing a value
 type, building ctypes objects and converting arguments; the C call itself is a fraction of it
-(unicorn-notes §4). :class:`FastUc` calls the library's exported ``uc_reg_read``,
+(measured in docs/benchmarks.md). :class:`FastUc` calls the library's exported ``uc_reg_read``,
 ``uc_reg_write``, ``uc_reg_read_batch``, ``uc_reg_write_batch``, ``uc_mem_read`` and
 ``uc_mem_write`` directly, through private function objects of the already-loaded library
 (the binding's own prototypes are left alone), with preallocated argument objects:
@@ -11,7 +11,7 @@ type, building ctypes objects and converting arguments; the C call itself is a f
 * :meth:`reader` / :meth:`writer`: a batch function for a fixed list of registers, built once
   with its ctypes arrays (8 registers in ~0.5 us). Batches run in list order, exactly as the
   same single calls would: the order-sensitive sequences of the exception engine
-  (unicorn-notes §2, privilege-checked registers, hflags refresh) keep their meaning;
+  (unicorn 2.1.4's privilege-checked registers and hflags refresh, tests/platform/test_fastuc.py) keep their meaning;
 * :meth:`mem_read` (into a reusable buffer) / :meth:`mem_write` / :meth:`read_u32`.
 
 They are the same C functions the binding calls, so values and side effects are identical;

@@ -13,6 +13,11 @@ otherwise reuse without checking the new protections) and the core re-executes. 
 protection error, or a fetch that is no legal transition, is the fault the hardware gives:
 SecureFault for a Secure alias (IDAU), BusFault for a Non-secure alias an MPC keeps Secure.
 
+Once the firmware has entered Non-secure state with BXNS/BLXNS, the architectural transitions
+apply instead (:mod:`psaemu.platform.cpu.trustzone`: banked registers, SG clears LR bit 0,
+FNC_RETURN, exception entry/return by security state) and a plain Secure -> Non-secure branch is
+a SecureFault (INVTRAN). Before that (psaemu's bundled images):
+
 Legal Non-secure -> Secure transitions: a target holding SG, inside the core's NSC veneer
 region, or inside a registered entry range (the Host partitions' code, which psaemu's bundled
 Non-secure images call directly). Secure -> Non-secure is always allowed (returns from those
@@ -30,6 +35,7 @@ from psaemu.platform.system.memory import SecuritySpan
 
 if TYPE_CHECKING:
     from psaemu.platform.cpu.core import Core
+    from psaemu.platform.cpu.trustzone import TrustZone
 
 SECURE, NON_SECURE = "secure", "non-secure"
 #: SG, the Secure gateway instruction (two identical halfwords).
@@ -70,6 +76,11 @@ class SecurityGuard:
             self.entries.append((veneer[0], veneer[0] + veneer[1]))
         self._pieces: list[tuple[int, int, bool]] = []
         self.set_enabled(enabled)
+        #: BXNS/BLXNS/SG/FNC_RETURN and the banked registers (Armv8-M cores only).
+        self.tz: "TrustZone | None" = None
+        if core.v8m:
+            from psaemu.platform.cpu.trustzone import TrustZone
+            self.tz = TrustZone(self)
 
     # -- queries --------------------------------------------------------------------------
     def span(self, addr: int) -> SecuritySpan | None:
@@ -112,6 +123,8 @@ class SecurityGuard:
     def reset(self, pc: int) -> None:
         """At a core reset: the state of the code at the reset vector."""
         span = self.span(pc & ~1)
+        if self.tz is not None:
+            self.tz.reset()
         self.switch(NON_SECURE if span is not None and not span.secure else SECURE)
 
     def switch(self, state: str) -> None:
@@ -136,8 +149,17 @@ class SecurityGuard:
         span = self.span(pc)
         if span is None or not self.enabled:
             return None
+        tz = self.tz
+        if tz is not None and tz.active and tz.expected(pc):      # after a BXNS, FNC_RETURN, exception
+            self.switch(NON_SECURE if self.state == SECURE else SECURE)
+            return "switch"
         if self.state == SECURE:
             if not span.secure:
+                if tz is not None and tz.active:
+                    self.core.scs.regs["SFSR"] |= 1 << 4
+                    self.core.raise_fault(SECUREFAULT, 0, f"Secure code branched to Non-secure {pc:#010x} "
+                                          f"without BXNS/BLXNS (INVTRAN)", pc=pc, address=pc)
+                    return "fault"
                 self.switch(NON_SECURE)
                 return "switch"
             self.core.raise_fault(BUSFAULT, 1 << 8, f"instruction fetch by Secure code from {pc:#010x}: "
@@ -146,6 +168,8 @@ class SecurityGuard:
         if not span.secure:                      # NS state, NS memory: not a protection matter
             return None
         if not span.mpc and self.is_entry(pc):
+            if tz is not None and tz.active:
+                tz.secure_gateway(pc)
             self.switch(SECURE)
             return "switch"
         self.fault("fetch", pc, 2, span, pc=pc)

@@ -10,7 +10,7 @@ recorded as one-instruction blocks. Records are resolved to instruction counts (
 the code bytes) and written in chunks, with the code bytes the trace executed, so the file
 expands with capstone without the ELF.
 
-File format (little-endian), version 1::
+File format (little-endian; the container of platform/debug/tracefile.py), version 1::
 
     header   "PSAEBTRC" | u16 version | u16 header bytes (44) | char[16] core | char[16] isa
     sections u32-aligned, each: char[4] tag | u32 payload bytes | payload
@@ -22,13 +22,13 @@ Sections may interleave; a reader loads every CODE section before expanding BLKS
 from __future__ import annotations
 
 import struct
-import sys
 from array import array
 from bisect import bisect_right
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterator, NamedTuple, TextIO
 
 from psaemu.platform.debug.debugger import it_length, scan_it_blocks, thumb_size
+from psaemu.platform.debug.tracefile import open_trace, read_trace_file, words, write_section
 from psaemu.platform.errors import PsaEmuError
 
 if TYPE_CHECKING:
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 
 MAGIC = b"PSAEBTRC"
 VERSION = 1
-_HEADER = struct.Struct("<8sHH16s16s")
-_SECTION = struct.Struct("<4sI")
 _SPAN = struct.Struct("<II")
 #: Records (two words each) kept in memory before they are resolved and written.
 FLUSH_WORDS = 1 << 18
@@ -78,13 +76,8 @@ class BlockTracer:
     def __init__(self, core: "Core", path: str | Path, begin: int = 0, end: int = 0xFFFFFFFF) -> None:
         from unicorn import UC_HOOK_BLOCK, UC_HOOK_CODE
 
-        try:
-            self.out: IO[bytes] = open(path, "wb")
-        except OSError as exc:
-            raise PsaEmuError(f"{path}: cannot write the block trace: {exc.strerror}") from None
+        self.out: IO[bytes] = open_trace(path, MAGIC, VERSION, core.name, core.arch, "block trace")
         self.core = core
-        self.out.write(_HEADER.pack(MAGIC, VERSION, _HEADER.size, core.name.encode()[:16],
-                                    core.arch.encode()[:16]))
         self.buf = array("I")
         self._closed = 0                   # words of buf no cut can change (the rest: the open block)
         self._layouts: dict[tuple[int, int], tuple[list[int], list[bool]]] = {}
@@ -199,12 +192,9 @@ class BlockTracer:
                     continue
                 for a, n in _runs(addrs, [not c or a in ran for a, c in zip(addrs, conds)]):
                     recs.extend((a, n))
-            if sys.byteorder != "little":
-                recs.byteswap()
             if code:
-                self.out.write(_SECTION.pack(b"CODE", len(code)) + code)
-            self.out.write(_SECTION.pack(b"BLKS", len(recs) * 4))
-            recs.tofile(self.out)
+                write_section(self.out, b"CODE", bytes(code))
+            write_section(self.out, b"BLKS", recs)
             del buf[:keep]
             self._closed = max(0, self._closed - keep)
         self.out.flush()
@@ -236,43 +226,22 @@ class BlockTrace:
     """A block-trace file loaded: header fields, the (address, count) records and the code."""
 
     def __init__(self, path: str | Path) -> None:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise PsaEmuError(f"{path}: cannot read the block trace: {exc.strerror}") from None
-        if len(data) < _HEADER.size or data[:8] != MAGIC:
-            raise PsaEmuError(f"{path}: not a psaemu block trace (no {MAGIC.decode()} header); "
-                              f"record one with Machine.trace_blocks")
-        magic, self.version, hlen, core, isa = _HEADER.unpack_from(data)
-        if self.version != VERSION:
-            raise PsaEmuError(f"{path}: block trace version {self.version}; this psaemu reads version {VERSION}")
-        self.path = str(path)
-        self.core = core.rstrip(b"\0").decode()
-        self.isa = isa.rstrip(b"\0").decode()
+        trace = read_trace_file(path, MAGIC, VERSION, "block trace", "Machine.trace_blocks")
+        self.path, self.version, self.core, self.isa = trace.path, trace.version, trace.core, trace.isa
         self.records = array("I")
         self.code: dict[int, bytes] = {}
-        pos = hlen
-        while pos < len(data):
-            if pos + _SECTION.size > len(data):
-                raise PsaEmuError(f"{path}: truncated section header at byte {pos}")
-            tag, size = _SECTION.unpack_from(data, pos)
-            pos += _SECTION.size
-            payload = data[pos:pos + size]
-            if len(payload) != size:
-                raise PsaEmuError(f"{path}: section {tag!r} at byte {pos - 8} is truncated")
+        for tag, payload, at in trace.sections:
+            size = len(payload)
             if tag == b"BLKS":
                 if size % 8:
-                    raise PsaEmuError(f"{path}: BLKS section at byte {pos - 8} holds {size} bytes, "
+                    raise PsaEmuError(f"{path}: BLKS section at byte {at} holds {size} bytes, "
                                       f"not whole 8-byte records")
-                recs = array("I", payload)
-                if sys.byteorder != "little":
-                    recs.byteswap()
-                self.records.extend(recs)
+                self.records.extend(words(payload))
             elif tag == b"CODE":
-                at = 0
+                base, at = at, 0
                 while at < size:
                     if at + _SPAN.size > size:
-                        raise PsaEmuError(f"{path}: CODE section at byte {pos - 8} ends inside a span header")
+                        raise PsaEmuError(f"{path}: CODE section at byte {base} ends inside a span header")
                     addr, n = _SPAN.unpack_from(payload, at)
                     at += _SPAN.size
                     if at + n > size:
@@ -280,7 +249,6 @@ class BlockTrace:
                     if len(self.code.get(addr, b"")) < n:
                         self.code[addr] = payload[at:at + n]
                     at += n + (-n % 4)
-            pos += size
         self._expanded: dict[tuple[int, int], tuple[Insn, ...]] = {}
         self._starts: list[int] | None = None
 

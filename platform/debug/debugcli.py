@@ -384,11 +384,12 @@ class DebugShell(cmd.Cmd):
             self.say(rec.format())
 
     def do_trace(self, arg: str) -> None:
-        """trace CORE FILE|off [blocks]: write CORE's instruction trace to FILE (text; with 'blocks',
-        the compact block trace that 'psaemu trace-dump FILE' prints), or stop it."""
-        core, target, *mode = self._args(arg, 2, 3, "trace CORE FILE|off [blocks]")
-        if mode and mode != ["blocks"]:
-            raise CommandError(f"trace: {mode[0]!r} is not a trace kind; say 'blocks' or nothing")
+        """trace CORE FILE|off [blocks|regs]: write CORE's instruction trace to FILE (text; with
+        'blocks', the compact block trace, with 'regs', the register trace before every
+        instruction; 'psaemu trace-dump FILE' prints both), or stop it."""
+        core, target, *mode = self._args(arg, 2, 3, "trace CORE FILE|off [blocks|regs]")
+        if mode and mode[0] not in ("blocks", "regs"):
+            raise CommandError(f"trace: {mode[0]!r} is not a trace kind; say 'blocks', 'regs' or nothing")
         self._core(core)
         if target == "off":
             if core not in self.m.debugger.tracing():
@@ -396,11 +397,14 @@ class DebugShell(cmd.Cmd):
             self.m.stop_tracing(core)
             self.say(f"instruction trace of {core} stopped")
             return
-        if mode:
+        kind = mode[0] if mode else "instructions"
+        if kind == "blocks":
             self.m.trace_blocks(core, target)
+        elif kind == "regs":
+            self.m.trace_registers(core, target)
         else:
             self.m.trace_instructions(core, target)
-        self.say(f"tracing {core} {'blocks' if mode else 'instructions'} to {target}")
+        self.say(f"tracing {core} {'registers' if kind == 'regs' else kind} to {target}")
 
     def do_quit(self, arg: str) -> bool:
         """quit: leave the debugger."""

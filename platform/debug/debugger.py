@@ -515,7 +515,7 @@ class Debugger:
         self._views: dict[str, list[_View]] = {}                     # core -> watched views on it
         self._guards: dict[str, list[int]] = {}                      # core -> IT guard hook handles
         self._it_cache: dict[str, tuple[Any, list[int]]] = {}
-        self._tracers: dict[str, Any] = {}          # InstructionTracer or BlockTracer
+        self._tracers: dict[str, Any] = {}          # InstructionTracer, BlockTracer or RegTracer
         machine.scheduler.observer = self          # told about every slice and delivery of a run
 
     # -- helpers --------------------------------------------------------------------------
@@ -1076,6 +1076,16 @@ class Debugger:
         if not isinstance(path, (str, Path)):
             raise PsaEmuError(f"trace_blocks: give a file name, not {type(path).__name__}")
         self._tracers[c.name] = BlockTracer(c, path)
+
+    def trace_registers(self, core: str | Core, path: str | Path) -> None:
+        """Record ``core``'s registers before every instruction to ``path`` (platform/debug/regtrace.py)."""
+        from psaemu.platform.debug.regtrace import RegTracer
+
+        c = self.core(core)
+        self.stop_tracing(c.name)
+        if not isinstance(path, (str, Path)):
+            raise PsaEmuError(f"trace_registers: give a file name, not {type(path).__name__}")
+        self._tracers[c.name] = RegTracer(c, path)
 
     def stop_tracing(self, core: str | Core | None = None) -> None:
         names = list(self._tracers) if core is None else [self.core(core).name]

@@ -77,6 +77,9 @@ class MachineSpec:
     #: Memory region ("core.region") -> file backing it.
     flash_files: Mapping[str, str | Path] | None = None
     quantum: int = DEFAULT_QUANTUM
+    #: Run a lone core without count= slices when nothing else can happen (Scheduler.free_run);
+    #: None: as ``PSAEMU_FREE_RUN`` says.
+    free_run: bool | None = None
     fault_policy: str = "report"
     trace_events: bool = True
     event_limit: int = DEFAULT_EVENT_LIMIT
@@ -154,6 +157,10 @@ def build_machine(spec: MachineSpec | None = None) -> Machine:
     machine = Machine(board, quantum=spec.quantum, fault_policy=spec.fault_policy, console=spec.console,
                       trace_events=spec.trace_events, event_limit=spec.event_limit,
                       flash_files=dict(spec.flash_files) if spec.flash_files else None)
+    if spec.free_run is not None:
+        machine.scheduler.free_run = spec.free_run
+    if machine.scheduler.free_run:
+        machine.scheduler.check_free_run()            # no C compiler: one warning now, not silence
     if spec.attestation is not None:
         from psaemu.proxy.attestation import select_token
         select_token(machine, spec.attestation)

@@ -434,6 +434,11 @@ class Machine:
         ``path``, one record per translated block (read it with psaemu.platform.debug.blocktrace)."""
         self.debugger.trace_blocks(core, path)
 
+    def trace_registers(self, core: str | Core, path: Any) -> None:
+        """Record pc, r0-r12, sp, lr and xpsr before every instruction ``core`` executes to the
+        compact binary file ``path`` (a native hook; read it with psaemu.platform.debug.regtrace)."""
+        self.debugger.trace_registers(core, path)
+
     def stop_tracing(self, core: str | Core | None = None) -> None:
         """Stop the instruction trace of ``core`` (every core when None) and close its file."""
         if self._debugger is not None:

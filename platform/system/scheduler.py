@@ -18,6 +18,7 @@ alone), :meth:`Scheduler.deliver`, :meth:`Scheduler.tick`, :meth:`Scheduler.sync
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
@@ -74,6 +75,7 @@ class Scheduler:
         #: :meth:`_free_ok` and docs/benchmarks.md); ``PSAEMU_FREE_RUN=1`` turns it on by default.
         self._free_skip: dict[str, int] = {}
         self.free_run = os.environ.get("PSAEMU_FREE_RUN", "").strip().lower() in ("1", "yes", "on", "true")
+        self._free_warned = False
 
     # -- state (snapshots) ----------------------------------------------------------------
     def save_state(self) -> dict[str, Any]:
@@ -287,7 +289,22 @@ class Scheduler:
         if skip:                                  # recent free runs ended at once: not worth the switch
             self._free_skip[core.name] = skip - 1
             return False
-        return core.free_available()
+        if core.free_available():
+            return True
+        self.check_free_run(failed=True)
+        return False
+
+    def check_free_run(self, failed: bool = False) -> bool:
+        """Whether free runs (asked for) can be used on this host; if not, say so once on stderr,
+        and why (no C compiler, ``PSAEMU_FREE_RUN=0``...). ``failed``: a core's counter failed."""
+        from psaemu.platform.cpu.blockcount import why_unavailable
+
+        why = why_unavailable() or ("the native block counter could not be hooked into Unicorn" if failed else None)
+        if why is not None and not self._free_warned:
+            self._free_warned = True
+            print(f"psaemu: warning: free runs are off: {why}; runs use counted slices (same results, slower)",
+                  file=sys.stderr, flush=True)
+        return why is None
 
     # -- stops and results ----------------------------------------------------------------
     def _after_delivery(self, core: Core | None) -> bool:

@@ -11,9 +11,11 @@ Random choices (``random_word=True``, ``xor=None``) come from a seeded ``random.
 (:meth:`FaultInjector.seed`), so a run is reproducible. Every arming and every firing is
 recorded in the machine's event trace as kind ``"inject"``.
 
-Delayed doorbells and SE stalls need a machine agent while they are pending; a snapshot taken
-then is refused (it covers no such agent). Injections are not part of a snapshot:
-``Machine.restore`` calls :meth:`FaultInjector.reset`, which disarms everything.
+Delayed doorbells, duplicate doorbells and SE stalls wait in a machine agent while they are
+pending. Each pending action is plain data (what to do, and the virtual time or condition it
+waits for), so the injector's ``save_state`` covers them: a snapshot taken between a fault's
+trigger and its delayed action restores the action and the run goes on identically. Armed
+injections, seed and generator state are part of the snapshot too; ``reset`` disarms everything.
 """
 from __future__ import annotations
 
@@ -77,7 +79,7 @@ class FaultInjector:
         self._next_id = 1
         self._proxy: Any = None
         self._dups = 0                      # duplicate doorbells decided before the current doorbell
-        self._pending: list[tuple[int, str, Callable[[], bool]]] = []   # (id, what, poll -> done)
+        self._pending: list[tuple[int, str, tuple]] = []   # (id, what, action data; see _poll)
         self._agent_on = False
         self._hooks: list[tuple["Core", int, list[bool]]] = []
 
@@ -128,8 +130,8 @@ class FaultInjector:
                 inj.repeat, inj.fired = False, max(inj.fired, 1)
 
     # -- machine agent (delayed doorbells, stalls, hook cleanup) --------------------------
-    def _add_pending(self, inj_id: int, what: str, poll: Callable[[], bool]) -> None:
-        self._pending.append((inj_id, what, poll))
+    def _add_pending(self, inj_id: int, what: str, action: tuple) -> None:
+        self._pending.append((inj_id, what, action))
         if not self._agent_on:
             self._agent_on = True
             self.machine.agents.append(self._agent)
@@ -159,7 +161,7 @@ class FaultInjector:
         if self._pending:
             keep = []
             for item in self._pending:
-                if item[2]():
+                if self._poll(item[0], item[2]):
                     acted = True
                 else:
                     keep.append(item)
@@ -167,6 +169,26 @@ class FaultInjector:
         if not self._pending:
             self._remove_agent()
         return acted
+
+    def _poll(self, inj_id: int, action: tuple) -> bool:
+        """Carry out one pending action if its time or condition has come (True: done)."""
+        kind, args = action[0], action[1:]
+        if kind == "deliver":
+            return self._deliver_delayed(inj_id, *args)
+        if kind == "duplicate":
+            return self._deliver_duplicate(*args)
+        if kind == "release":
+            return self._start_stall(inj_id, *args)
+        return self._resume_stalled(inj_id, *args)
+
+    def pending(self) -> list[tuple[int, str]]:
+        """The delayed actions still to come: (injection id, what), in order."""
+        return [(i, w) for i, w, _a in self._pending]
+
+    @property
+    def state_agents(self) -> tuple:
+        """The machine agents whose state :meth:`save_state` covers (the pending actions')."""
+        return (self._agent,)
 
     def _remove_agent(self) -> None:
         self._agent_on = False              # a new list: _deliver goes on iterating the old one
@@ -241,29 +263,30 @@ class FaultInjector:
     def _delay(self, inj: Injection) -> None:
         m, host = self.machine, self._proxy.host
         target = m.now_ps + inj.options["cycles"] * PS_PER_S // host.clock_hz
+        self._add_pending(inj.id, "delayed doorbell", ("deliver", target))
 
-        def poll() -> bool:
-            if m.now_ps < target:
-                if not self._idle():
-                    return False
-                m.scheduler.sync_idle(target)  # every core waits: let virtual time pass to the delivery
-            self._proxy.ring()
-            self._record("deliver", id=inj.id, fault=inj.kind)
-            return True
-        self._add_pending(inj.id, "delayed doorbell", poll)
+    def _deliver_delayed(self, inj_id: int, target: int) -> bool:
+        m = self.machine
+        if m.now_ps < target:
+            if not self._idle():
+                return False
+            m.scheduler.sync_idle(target)  # every core waits: let virtual time pass to the delivery
+        self._proxy.ring()
+        self._record("deliver", id=inj_id, fault="delay_doorbell")
+        return True
 
     def _duplicate(self, slot: int) -> None:
         """Ring again once the SE has taken the message (its pend bit is clear): a doorbell with
         nothing pending, as a glitching MHU line would give."""
-        proxy = self._proxy
+        self._add_pending(0, "duplicate doorbell", ("duplicate", slot))
 
-        def poll() -> bool:
-            if proxy.slot_pending(slot):
-                return False
-            proxy.ring()
-            self._record("deliver", fault="duplicate_doorbell", slot=slot)
-            return True
-        self._add_pending(0, "duplicate doorbell", poll)
+    def _deliver_duplicate(self, slot: int) -> bool:
+        proxy = self._proxy
+        if proxy.slot_pending(slot):
+            return False
+        proxy.ring()
+        self._record("deliver", fault="duplicate_doorbell", slot=slot)
+        return True
 
     def _packed(self, op: Any) -> None:
         """Corrupt a byte of an input as copied into the shared buffer."""
@@ -352,34 +375,34 @@ class FaultInjector:
         inj = self._arm("stall_se", 1, False, c, cycles=int(cycles), target=c.name)
         inj.seen = inj.fired = 1
         if c.state is CoreState.OFF:
-            def released() -> bool:
-                if c.state is CoreState.OFF:
-                    return False
-                self._stall(inj, c, int(cycles))
-                return True
-            self._add_pending(inj.id, "stall (until the core is released)", released)
+            self._add_pending(inj.id, "stall (until the core is released)", ("release", c.name, int(cycles)))
         else:
-            self._stall(inj, c, int(cycles))
+            self._start_stall(inj.id, c.name, int(cycles))
         return inj
 
-    def _stall(self, inj: Injection, c: "Core", cycles: int) -> None:
-        m = self.machine
+    def _start_stall(self, inj_id: int, core: str, cycles: int) -> bool:
+        """Take a running core off the scheduler for ``cycles`` (False: it is not released yet)."""
+        m, c = self.machine, self.machine.cores[core]
+        if c.state is CoreState.OFF:
+            return False
         saved, saved_reason = c.state, c.state_reason
         end_ps = m.time_ps(c) + cycles * PS_PER_S // c.clock_hz
         c.state = CoreState.OFF
-        c.state_reason = f"stalled by fault injection {inj.id} (stall_se) until t={end_ps / 1e6:.1f}us"
+        c.state_reason = f"stalled by fault injection {inj_id} (stall_se) until t={end_ps / 1e6:.1f}us"
         c.uc.emu_stop()
-        self._fire(inj, c, cycles=cycles)
+        self._fire(next(i for i in self.injections if i.id == inj_id), c, cycles=cycles)
+        self._add_pending(inj_id, "stall", ("resume", core, end_ps, saved.name, saved_reason))
+        return True
 
-        def poll() -> bool:
-            others = [m.time_ps(o) for o in m.cores.values() if o is not c and o.state is not CoreState.OFF]
-            if (max(others) if others else 0) < end_ps and not self._idle(c):
-                return False
-            c.cycles = max(c.cycles, -(-end_ps * c.clock_hz // PS_PER_S))
-            c.state, c.state_reason = saved, saved_reason
-            self._record("resume", c, id=inj.id, fault="stall_se")
-            return True
-        self._add_pending(inj.id, "stall", poll)
+    def _resume_stalled(self, inj_id: int, core: str, end_ps: int, saved: str, saved_reason: str) -> bool:
+        m, c = self.machine, self.machine.cores[core]
+        others = [m.time_ps(o) for o in m.cores.values() if o is not c and o.state is not CoreState.OFF]
+        if (max(others) if others else 0) < end_ps and not self._idle(c):
+            return False
+        c.cycles = max(c.cycles, -(-end_ps * c.clock_hz // PS_PER_S))
+        c.state, c.state_reason = CoreState[saved], saved_reason
+        self._record("resume", c, id=inj_id, fault="stall_se")
+        return True
 
     # -- core faults ----------------------------------------------------------------------
     def _address(self, core: "Core", where: int | str) -> int:
@@ -455,11 +478,10 @@ class FaultInjector:
 
     # -- state protocol (snapshots) -------------------------------------------------------
     def save_state(self) -> dict[str, Any]:
-        """Armed injections with their counters, the seed and the generator's state (plain data).
-        Pending actions (a delayed doorbell, a stall) are not data: a snapshot is refused while
-        one is pending (its machine agent is not covered)."""
+        """Armed injections with their counters, the seed, the generator's state and the pending
+        delayed actions (a delayed or duplicate doorbell, a stall), all plain data."""
         return {"seed": self.seed_value, "rng": self.rng.getstate(), "next_id": self._next_id,
-                "bound": self._proxy is not None,
+                "bound": self._proxy is not None, "pending": [(i, w, tuple(a)) for i, w, a in self._pending],
                 "injections": [(i.id, i.kind, i.nth, i.repeat, dict(i.options), i.seen, i.fired)
                                for i in self.injections]}
 
@@ -476,6 +498,8 @@ class FaultInjector:
         for inj in self.injections:
             if inj.kind in CORE_FAULTS and not inj.done:
                 self._install(inj)
+        for inj_id, what, action in state.get("pending", ()):
+            self._add_pending(inj_id, what, tuple(action))
 
 
 def _tuples(value: Any) -> Any:

@@ -23,7 +23,7 @@ that becomes bytes in a file). In restore order:
 * :func:`components`: the **machine** (scheduler, how a run ended), the **console**, the **event
   log**, and once attached or used, the **PSA Proxy** (``ProxySystem.save_state``: the proxy's
   handshake and pool, the Host SPM's connections and forwarded operations in flight, the IPC
-  monitor's records), the **fault injector** (armed injections, seed, generator state) and the
+  monitor's records), the **fault injector** (armed injections, seed, generator state, pending delayed actions) and the
   **debugger** ("resume" state of cores stopped at a breakpoint; breakpoints and watchpoints are
   configuration and stay installed).
 * Components added with :func:`register_state`.
@@ -36,8 +36,8 @@ through a ``Block`` whose ``resume`` names it (:func:`register_wait` rebuilds th
 restore), so a machine can be snapshotted in the middle of a forwarded call, restored (into the
 same machine or a fresh one) and go on bit-identically; so can a machine waiting for the proxy's
 boot handshake. ``snapshot()`` refuses (:class:`SnapshotError`) while a Python wait without such a
-description is pending, or a machine agent no component covers (e.g. a delayed doorbell of the
-fault injector)::
+description is pending, or a machine agent no component covers (one added by a test without
+:func:`register_state`)::
 
     m.run_until(lambda m: quiescent(m))
     snap = m.snapshot()

@@ -5,7 +5,7 @@ import pytest
 
 from psaemu.peripherals.mhuv2 import MhuLink, MhuV2Receiver, MhuV2Sender
 
-# Offsets from tfm-facts §5.2, written out here so the tests check the map independently.
+# Offsets from TF-M v1.3.0 musca_b1 mhu_v2_x.c:33-87, written out here so the tests check the map independently.
 S_CH_ST, S_CH_SET, S_CH_INT_ST, S_CH_INT_CLR, S_CH_INT_EN = 0x00, 0x0C, 0x10, 0x14, 0x18
 R_CH_ST, R_CH_ST_MSK, R_CH_CLR, R_CH_MSK_ST, R_CH_MSK_SET, R_CH_MSK_CLR = 0x00, 0x04, 0x08, 0x10, 0x14, 0x18
 MHU_CFG, RESP_CFG, ACCESS_REQUEST, ACCESS_READY = 0xF80, 0xF84, 0xF88, 0xF8C

@@ -1,5 +1,5 @@
 """FastUc (raw ctypes access to libunicorn) against the high-level binding: same values, same
-side effects, same errors, the privilege-checked registers of unicorn-notes §2 behaving the
+side effects, same errors, the privilege-checked registers of unicorn 2.1.4 behaving the
 same, batches keeping their order, and a clean fallback when the binding is not as expected."""
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def test_registers_wider_than_32_bits_go_through_the_binding():
 
 
 def test_privilege_checked_registers_behave_as_through_the_binding():
-    """unicorn-notes §2 gotcha A: unprivileged Thread mode reads MSP/PSP/PRIMASK/BASEPRI/FAULTMASK
+    """Unicorn 2.1.4 checks privilege in its register API: unprivileged Thread mode reads MSP/PSP/PRIMASK/BASEPRI/FAULTMASK
     as 0 and ignores writes to them and to CONTROL, whichever path makes the call."""
     ucs = {"api": make_uc(), "raw": make_uc()}
     fast = FastUc(ucs["raw"])

@@ -210,14 +210,61 @@ def test_restore_disarms_injections():
     assert m.psa.its_get(2) == b"`bc"
 
 
-def test_snapshot_refused_while_a_delayed_doorbell_is_pending():
-    from psaemu.platform.testing.snapshot import blockers
+def _probe_run(fault, snapshot_when_pending=False):
+    """its_probe_host + SE firmware + proxy with one fault armed; run to the exit. With
+    ``snapshot_when_pending``: stop while the fault's delayed action is pending, snapshot, finish,
+    restore and finish again. Returns the runs' (reason, exit code, event digest)."""
+    from psaemu.proxy.system import attach_proxy
+    m = Machine()
+    m.load("host", image_path("its_probe_host"))
+    m.load("se", image_path("se_firmware"))
+    attach_proxy(m)
+    fault(m.faults)
+
+    def finish():
+        r = m.run(max_instructions=50_000_000)
+        return r.reason, r.exit_code, m.events.digest()
+    if not snapshot_when_pending:
+        return [finish()]
+    m.run_until(lambda mm: bool(mm.faults.pending()), max_instructions=50_000_000)
+    assert m.faults.pending()
+    snap = m.snapshot()
+    runs = [finish()]
+    m.restore(snap)
+    assert m.faults.pending()
+    runs.append(finish())
+    return runs
+
+
+@pytest.mark.parametrize("fault", [
+    pytest.param(lambda f: f.delay_doorbell(nth=3, cycles=200_000), id="delay_doorbell"),
+    pytest.param(lambda f: f.stall_se(300_000), id="stall_se"),
+])
+def test_snapshot_between_trigger_and_delayed_action_continues_identically(fault):
+    plain, = _probe_run(lambda f: None)
+    uninterrupted, = _probe_run(fault)
+    assert uninterrupted[:2] == ("exit", 0) and uninterrupted != plain      # the fault changed the trace
+    assert _probe_run(fault, snapshot_when_pending=True) == [uninterrupted, uninterrupted]
+
+
+def test_snapshot_with_a_duplicate_doorbell_pending_restores_exactly():
+    # the duplicate is pending only inside a slice, so stopping there (run_until) moves the later
+    # slice boundaries; the restored run must equal the run that went on from the same stop
+    first, restored = _probe_run(lambda f: f.duplicate_doorbell(nth=2), snapshot_when_pending=True)
+    assert first[:2] == ("exit", 0) and restored == first
+
+
+def test_pending_actions_survive_a_snapshot_file(tmp_path):
+    from psaemu.platform.testing.snapshot import Snapshot
     m, _ = _se()
     m.faults.delay_doorbell(cycles=1000)
-    m.faults._add_pending(0, "test", lambda: False)
-    assert any("agent" in b for b in blockers(m))
+    m.faults._add_pending(7, "delayed doorbell", ("deliver", m.now_ps + 10**9))
+    snap = m.snapshot()
+    snap.save(tmp_path / "s.snap")
     m.faults.reset()
-    assert not blockers(m)
+    assert not m.faults.pending()
+    m.restore(Snapshot.load(tmp_path / "s.snap"))
+    assert m.faults.pending() == [(7, "delayed doorbell")] and m.faults._agent in m.agents
 
 
 def test_stall_armed_before_the_se_runs_starts_when_it_is_released():

@@ -1,5 +1,5 @@
 """The SE firmware's Crypto service (images/se/crypto_*.c) on the crypto engine, through the
-Python proxy with raw ``psa_call``s in TF-M v1.3's wire format (tfm-client-abi §6), checked
+Python proxy with raw ``psa_call``s in TF-M v1.3's wire format (docs/crypto-wire.md), checked
 against the ``cryptography`` package / hashlib and the PSA Crypto 1.0.0 error codes."""
 from __future__ import annotations
 

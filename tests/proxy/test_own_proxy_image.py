@@ -2,7 +2,8 @@
 against the SE firmware with the proxy model off, and carries the markers of a TF-M v1.3 S image
 built with FORWARD_PROT_MSG.
 
-Expected values are TF-M v1.3 facts (tfm-facts §3.1, §4, §5.4-§5.5, §6.1), written out here rather
+Expected values are TF-M v1.3.0 facts (psa_proxy_shared_mem_mngr.c:30-45, tfm_mailbox.h:50-133,
+musca_b1 platform_multicore.h:14-22, bl0_main.c:56-98, sse_200 region_defs.h), written out here rather
 than taken from psaemu's own constants; the SHA-256 oracle is hashlib.
 """
 from __future__ import annotations
@@ -49,7 +50,7 @@ def test_mailbox_traffic_is_in_the_event_trace(cli_run):
     _, trace = cli_run
     words = [(core, int(value, 16)) for core, _, value in
              (m.groups() for m in map(MHU_SET.match, trace.splitlines()) if m)]
-    # Boot: SE sends the Host boot vector (BL0 takes it), then the proxy handshake (tfm-facts §5.5).
+    # Boot: SE sends the Host boot vector (BL0 takes it), then the proxy handshake (docs/proxy.md).
     assert words[:5] == [("se", S_IMAGE_VECTOR), ("host", 0x7DADE011), ("se", 0xAE),
                          ("host", SHARED_HOST + HOST_TO_SE), ("se", 0xC3)]
     # Then ITS set, ITS get and one hash, each CONNECT -> CALL -> CLOSE: 9 doorbells, 9 replies, alternating.
@@ -60,7 +61,7 @@ def test_mailbox_traffic_is_in_the_event_trace(cli_run):
 
 
 def test_shared_memory_layout_after_the_last_call():
-    """Queue, in_vec[]/out_vec[] and buffer where TF-M v1.3's proxy puts them (tfm-facts §3.1, §3.3)."""
+    """Queue, in_vec[]/out_vec[] and buffer where TF-M v1.3's proxy puts them (psa_proxy_shared_mem_mngr.c:30-73)."""
     m = Machine()
     m.load("host", image_path(HOST))
     m.load("se", image_path("se_firmware"))

@@ -1,4 +1,4 @@
-"""Initial Attestation token verification, client-abi §7: COSE_Mac0 (HMAC-SHA256) and
+"""Initial Attestation token verification (docs/attestation.md): COSE_Mac0 (HMAC-SHA256) and
 COSE_Sign1 (ES256) tokens built by hand and checked by the verifier; the Sign1 ones are also
 checked against pycose, an independent COSE implementation."""
 from __future__ import annotations

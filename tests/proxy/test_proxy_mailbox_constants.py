@@ -1,4 +1,4 @@
-"""Mailbox constants, handshake magic words and client SVC numbers (tfm-facts §4.1, §5.4; client-abi §1.1)."""
+"""Mailbox constants, handshake magic words and client SVC numbers (TF-M v1.3.0 tfm_mailbox.h:30-45, platform_multicore.h:14-22, tfm_core_svc.h:14-56)."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""Forwarded-service table and RoT constants (tfm-facts §2.1, §2.8, §7; client-abi §3, §6, §7, §8)."""
+"""Forwarded-service table and RoT constants (TF-M v1.3.0; sources listed in psaemu.proxy.services)."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,7 +8,7 @@ import pytest
 from psaemu.proxy import services as sv
 from psaemu.proxy.services import PROXY_SERVICES, CryptoSfn, CryptoSfnV15, PartitionId
 
-# (name, SID, NS allowed) in manifest order — tfm-facts §7.1.
+# (name, SID, NS allowed) in manifest order — TF-M v1.3.0 secure_fw/partitions/psa_proxy/tfm_psa_proxy.yaml.
 MANIFEST = [
     ("TFM_CRYPTO", 0x80, True),
     ("TFM_ATTEST_GET_TOKEN", 0x20, True),

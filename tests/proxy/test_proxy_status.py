@@ -1,4 +1,4 @@
-"""PSA status codes, client constants and platform enums against tfm-facts §8 / client-abi §6.5, §8."""
+"""PSA status codes, client constants and platform enums against TF-M v1.3.0 (sources listed in psaemu.platform.psa_values)."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""Struct sizes, offsets and codecs against tfm-facts §3.1, §4.2-4.5, §8 and client-abi §1.3, §3, §6.1, §6.4."""
+"""Struct sizes, offsets and codecs against TF-M v1.3.0 (sources listed in psaemu.proxy.structs)."""
 from __future__ import annotations
 
 import struct
@@ -128,7 +128,7 @@ def test_mailbox_msg_bytes_and_views():
 
 
 def test_params_union_keeps_fill_bytes():
-    junk = bytes(range(0xA0, 0xB8))        # uninitialised stack bytes (tfm-facts O5)
+    junk = bytes(range(0xA0, 0xB8))        # uninitialised stack bytes (TF-M v1.3.0 psa_proxy.c:167)
     raw = ConnectParams(sid=0x70, version=1).to_bytes(fill=junk)
     assert raw[:8] == bytes.fromhex("70000000" "01000000") and raw[8:] == junk[8:]
     assert ConnectParams.from_bytes(raw) == ConnectParams(0x70, 1)

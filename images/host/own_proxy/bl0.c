@@ -1,5 +1,5 @@
 /* bl0.c - the boot stage of own_proxy_host, doing what TF-M v1.3's Musca-B1 BL0 does
- * (tfm-facts §5.5 steps 2-6): program the SE's boot remap windows in the SCC, release the SE
+ * (sse_200/bl0/bl0_main.c:56-98 of TF-M v1.3.0): program the SE's boot remap windows in the SCC, release the SE
  * from reset, wait for the SE to send the Host image's vector table address on the SE->Host
  * MHU, and boot that image (MSP and PC from its first two words).
  *

@@ -1,9 +1,9 @@
 /* ns_mailbox.c - the NS end of the Host<->SE mailbox as TF-M v1.3 links it into the PSA Proxy
- * (one slot, bare metal), and the Musca-B1 Host glue under it (tfm-facts §4.6, §5.4, §5.5).
- *
+ * (one slot, bare metal; tfm_ns_mailbox.c:97-307 of TF-M v1.3.0), and the Musca-B1 Host glue under
+ * it (sse_200/mailbox/platform_ns_mailbox.c:13-55, platform_multicore.c:16-57).
  * Difference from TF-M: while waiting for a reply TF-M busy-polls replied_slots; this code
  * polls it too but sleeps in WFE between polls, consuming the SE's reply doorbell (which TF-M
- * leaves set in the receiver channel, tfm-facts O6). */
+ * leaves set in the receiver channel: mailbox_wait_reply, tfm_ns_mailbox.c:280). */
 #include <stdint.h>
 
 #include "board_se.h"

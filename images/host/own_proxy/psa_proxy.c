@@ -1,6 +1,6 @@
 /* psa_proxy.c - the PSA Proxy partition of own_proxy_host: forwards PSA client calls to the SE
  * through the NS mailbox, with the shared memory laid out as TF-M v1.3's proxy lays it out
- * (tfm-facts §2.2-§2.6, §3):
+ * (TF-M v1.3.0 psa_proxy.c:197-240, psa_proxy_shared_mem_mngr.c:30-188):
  *
  *   shared_mem @ PSA_PROXY_SHARED_MEMORY_BASE (0x1A408000, input section
  *   PSA_PROXY_SHARED_MEMORY_SECTION -> output section .PSA_PROXY_SHARED_MEMORY, NOLOAD)

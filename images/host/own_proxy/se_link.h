@@ -1,6 +1,6 @@
 /* se_link.h - the Host end of the SE MHU pair as the boot code and the NS mailbox use it: one
- * 32-bit word per message on channel 0 of each direction (tfm-facts §5.2-§5.4).
- *
+ * 32-bit word per message on channel 0 of each direction (TF-M v1.3.0 musca_b1
+ * mhu_v2_x.c:33-87, sse_200/mailbox/platform_multicore.c:26-57).
  * Receiving does not rely on an enabled interrupt (TF-M's Host enables none): the receiver's
  * channel status is read directly, and between reads the core sleeps in WFE with SCR.SEVONPEND
  * set, so the SE->Host lines (IRQ 87 msg0, 89 combined; both stay disabled) going pending

@@ -1,0 +1,157 @@
+/* tz/host.c - Armv8-M Security Extension transitions on the Host (Cortex-M33), checked from the
+ * Secure side against the Armv8-M Architecture Reference Manual:
+ *
+ *   Secure main: SCB_NS->VTOR and MSP_NS (MSR/MRS MSP_NS), then BLXNS to the Non-secure reset
+ *   code (bit 0 clear: Non-secure state; return address + partial RETPSR pushed on the Secure
+ *   stack, LR = FNC_RETURN).
+ *   Non-secure code: records its MSP/CONTROL/LR, calls the Secure gateway (SG; the Secure side
+ *   sees LR bit 0 clear and returns with BXNS LR), takes SVC #5 through the Non-secure vector
+ *   table (EXC_RETURN with S = 0, ES = 0), returns to Secure state through FNC_RETURN.
+ *
+ * The Non-secure part writes what it saw to Non-secure SRAM (NS_RES); the Secure part checks it.
+ * The exit status (semihosting) is the number of failed checks. */
+#include <stdint.h>
+
+#include "../exc/check.h"
+#include "board_host.h"
+#include "print.h"
+#include "regs.h"
+
+#define SCB_NS_VTOR   0xE002ED08u
+#define NS_MSP_TOP    0x20042000u
+#define NS_RES        ((volatile uint32_t *)0x20043000u)
+#define FNC_RETURN    0xFEFFFFFFu
+
+enum { R_MSP, R_CONTROL, R_LR, R_CALL, R_SVC_IPSR, R_SVC_EXCRET, R_SVC_MSP, R_AFTER_SVC, R_COUNT };
+
+void ns_reset(void);
+void ns_svc_handler(void);
+void ns_default_handler(void);
+void s_gateway(void);
+uint32_t s_service(uint32_t x, uint32_t lr, uint32_t sp);
+
+/* Non-secure vector table: initial MSP_NS, reset, ..., SVCall (11). */
+__attribute__((section(".ns_vectors"), used))
+void (*const ns_vectors[16])(void) = {
+    (void (*)(void))NS_MSP_TOP, ns_reset,
+    ns_default_handler, ns_default_handler, ns_default_handler, ns_default_handler, ns_default_handler,
+    ns_default_handler, 0, 0, 0, ns_svc_handler, ns_default_handler, 0, ns_default_handler,
+    ns_default_handler,
+};
+
+/* Non-secure code: entered by BLXNS with LR = FNC_RETURN. */
+__attribute__((naked, section(".ns_text"))) void ns_reset(void)
+{
+    __asm volatile(
+        "ldr   r3, =0x20043000\n"
+        "mrs   r0, msp\n"
+        "str   r0, [r3, #0]\n"
+        "mrs   r0, control\n"
+        "str   r0, [r3, #4]\n"
+        "str   lr, [r3, #8]\n"
+        "push  {r3, lr}\n"
+        "movs  r0, #41\n"
+        "ldr   r1, =s_gateway\n"
+        "blx   r1\n"                      /* into Secure code at its SG */
+        "ldr   r3, =0x20043000\n"
+        "str   r0, [r3, #12]\n"
+        "svc   #5\n"
+        "ldr   r3, =0x20043000\n"
+        "movs  r0, #1\n"
+        "str   r0, [r3, #28]\n"
+        "pop   {r1, r3}\n"
+        "bx    r3\n"                      /* FNC_RETURN: back to Secure state */
+        ".ltorg\n");
+}
+
+__attribute__((naked, section(".ns_text"))) void ns_svc_handler(void)
+{
+    __asm volatile(
+        "ldr   r3, =0x20043000\n"
+        "mrs   r0, ipsr\n"
+        "str   r0, [r3, #16]\n"
+        "str   lr, [r3, #20]\n"
+        "mrs   r0, msp\n"
+        "str   r0, [r3, #24]\n"
+        "bx    lr\n"
+        ".ltorg\n");
+}
+
+__attribute__((naked, section(".ns_text"))) void ns_default_handler(void)
+{
+    __asm volatile("b .\n");
+}
+
+/* Secure gateway: SG, then the service with the caller's LR and the Secure SP; BXNS LR back. */
+__attribute__((naked)) void s_gateway(void)
+{
+    __asm volatile(
+        "sg\n"
+        "mov   r1, lr\n"
+        "mov   r2, sp\n"
+        "push  {r4, lr}\n"
+        "bl    s_service\n"
+        "pop   {r4, lr}\n"
+        "bxns  lr\n");
+}
+
+static volatile uint32_t gw_lr, gw_sp, gw_arg;
+
+__attribute__((noinline, used)) uint32_t s_service(uint32_t x, uint32_t lr, uint32_t sp)
+{
+    gw_arg = x;
+    gw_lr = lr;
+    gw_sp = sp;
+    return x + 1;
+}
+
+static uint32_t read_msp(void)
+{
+    uint32_t v;
+    __asm volatile("mrs %0, msp" : "=r"(v));
+    return v;
+}
+
+int main(void)
+{
+    uint32_t v, msp_before, msp_after;
+
+    console_init(HOST_UART_BASE);
+    for (int i = 0; i < R_COUNT; i++)
+        NS_RES[i] = 0xDEADBEEFu;
+    check_begin("banked");
+    REG32(SCB_NS_VTOR) = (uint32_t)ns_vectors;
+    __asm volatile("msr msp_ns, %0" : : "r"(NS_MSP_TOP));
+    __asm volatile("mrs %0, msp_ns" : "=r"(v));
+    expect_eq("msp_ns", v, NS_MSP_TOP);
+    expect_eq("vtor_ns", REG32(SCB_NS_VTOR), 0x0A2A0000u);
+    check_end();
+
+    msp_before = read_msp();
+    __asm volatile("blxns %0" : : "r"((uint32_t)ns_reset & ~1u)
+                   : "r0", "r1", "r2", "r3", "r12", "lr", "memory", "cc");
+    msp_after = read_msp();
+
+    check_begin("blxns");
+    expect_eq("ns msp at entry", NS_RES[R_MSP], NS_MSP_TOP);
+    expect_eq("ns control at entry", NS_RES[R_CONTROL], 0);
+    expect_eq("ns lr at entry", NS_RES[R_LR], FNC_RETURN);
+    expect_eq("secure msp restored", msp_after, msp_before);
+    check_end();
+
+    check_begin("sg");
+    expect_eq("argument", gw_arg, 41);
+    expect_eq("result", NS_RES[R_CALL], 42);
+    expect_eq("lr bit0 clear", gw_lr & 1u, 0);
+    expect_true("lr in ns code", (gw_lr & 0xFFF00000u) == 0x0A200000u);
+    expect_eq("secure sp (BLXNS frame below)", gw_sp, msp_before - 8);
+    check_end();
+
+    check_begin("ns svc");
+    expect_eq("ipsr", NS_RES[R_SVC_IPSR], 11);
+    expect_eq("exc_return", NS_RES[R_SVC_EXCRET], 0xFFFFFFB8u);
+    expect_eq("ns msp in handler", NS_RES[R_SVC_MSP], NS_MSP_TOP - 8 - 32);
+    expect_eq("returned", NS_RES[R_AFTER_SVC], 1);
+    check_end();
+    return check_summary("tz_host");
+}

@@ -1,0 +1,31 @@
+"""``--free-run`` turns on the scheduler's free runs; without a C compiler it warns once, and why."""
+from __future__ import annotations
+
+import pytest
+
+from psaemu.platform.cli import main as cli_main
+from psaemu.platform.cpu import native
+from psaemu.platform.system.builder import MachineSpec, build_machine
+
+
+def test_flag_and_spec_turn_free_runs_on(monkeypatch, capsys):
+    monkeypatch.delenv("PSAEMU_FREE_RUN", raising=False)
+    m = build_machine(MachineSpec(images={"host": "crc_host", "se": "none"}, free_run=True))
+    assert m.scheduler.free_run
+    assert not build_machine(MachineSpec(images={"host": "crc_host", "se": "none"})).scheduler.free_run
+    assert cli_main(["run", "--free-run", "--host", "crc_host", "--se", "none", "--quiet"]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("how", [["--free-run"], []])
+def test_no_compiler_gives_one_warning(how, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("PSAEMU_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
+    monkeypatch.setattr(native, "_libs", {})
+    monkeypatch.setattr(native, "_why", {})
+    if not how:
+        monkeypatch.setenv("PSAEMU_FREE_RUN", "1")
+    assert cli_main(["run", *how, "--host", "crc_host", "--se", "none", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("warning: free runs are off") == 1
+    assert "no C compiler" in err and "no-such-cc" in err
