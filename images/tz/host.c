@@ -6,7 +6,10 @@
  *   stack, LR = FNC_RETURN).
  *   Non-secure code: records its MSP/CONTROL/LR, calls the Secure gateway (SG; the Secure side
  *   sees LR bit 0 clear and returns with BXNS LR), takes SVC #5 through the Non-secure vector
- *   table (EXC_RETURN with S = 0, ES = 0), returns to Secure state through FNC_RETURN.
+ *   table (EXC_RETURN with S = 0, ES = 0), arms the Secure SysTick through a second gateway and
+ *   waits in Non-secure state until the Secure SysTick handler has run (a Secure exception taken
+ *   from Non-secure state: frame on the Non-secure stack, EXC_RETURN S = 0, ES = 1), then returns
+ *   to Secure state through FNC_RETURN.
  *
  * The Non-secure part writes what it saw to Non-secure SRAM (NS_RES); the Secure part checks it.
  * The exit status (semihosting) is the number of failed checks. */
@@ -22,12 +25,17 @@
 #define NS_RES        ((volatile uint32_t *)0x20043000u)
 #define FNC_RETURN    0xFEFFFFFFu
 
-enum { R_MSP, R_CONTROL, R_LR, R_CALL, R_SVC_IPSR, R_SVC_EXCRET, R_SVC_MSP, R_AFTER_SVC, R_COUNT };
+#define SYST_CSR      0xE000E010u
+#define SYST_RVR      0xE000E014u
+#define SYST_CVR      0xE000E018u
+
+enum { R_MSP, R_CONTROL, R_LR, R_CALL, R_SVC_IPSR, R_SVC_EXCRET, R_SVC_MSP, R_AFTER_SVC, R_TICK, R_COUNT };
 
 void ns_reset(void);
 void ns_svc_handler(void);
 void ns_default_handler(void);
 void s_gateway(void);
+void s_arm_tick(void);
 uint32_t s_service(uint32_t x, uint32_t lr, uint32_t sp);
 
 /* Non-secure vector table: initial MSP_NS, reset, ..., SVCall (11). */
@@ -59,6 +67,12 @@ __attribute__((naked, section(".ns_text"))) void ns_reset(void)
         "ldr   r3, =0x20043000\n"
         "movs  r0, #1\n"
         "str   r0, [r3, #28]\n"
+        "ldr   r1, =s_arm_tick\n"
+        "blx   r1\n"                      /* second gateway: Secure SysTick armed */
+        "ldr   r3, =0x20043000\n"
+        "1: ldr r0, [r3, #32]\n"          /* until the Secure SysTick handler has run */
+        "cmp   r0, #1\n"
+        "bne   1b\n"
         "pop   {r1, r3}\n"
         "bx    r3\n"                      /* FNC_RETURN: back to Secure state */
         ".ltorg\n");
@@ -93,6 +107,49 @@ __attribute__((naked)) void s_gateway(void)
         "bl    s_service\n"
         "pop   {r4, lr}\n"
         "bxns  lr\n");
+}
+
+/* Second gateway: arm the Secure SysTick (it fires while the caller runs Non-secure). */
+__attribute__((naked)) void s_arm_tick(void)
+{
+    __asm volatile(
+        "sg\n"
+        "ldr   r0, =0xE000E010\n"
+        "movs  r1, #0\n"
+        "str   r1, [r0, #8]\n"           /* SYST_CVR */
+        "movw  r1, #200\n"
+        "str   r1, [r0, #4]\n"           /* SYST_RVR */
+        "movs  r1, #7\n"
+        "str   r1, [r0, #0]\n"           /* SYST_CSR: ENABLE | TICKINT | CLKSOURCE */
+        "bxns  lr\n"
+        ".ltorg\n");
+}
+
+static volatile uint32_t tick_ipsr, tick_excret, tick_msp, tick_ns_msp;
+
+/* Secure SysTick (the Secure vector table): taken from Non-secure state. */
+__attribute__((naked)) void SysTick_Handler(void)
+{
+    __asm volatile(
+        "ldr   r3, =tick_ipsr\n"
+        "mrs   r0, ipsr\n"
+        "str   r0, [r3]\n"
+        "ldr   r3, =tick_excret\n"
+        "str   lr, [r3]\n"
+        "ldr   r3, =tick_msp\n"
+        "mrs   r0, msp\n"
+        "str   r0, [r3]\n"
+        "ldr   r3, =tick_ns_msp\n"
+        "mrs   r0, msp_ns\n"
+        "str   r0, [r3]\n"
+        "ldr   r3, =0xE000E010\n"
+        "movs  r0, #0\n"
+        "str   r0, [r3]\n"               /* SysTick off */
+        "ldr   r3, =0x20043000\n"
+        "movs  r0, #1\n"
+        "str   r0, [r3, #32]\n"
+        "bx    lr\n"
+        ".ltorg\n");
 }
 
 static volatile uint32_t gw_lr, gw_sp, gw_arg;
@@ -152,6 +209,14 @@ int main(void)
     expect_eq("exc_return", NS_RES[R_SVC_EXCRET], 0xFFFFFFB8u);
     expect_eq("ns msp in handler", NS_RES[R_SVC_MSP], NS_MSP_TOP - 8 - 32);
     expect_eq("returned", NS_RES[R_AFTER_SVC], 1);
+    check_end();
+
+    check_begin("secure exception from ns");
+    expect_eq("ipsr", tick_ipsr, 15);
+    expect_eq("exc_return", tick_excret, 0xFFFFFFB9u);
+    expect_eq("secure msp in handler", tick_msp, msp_before - 8);
+    expect_eq("frame on ns msp", tick_ns_msp, NS_MSP_TOP - 8 - 32);
+    expect_eq("ns resumed", NS_RES[R_TICK], 1);
     check_end();
     return check_summary("tz_host");
 }

@@ -41,8 +41,18 @@ from typing import TYPE_CHECKING, Any
 import unicorn.arm_const as A
 from unicorn import UC_HOOK_CODE, Uc
 
-from psaemu.platform.cpu.nvic import BUSFAULT, DEBUGMON, HARDFAULT, MEMMANAGE, NMI, PENDSV, SECUREFAULT, SVCALL, \
-    SYSTICK, USAGEFAULT
+from psaemu.platform.cpu.nvic import (
+    BUSFAULT,
+    DEBUGMON,
+    HARDFAULT,
+    MEMMANAGE,
+    NMI,
+    PENDSV,
+    SECUREFAULT,
+    SVCALL,
+    SYSTICK,
+    USAGEFAULT,
+)
 
 if TYPE_CHECKING:
     from psaemu.platform.cpu.security import SecurityGuard
@@ -143,7 +153,9 @@ class TrustZone:
 
     def vtor(self) -> int:
         """The vector table of the exception being entered: VTOR_NS for a Non-secure one."""
-        state = self._vector_state or self.state
+        if not self.active:               # psaemu's own NS images: the one VTOR, as before
+            return self._vtor_s()
+        state = self._vector_state or self.current()
         return self.vtor_ns() if state == NON_SECURE else self._vtor_s()
 
     def _read_bank(self) -> dict[str, int]:

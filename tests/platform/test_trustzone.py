@@ -71,22 +71,26 @@ def _run_tz() -> tuple[Machine, list[str]]:
 
 def test_tz_host_blxns_sg_bxns_ns_svc_fnc_return() -> None:
     m, lines = _run_tz()
-    assert lines == ["PASS banked", "PASS blxns", "PASS sg", "PASS ns svc", "tz_host: 4 checks, 0 failed"]
+    assert lines == ["PASS banked", "PASS blxns", "PASS sg", "PASS ns svc", "PASS secure exception from ns",
+                     "tz_host: 5 checks, 0 failed"]
     core = m.cores["host"]
     sym = core.image.symbols
     # what the Non-secure code saw (Non-secure SRAM), read by Python: B3.14, B3.19 of the manual
-    ns = struct.unpack("<8I", core.mem_read(NS_RES, 32))
+    ns = struct.unpack("<9I", core.mem_read(NS_RES, 36))
     assert ns[0] == NS_MSP_TOP                              # MSP_NS as MSR MSP_NS set it
     assert ns[2] == FNC_RETURN                              # LR after BLXNS
     assert ns[3] == 42                                      # the gateway's result (BXNS LR back)
     assert ns[4] == 11 and ns[5] == 0xFFFFFFB8              # SVCall, EXC_RETURN S=0 DCRS=1 Thread MSP ES=0
     assert ns[6] == NS_MSP_TOP - 8 - 32                     # basic frame on the Non-secure MSP
-    assert ns[7] == 1
+    assert ns[7] == 1 and ns[8] == 1                       # after the SVC; after the Secure SysTick
     tz = core.security.tz
     states = [s for s, _pc in tz.transitions]
-    assert states == [NON_SECURE, SECURE, NON_SECURE, SECURE]
+    # BLXNS, SG, BXNS, SG, BXNS, Secure SysTick entry, its return, FNC_RETURN
+    assert states == [NON_SECURE, SECURE] * 4
     assert tz.transitions[0][1] == sym["ns_reset"] & ~1
     assert tz.transitions[1][1] == sym["s_gateway"] & ~1
+    assert tz.transitions[3][1] == sym["s_arm_tick"] & ~1
+    assert tz.transitions[5][1] == sym["SysTick_Handler"] & ~1      # through the Secure table (VTOR_S)
     assert core.security.state == SECURE
     assert tz.bank[NON_SECURE]["msp"] == NS_MSP_TOP        # NS stack balanced when it returned
     # the SVC was vectored through the Non-secure table, at VTOR_NS

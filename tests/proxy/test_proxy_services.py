@@ -6,7 +6,8 @@ import dataclasses
 import pytest
 
 from psaemu.proxy import services as sv
-from psaemu.proxy.services import PROXY_SERVICES, CryptoSfn, CryptoSfnV15, PartitionId
+from psaemu.proxy.abi import RELEASE_ABIS
+from psaemu.proxy.services import PROXY_SERVICES, CryptoSfn, PartitionId
 
 # (name, SID, NS allowed) in manifest order — TF-M v1.3.0 secure_fw/partitions/psa_proxy/tfm_psa_proxy.yaml.
 MANIFEST = [
@@ -119,10 +120,10 @@ def test_crypto_sfn_ids_v13():
 
 
 def test_crypto_sfn_ids_v15():
-    assert CryptoSfnV15.TFM_CRYPTO_SIGN_MESSAGE == 47
-    assert CryptoSfnV15.TFM_CRYPTO_SIGN_HASH == 49
-    assert CryptoSfnV15.TFM_CRYPTO_GENERATE_RANDOM == 63
-    assert CryptoSfnV15.TFM_CRYPTO_GENERATE_KEY == 64
+    # TF-Mv1.5.0 interface/include/tfm_crypto_defs.h: SIGN/VERIFY_MESSAGE before SIGN_HASH, no domain parameters
+    names = {n: i for i, n in RELEASE_ABIS["tfm-1.5"].sfn_names.items()}
+    assert (names["SIGN_MESSAGE"], names["SIGN_HASH"], names["GENERATE_RANDOM"], names["GENERATE_KEY"]) == (47, 49, 63, 64)
+    assert max(names.values()) == 64 and "SET_KEY_DOMAIN_PARAMETERS" not in names
     assert list(sv.TFM_CRYPTO_KEY_DERIVATION_SFNS_V15) == list(range(53, 62))
 
 
