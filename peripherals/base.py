@@ -150,6 +150,24 @@ class _Slot:
         self.read_actions: tuple[tuple[int, Callable[[], None]], ...] = ()
 
 
+#: id(register map) -> (map, offset -> register, name -> reset value); bounded (maps built per
+#: model instance, as MHU frames may, must not pile up).
+_MAP_TABLES: dict[int, tuple[tuple[Register, ...], dict[int, Register], dict[str, int]]] = {}
+_MAP_TABLES_MAX = 64
+
+
+def _map_tables(registers: tuple[Register, ...]) -> tuple[dict[int, Register], dict[str, int]]:
+    """(offset -> register, name -> reset value) of a register map, computed once per map, not
+    once per model built; callers must not change them."""
+    entry = _MAP_TABLES.get(id(registers))
+    if entry is None or entry[0] is not registers:
+        entry = (registers, {r.offset: r for r in registers}, {r.name: r.reset for r in registers})
+        if len(_MAP_TABLES) >= _MAP_TABLES_MAX:
+            del _MAP_TABLES[next(iter(_MAP_TABLES))]
+        _MAP_TABLES[id(registers)] = entry
+    return entry[1], entry[2]
+
+
 def _lane_mask(offset: int, size: int) -> int:
     """The bits of the register word that a ``size``-byte access at ``offset`` covers."""
     return (((1 << (8 * size)) - 1) << ((offset & 3) * 8)) & 0xFFFFFFFF
@@ -173,9 +191,10 @@ class Peripheral:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._by_offset = {r.offset: r for r in self.REGISTERS}
+        #: offset -> register of the map (shared by every model of one map); the bus slots are
+        #: bound from it on first access of each register (:meth:`_bind_slot`).
+        self._by_offset, self._reset_values = _map_tables(self.REGISTERS)
         self._bus_slots: dict[int, _Slot] = {}
-        self._bind_register_handlers()
         self._outputs: dict[str, list[Callable[[Any], None]]] = {o: [] for o in self.OUTPUTS}
         self.bus_errors: list[tuple[str, int, int]] = []
         self.regs: dict[str, int] = {}
@@ -190,27 +209,32 @@ class Peripheral:
                 fn = partial(shared, reg.index)
         return fn
 
-    def _bind_register_handlers(self) -> None:
-        """Resolve each declared register's handlers and field callbacks into its bus slot."""
-        for reg in self.REGISTERS:
-            slot = _Slot(reg)
-            name = reg.name
-            reader = self._handler("read", reg)
-            slot.peek = reader if reader is not None else (lambda n=name: self.regs[n])
-            slot.rc_stored = reader is None and bool(slot.rc_mask)
-            writer = self._handler("write", reg)
-            if writer is not None:
-                slot.write = writer
-            elif reg.fields:
-                slot.write = partial(self._write_fields, reg, tuple(
-                    (f, getattr(self, f.on_write)) for f in reg.fields if f.on_write))
-            else:
-                slot.write = partial(self._plain_store, name)
-            slot.rc_actions = tuple(getattr(self, f.on_read) for f in reg.fields
-                                    if f.on_read and f.access == "rc")
-            slot.read_actions = tuple((f.mask, getattr(self, f.on_read)) for f in reg.fields
-                                      if f.on_read and f.access != "rc")
-            self._bus_slots[reg.offset] = slot
+    def _bind_slot(self, word: int) -> Optional[_Slot]:
+        """The bus slot of the register at ``word`` (an aligned offset), its handlers and field
+        callbacks resolved on the first access: a model binds only the registers firmware touches
+        (a System Control Space declares ~300, a boot touches ~20). None: no register there."""
+        reg = self._by_offset.get(word)
+        if reg is None:
+            return None
+        slot = _Slot(reg)
+        name = reg.name
+        reader = self._handler("read", reg)
+        slot.peek = reader if reader is not None else (lambda n=name: self.regs[n])
+        slot.rc_stored = reader is None and bool(slot.rc_mask)
+        writer = self._handler("write", reg)
+        if writer is not None:
+            slot.write = writer
+        elif reg.fields:
+            slot.write = partial(self._write_fields, reg, tuple(
+                (f, getattr(self, f.on_write)) for f in reg.fields if f.on_write))
+        else:
+            slot.write = partial(self._plain_store, name)
+        slot.rc_actions = tuple(getattr(self, f.on_read) for f in reg.fields
+                                if f.on_read and f.access == "rc")
+        slot.read_actions = tuple((f.mask, getattr(self, f.on_read)) for f in reg.fields
+                                  if f.on_read and f.access != "rc")
+        self._bus_slots[word] = slot
+        return slot
 
     # -- wiring ---------------------------------------------------------------------------
     def connect(self, output: str, sink: Callable[[Any], None]) -> None:
@@ -232,7 +256,7 @@ class Peripheral:
     # -- state ----------------------------------------------------------------------------
     def reset(self) -> None:
         """Return every register to its reset value."""
-        self.regs = {r.name: r.reset for r in self.REGISTERS}
+        self.regs = dict(self._reset_values)
 
     def snapshot(self) -> dict[str, Any]:
         """Everything needed to put the model back exactly as it is now."""
@@ -277,7 +301,7 @@ class Peripheral:
     def peek(self, offset: int, size: int = 4) -> int:
         """What a ``size``-byte read at ``offset`` would return, with no side effect at all: no
         FIFO pops, no read-to-clear, no access hook, no bus error (unknown or write-only: 0)."""
-        slot = self._bus_slots.get(offset & ~3)
+        slot = self._bus_slots.get(offset & ~3) or self._bind_slot(offset & ~3)
         if slot is None or not slot.readable:
             return 0
         return (slot.peek() >> ((offset & 3) * 8)) & ((1 << (8 * size)) - 1)
@@ -293,7 +317,7 @@ class Peripheral:
     def read(self, offset: int, size: int) -> int:
         """Bus read of ``size`` bytes at ``offset``; sub-word reads see the containing word, and
         a field's ``on_read`` runs only if the access returns some of its bits."""
-        slot = self._bus_slots.get(offset & ~3)
+        slot = self._bus_slots.get(offset & ~3) or self._bind_slot(offset & ~3)
         if slot is None or not slot.readable:
             self.bus_errors.append(("read", offset, size))
             return 0
@@ -322,7 +346,7 @@ class Peripheral:
     def write(self, offset: int, size: int, value: int) -> None:
         """Bus write; a sub-word write merges into the peeked value of the containing word (the
         register's ``keep_mask`` bits), so writing never runs a read side effect."""
-        slot = self._bus_slots.get(offset & ~3)
+        slot = self._bus_slots.get(offset & ~3) or self._bind_slot(offset & ~3)
         if slot is None or not slot.writable:
             self.bus_errors.append(("write", offset, size))
             return
@@ -347,5 +371,5 @@ class Peripheral:
 
     def register_at(self, offset: int) -> Optional[Register]:
         """The register containing ``offset``, or None."""
-        slot = self._bus_slots.get(offset & ~3)
+        slot = self._bus_slots.get(offset & ~3) or self._bind_slot(offset & ~3)
         return slot.reg if slot is not None else None

@@ -160,7 +160,8 @@ class CryptoEngine(Peripheral):
         self.contexts: list[C.Context | None] = []
         self.drbg = Drbg(seed.encode())
         super().__init__(name)
-        self._commands = self._command_table()
+        #: command -> handler, built on the first command (most machines built never run one).
+        self._commands: dict[int, Callable[[Descriptor], list[bytes] | None]] | None = None
 
     def attach_bus_master(self, port: Any) -> None:
         """Called by the machine: the DMA port into this core's memory."""
@@ -225,6 +226,8 @@ class CryptoEngine(Peripheral):
             return COMMUNICATION_FAILURE, ST_BUS_ERROR
         try:
             d = Descriptor(self.bus.read(addr, DESC_SIZE), addr)
+            if self._commands is None:
+                self._commands = self._command_table()
             handler = self._commands.get(d.cmd)
             if handler is None:
                 return A.NOT_SUPPORTED, ST_BAD_COMMAND

@@ -29,6 +29,7 @@ Modelling choices (the register map is TF-M v1.3.0's musca_b1 ``mhu_v2_x.c:33-87
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Optional
 
 from .base import AccessHook, Field, Peripheral, Register, bank
@@ -87,6 +88,7 @@ def _channel_registers(spec: tuple[tuple[str, int, str, str], ...], channels: in
     return tuple(r for name, off, acc, doc in spec for r in bank(name, off, channels, WINDOW, acc, 0, doc))
 
 
+@lru_cache(maxsize=None)      # one map per (channels, revision), shared by the frames built
 def sender_registers(channels: int, revision: str) -> tuple[Register, ...]:
     """The full sender ("PBX") register map for a link of ``channels`` channels."""
     return (*_channel_registers(SENDER_CHANNEL_REGS, channels),
@@ -105,6 +107,7 @@ def sender_registers(channels: int, revision: str) -> tuple[Register, ...]:
             *_id_registers(revision))
 
 
+@lru_cache(maxsize=None)      # one map per (channels, revision), shared by the frames built
 def receiver_registers(channels: int, revision: str) -> tuple[Register, ...]:
     """The full receiver ("MBX") register map for a link of ``channels`` channels."""
     return (*_channel_registers(RECEIVER_CHANNEL_REGS, channels),
@@ -331,14 +334,24 @@ class MhuV2Sender(MhuFrame):
         return ("nr2r", "r2nr", "comb")
 
     def send_word(self, word: int) -> bool:
-        """A driver's send of one word, through the bus: request access and, once ACCESS_READY
-        reads 1, set channel 0 and release access. False (access still requested, nothing set)
-        when ACCESS_READY reads 0; the caller decides what a failed send does."""
-        self.write(ACCESS_REQUEST, 4, 1)
-        if not self.read(ACCESS_READY, 4):
+        """A driver's send of one word: request access and, once ACCESS_READY reads 1, set
+        channel 0 and release access. False (access still requested, nothing set) when
+        ACCESS_READY reads 0; the caller decides what a failed send does.
+
+        One step, reported as one ``send`` access of ``CH_SET0`` (before the word reaches the
+        link, so the receiver's line changes follow it in the trace) instead of the four bus
+        accesses it stands for; the link ends in the state those accesses leave."""
+        self.write_ACCESS_REQUEST(1)
+        if not self.read_ACCESS_READY():
+            hook = self._access_hook
+            if hook is not None:
+                hook("send_wait", self.name, "ACCESS_READY", 0)
             return False
-        self.write(CH_SET0, 4, word)
-        self.write(ACCESS_REQUEST, 4, 0)
+        hook = self._access_hook
+        if hook is not None:
+            hook("send", self.name, "CH_SET0", word & 0xFFFFFFFF)
+        self.write_CH_SET(0, word & 0xFFFFFFFF)
+        self.write_ACCESS_REQUEST(0)
         return True
 
     # channel windows
@@ -422,10 +435,15 @@ class MhuV2Receiver(MhuFrame):
         return (*(f"msg{ch}" for ch in range(MAX_CHANNELS)), "comb")
 
     def take_word(self) -> int:
-        """A driver's receive, through the bus: read channel 0 and, when it holds a word, clear it."""
-        word = self.read(CH_ST0, 4)
+        """A driver's receive: read channel 0 and, when it holds a word, clear it. One step,
+        reported as one ``take`` access of ``CH_ST0`` with the word (a ``read`` of 0 when the
+        channel was empty), before the clear's line changes."""
+        word = self.link.status[0]
+        hook = self._access_hook
+        if hook is not None:
+            hook("take" if word else "read", self.name, "CH_ST0", word)
         if word:
-            self.write(CH_CLR0, 4, 0xFFFFFFFF)
+            self.write_CH_CLR(0, 0xFFFFFFFF)
         return word
 
     # channel windows

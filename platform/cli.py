@@ -15,7 +15,7 @@ from psaemu.platform.errors import ConfigError, PsaEmuError
 from psaemu.platform.firmware.images import DEFAULT_IMAGES, NO_IMAGE, bundled_images
 from psaemu.platform.system.events import DEFAULT_EVENT_LIMIT
 from psaemu.platform.system.schedpolicy import DEFAULT_QUANTUM
-from psaemu.platform.testing.explore import add_explore_parser, explore, set_schedule
+from psaemu.platform.testing.explore import add_explore_parser, add_replay_parser, explore, replay, set_schedule
 from psaemu.platform.testing.faultspec import KINDS as FAULT_KINDS
 from psaemu.platform.testing.faultspec import fault_specs
 from psaemu.platform.units import fmt_size, parse_number
@@ -132,6 +132,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     else:
         sub.add_parser("debug", add_help=False)      # the name only: another command runs
     add_explore_parser(sub, add_machine_options, number_in).set_defaults(func=cmd_explore)
+    add_replay_parser(sub).set_defaults(func=cmd_replay)
 
     images = sub.add_parser("images", help="list the bundled firmware images (usable by name wherever an "
                                            "image file is taken)")
@@ -192,10 +193,10 @@ def add_machine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quantum", type=number_in(1, 1 << 32), default=DEFAULT_QUANTUM, metavar="N",
                         help=f"instructions per scheduling slice (default {DEFAULT_QUANTUM}); smaller = lower "
                              f"cross-core interrupt latency, slower")
-    parser.add_argument("--free-run", action="store_true", default=None,
+    parser.add_argument("--free-run", action=argparse.BooleanOptionalAction, default=None,
                         help="run a lone core without counted slices while the others sleep and no timer is "
                              "armed (translated-code speed; needs a C compiler, see docs/benchmarks.md); "
-                             "PSAEMU_FREE_RUN=1 does the same")
+                             "PSAEMU_FREE_RUN=1 does the same; --no-free-run overrides it")
     parser.add_argument("--fault-policy", choices=("report", "firmware"), default="report",
                         help="report: stop at the first fault with a report (default); firmware: deliver faults "
                              "to the firmware's handlers and stop only on lockup or a handler that spins")
@@ -399,6 +400,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_explore(args: argparse.Namespace) -> int:
     return explore(args, machine_from_args, write_traces)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    return replay(Path(args.bundle), lambda words: build_parser("run").parse_args(["run", *words]),
+                  machine_from_args, write_traces, trace_events=args.trace_events, quiet=args.quiet)
 
 
 def cmd_gdb(args: argparse.Namespace) -> int:

@@ -1,5 +1,5 @@
 """What a TF-M release's Host client sends: psa_call parameter encoding, stateless handles, crypto
-function ids and the key-attribute layout — one :class:`ReleaseAbi` per release profile.
+function ids, the crypto request pack and the key-attribute layout — one :class:`ReleaseAbi` per release profile.
 
 The Host SPM decodes ``psa_call``'s r1 through it (a v1.3 pointer to the 12-byte control block, or
 the v1.4+ packed value with the type sign-extended from bits 31..16) and recognises the release's
@@ -77,6 +77,36 @@ ATTRS_V13 = KeyAttrLayout("<IIIIIH2x", ("lifetime", "id", "alg", "usage", "bits"
 #: v1.4+: type u16, bits u16, lifetime, id, usage, alg — 20 bytes.
 ATTRS_V14 = KeyAttrLayout("<HHIIII", ("type", "bits", "lifetime", "id", "usage", "alg"))
 
+class CryptoPackError(PsaEmuError):
+    """A crypto request pack field the release's ``struct tfm_crypto_pack_iovec`` does not have."""
+
+
+class CryptoPackLayout(KeyAttrLayout):
+    """``struct tfm_crypto_pack_iovec``, in_vec[0] of every crypto request: struct format and field
+    order; ``fields[0]`` is the function id (``sfn_id``, v1.6 ``srv_id``)."""
+
+    def request(self, function_id: int, nonce: bytes = b"", **values: int) -> bytes:
+        """The pack with the function id, ``nonce`` in ``aead_in`` and the named integer fields; the
+        others are 0. CryptoPackError for a field this release's pack does not have."""
+        unknown = sorted(set(values) - (set(self.fields[1:]) - {"nonce", "nonce_length"}))
+        if unknown:
+            raise CryptoPackError(f"crypto pack field(s) {', '.join(unknown)} cannot be set in this release's "
+                                  f"struct tfm_crypto_pack_iovec (fields: {', '.join(self.fields)})")
+        if len(nonce) > 16:
+            raise CryptoPackError(f"a {len(nonce)}-byte nonce does not fit aead_in.nonce (16 bytes)")
+        ints = {**values, "nonce_length": len(nonce), self.fields[0]: function_id}
+        return self.pack({**{f: ints.get(f, 0) & 0xFFFFFFFF for f in self.fields}, "nonce": bytes(nonce)})
+
+
+#: v1.3..v1.5: sfn_id, step (u16 + 2 pad), key_id, alg, op_handle, capacity, aead_in {nonce[16],
+#: nonce_length} — 44 bytes (v1.3 interface/include/tfm_crypto_defs.h:36-52).
+PACK_V13 = CryptoPackLayout("<IH2xIIII16sI", ("sfn_id", "step", "key_id", "alg", "op_handle", "capacity",
+                                              "nonce", "nonce_length"))
+#: v1.6: sfn_id renamed srv_id, ad_length and plaintext_length (multipart AEAD) before aead_in — 52 bytes
+#: (v1.6 tfm_crypto_defs.h:36-54).
+PACK_V16 = CryptoPackLayout("<IH2xIIIIII16sI", ("srv_id", "step", "key_id", "alg", "op_handle", "capacity",
+                                                "ad_length", "plaintext_length", "nonce", "nonce_length"))
+
 #: v1.3 ``sfn_id`` numbering (tfm_crypto_defs.h): the order of the names is the value.
 _V13_SFN = [name.removeprefix("TFM_CRYPTO_") for name in CryptoSfn.__members__]   # in value order
 _AFTER_AEAD = _V13_SFN.index("SIGN_HASH")
@@ -118,6 +148,10 @@ class ReleaseAbi:
     sfn_names: Mapping[int, str] = field(default_factory=dict)   # the client's sfn_id -> function
     key_attrs: KeyAttrLayout = ATTRS_V13
     forwards_call_types: bool = False         # the proxy forwards a positive psa_call type (v1.5+)
+    #: the client sends one-shot MAC/cipher and has message signing (v1.4+); v1.3's client answers
+    #: NOT_SUPPORTED for the one-shots without a call and has no psa_sign_message at all
+    client_oneshot: bool = False
+    crypto_pack: CryptoPackLayout = PACK_V13  # in_vec[0] of a crypto request (52 bytes from v1.6)
 
     @property
     def se_release(self) -> int:
@@ -160,8 +194,7 @@ class ReleaseAbi:
         (the key-domain-parameter ids from v1.5 on). An id past the v1.3 table passes unchanged."""
         if not 0 <= sfn < len(_V13_SFN):
             return sfn
-        name = _V13_SFN[sfn]
-        return next((i for i, n in self.sfn_names.items() if n == name), None)
+        return self.crypto_sfn(_V13_SFN[sfn])
 
     def handle_hint(self, handle: int) -> str:
         """For an error message: what a handle that is no connection of this release may be."""
@@ -196,6 +229,11 @@ class ReleaseAbi:
             raise CallParamError(f"psa_call in_len {in_len} + out_len {out_len} exceeds {PSA_MAX_IOVEC}{hint}")
         return ptype, in_len, out_len
 
+    def crypto_sfn(self, name: str) -> int | None:
+        """This release's ``sfn_id`` of the function ``name`` (``"SIGN_MESSAGE"``, ``"HASH_SETUP"`` ...);
+        None when the release has no such id."""
+        return next((i for i, n in self.sfn_names.items() if n == name), None)
+
     def crypto_sfn_to_v13(self, sfn: int) -> int | None:
         """The v1.3 ``sfn_id`` (what the SE firmware serves) of this release's ``sfn``; None when v1.3
         has no such function (SIGN_MESSAGE/VERIFY_MESSAGE) or the id is unknown."""
@@ -220,7 +258,8 @@ _V15_STATELESS = {**_V14_STATELESS, TFM_PROTECTED_STORAGE_SERVICE_HANDLE: TFM_PR
 DEFAULT_RELEASE = "tfm-1.3"
 RELEASE_ABIS: dict[str, ReleaseAbi] = {
     "tfm-1.3": ReleaseAbi("tfm-1.3", False, {}, _sfn_table(_V13_SFN), ATTRS_V13),
-    "tfm-1.4": ReleaseAbi("tfm-1.4", True, _V14_STATELESS, _sfn_table(_V14_SFN), ATTRS_V14),
-    "tfm-1.5": ReleaseAbi("tfm-1.5", True, _V15_STATELESS, _sfn_table(_V15_SFN), ATTRS_V14, True),
-    "tfm-1.6": ReleaseAbi("tfm-1.6", True, _V15_STATELESS, _sfn_table(_V15_SFN), ATTRS_V14, True),
+    "tfm-1.4": ReleaseAbi("tfm-1.4", True, _V14_STATELESS, _sfn_table(_V14_SFN), ATTRS_V14, client_oneshot=True),
+    "tfm-1.5": ReleaseAbi("tfm-1.5", True, _V15_STATELESS, _sfn_table(_V15_SFN), ATTRS_V14, True, client_oneshot=True),
+    "tfm-1.6": ReleaseAbi("tfm-1.6", True, _V15_STATELESS, _sfn_table(_V15_SFN), ATTRS_V14, True, client_oneshot=True,
+                          crypto_pack=PACK_V16),
 }

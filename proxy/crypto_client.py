@@ -15,7 +15,10 @@ exactly as a Host application linked against the v1.3 client would:
   gives ``PSA_ERROR_GENERIC_ERROR``;
 * ``psa_mac_compute``/``psa_mac_verify``, ``psa_cipher_encrypt``/``psa_cipher_decrypt`` and
   multipart AEAD return ``PSA_ERROR_NOT_SUPPORTED`` in the v1.3 client without calling the SE;
-  so do these helpers (nothing is sent);
+  so do these helpers (nothing is sent). From ``tfm-1.4`` on the release's client sends the
+  one-shot MAC and cipher functions and has ``psa_sign_message``/``psa_verify_message`` (sfn
+  SIGN_MESSAGE/VERIFY_MESSAGE); so do these helpers (``ReleaseAbi.client_oneshot``; under
+  ``tfm-1.3`` message signing is NOT_SUPPORTED without a call). Multipart AEAD stays refused;
 * ``psa_generate_random`` of 0 bytes succeeds without a call; ``psa_aead_*`` with a nonce
   longer than 16 bytes gives ``PSA_ERROR_INVALID_ARGUMENT`` without a call; ``psa_hash_clone``
   into an operation whose handle is not 0 gives ``PSA_ERROR_BAD_STATE`` without a call.
@@ -36,7 +39,7 @@ from psaemu.proxy.client import SID_CRYPTO, CallResult, HostRef, PsaError, _data
 from psaemu.proxy.crypto_values import PSA_HASH_MAX_SIZE, PSA_MAC_MAX_SIZE
 from psaemu.proxy.services import TFM_CRYPTO_MAX_NONCE_LENGTH, CryptoSfn
 from psaemu.proxy.status import PsaStatus
-from psaemu.proxy.structs import CryptoPackIovec, KeyAttributesV13
+from psaemu.proxy.structs import KeyAttributesV13
 
 if TYPE_CHECKING:
     from psaemu.proxy.client import OutSpec, PsaClient, Vector
@@ -104,21 +107,21 @@ class CryptoClient:
         return f"<CryptoClient of {self.psa!r}>"
 
     # -- the wire ---------------------------------------------------------------------------
-    def call(self, sfn: int, inputs: "list[Vector]" = (), outs: "list[OutSpec]" = (), *, key_id: int = 0,
+    def call(self, sfn: "int | str", inputs: "list[Vector]" = (), outs: "list[OutSpec]" = (), *, key_id: int = 0,
              alg: int = 0, op_handle: int = 0, step: int = 0, capacity: int = 0, nonce: bytes = b"") -> CallResult:
-        """One raw crypto request: in_vec[0] = the 44-byte pack with these fields, then ``inputs``;
+        """One raw crypto request: in_vec[0] = the release's pack (44 bytes, v1.6 52) with these fields, then ``inputs``;
         ``outs`` = output buffer sizes. ``sfn`` is a v1.3 id (:class:`CryptoSfn`), sent as the
-        profile's id for the same function (ids past the v1.3 table as they are); a function the
-        release dropped gives PsaError(NOT_SUPPORTED) without a call. The status is not checked."""
-        wire_sfn = self.psa.abi.crypto_sfn_from_v13(int(sfn))
+        profile's id for the same function (ids past the v1.3 table as they are), or a function name
+        of the release's table (``"SIGN_MESSAGE"``); a function the release does not have gives
+        PsaError(NOT_SUPPORTED) without a call. The status is not checked."""
+        abi = self.psa.abi
+        wire_sfn = abi.crypto_sfn(sfn) if isinstance(sfn, str) else abi.crypto_sfn_from_v13(int(sfn))
         if wire_sfn is None:
-            raise PsaError(PsaStatus.PSA_ERROR_NOT_SUPPORTED, f"crypto sfn_id {int(sfn)} ({self.psa.abi.release} "
-                                                              f"client: the release has no such function, no call made)")
-        pack = CryptoPackIovec(sfn_id=wire_sfn, step=step & 0xFFFF, key_id=key_id & 0xFFFFFFFF,
-                               alg=alg & 0xFFFFFFFF, op_handle=op_handle & 0xFFFFFFFF,
-                               capacity=capacity & 0xFFFFFFFF, nonce=bytes(nonce).ljust(16, b"\0"),
-                               nonce_length=len(nonce))
-        return self.psa._request(SID_CRYPTO, [pack.pack(), *inputs], list(outs))
+            raise PsaError(PsaStatus.PSA_ERROR_NOT_SUPPORTED, f"crypto function {sfn!r} ({abi.release} client: "
+                                                              f"the release has no such function, no call made)")
+        pack = abi.crypto_pack.request(wire_sfn, bytes(nonce), step=step & 0xFFFF, key_id=key_id, alg=alg,
+                                       op_handle=op_handle, capacity=capacity)
+        return self.psa._request(SID_CRYPTO, [pack, *inputs], list(outs))
 
     def _attrs(self, attributes: KeyAttributes) -> bytes:
         """``attributes`` in the profile's client layout (24 bytes v1.3, 20 bytes v1.4+)."""
@@ -249,13 +252,26 @@ class CryptoClient:
         return target
 
     # -- MAC --------------------------------------------------------------------------------
+    def _oneshot(self, what: str, sfn: "int | str", key: int, alg: int, inputs: "list[Vector]",
+                 size: int | None) -> bytes:
+        """A v1.4+ one-shot call (key_id, alg; ``inputs`` from in_vec[1]; out_vec[0] of ``size``
+        bytes, or no output when None): PsaError(NOT_SUPPORTED) without a call under a release
+        whose client refuses it (v1.3)."""
+        if not self.psa.abi.client_oneshot:
+            raise _not_supported(what)
+        outs = [] if size is None else [size]
+        out = self._out(what, sfn, [bytes(i) for i in inputs], outs, key_id=key, alg=alg)
+        return out[0] if outs else b""
+
     def mac_compute(self, key: int, alg: int, data: bytes, mac_size: int = PSA_MAC_MAX_SIZE) -> bytes:
-        """``psa_mac_compute``: PSA_ERROR_NOT_SUPPORTED in the v1.3 client (no call)."""
-        raise _not_supported(f"psa_mac_compute(key {key:#x}, alg {alg:#x})")
+        """``psa_mac_compute``: the MAC (v1.4+; the v1.3 client: NOT_SUPPORTED, no call)."""
+        return self._oneshot(f"psa_mac_compute(key {key:#x}, alg {alg:#x})", _S.TFM_CRYPTO_MAC_COMPUTE, key, alg,
+                             [data], mac_size)
 
     def mac_verify(self, key: int, alg: int, data: bytes, mac: bytes) -> None:
-        """``psa_mac_verify``: PSA_ERROR_NOT_SUPPORTED in the v1.3 client (no call)."""
-        raise _not_supported(f"psa_mac_verify(key {key:#x}, alg {alg:#x})")
+        """``psa_mac_verify``: PsaError(INVALID_SIGNATURE) on a mismatch (v1.4+; v1.3: NOT_SUPPORTED)."""
+        self._oneshot(f"psa_mac_verify(key {key:#x}, alg {alg:#x})", _S.TFM_CRYPTO_MAC_VERIFY, key, alg,
+                      [data, mac], None)
 
     def mac_sign_setup(self, key: int, alg: int, op: Optional[MacOperation] = None) -> MacOperation:
         op = op if op is not None else MacOperation()
@@ -289,13 +305,16 @@ class CryptoClient:
         return self.mac_sign_finish(op, mac_size)
 
     # -- unauthenticated ciphers ------------------------------------------------------------
-    def cipher_encrypt(self, key: int, alg: int, data: bytes, size: int = 0) -> bytes:
-        """``psa_cipher_encrypt``: PSA_ERROR_NOT_SUPPORTED in the v1.3 client (no call)."""
-        raise _not_supported(f"psa_cipher_encrypt(key {key:#x}, alg {alg:#x})")
+    def cipher_encrypt(self, key: int, alg: int, data: bytes, size: int | None = None) -> bytes:
+        """``psa_cipher_encrypt``: IV || ciphertext, the IV generated by the SE (v1.4+; the v1.3
+        client: NOT_SUPPORTED, no call). Buffer: input + two blocks by default."""
+        return self._oneshot(f"psa_cipher_encrypt(key {key:#x}, alg {alg:#x})", _S.TFM_CRYPTO_CIPHER_ENCRYPT, key,
+                             alg, [data], len(data) + 2 * CIPHER_BLOCK if size is None else size)
 
-    def cipher_decrypt(self, key: int, alg: int, data: bytes, size: int = 0) -> bytes:
-        """``psa_cipher_decrypt``: PSA_ERROR_NOT_SUPPORTED in the v1.3 client (no call)."""
-        raise _not_supported(f"psa_cipher_decrypt(key {key:#x}, alg {alg:#x})")
+    def cipher_decrypt(self, key: int, alg: int, data: bytes, size: int | None = None) -> bytes:
+        """``psa_cipher_decrypt`` of IV || ciphertext: the plaintext (v1.4+; v1.3: NOT_SUPPORTED)."""
+        return self._oneshot(f"psa_cipher_decrypt(key {key:#x}, alg {alg:#x})", _S.TFM_CRYPTO_CIPHER_DECRYPT, key,
+                             alg, [data], len(data) if size is None else size)
 
     def cipher_encrypt_setup(self, key: int, alg: int, op: Optional[CipherOperation] = None) -> CipherOperation:
         op = op if op is not None else CipherOperation()
@@ -376,6 +395,17 @@ class CryptoClient:
         """``psa_verify_hash``: PsaError(INVALID_SIGNATURE) when the signature is wrong."""
         self._no_out(f"psa_verify_hash(key {key:#x}, alg {alg:#x})", _S.TFM_CRYPTO_VERIFY_HASH,
                      [bytes(hash_), bytes(signature)], key_id=key, alg=alg)
+
+    def sign_message(self, key: int, alg: int, message: bytes, size: int = SIGNATURE_BUFFER_SIZE) -> bytes:
+        """``psa_sign_message`` (v1.4+, sfn SIGN_MESSAGE): the signature of the message hashed with
+        the algorithm's hash; the v1.3 client has no such function (NOT_SUPPORTED, no call)."""
+        return self._oneshot(f"psa_sign_message(key {key:#x}, alg {alg:#x})", "SIGN_MESSAGE", key, alg, [message],
+                             size)
+
+    def verify_message(self, key: int, alg: int, message: bytes, signature: bytes) -> None:
+        """``psa_verify_message`` (v1.4+): PsaError(INVALID_SIGNATURE) when the signature is wrong."""
+        self._oneshot(f"psa_verify_message(key {key:#x}, alg {alg:#x})", "VERIFY_MESSAGE", key, alg,
+                      [message, signature], None)
 
     def asymmetric_encrypt(self, key: int, alg: int, data: bytes, salt: bytes | None = None,
                            size: int = ASYMMETRIC_BUFFER_SIZE) -> bytes:

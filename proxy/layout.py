@@ -26,7 +26,10 @@ class SharedLayout:
     out_vec: int
     buffer: int
 
-    def slot(self, idx: int) -> SlotOffsets:
+    @staticmethod
+    @lru_cache(maxsize=None)
+    def slot(idx: int) -> SlotOffsets:
+        """Offsets of slot ``idx``'s message and reply (the same for every layout; kept: per call)."""
         q = NsMailboxQueue.OFFSETS
         base = q["queue"] + idx * NsMailboxSlot.SIZE
         reply = base + NsMailboxSlot.OFFSETS["reply"]

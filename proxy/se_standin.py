@@ -22,6 +22,13 @@ otherwise); CONNECT to a registered SID returns a handle (16 connections, handle
 slot as the SE firmware), to anything else ``PSA_ERROR_CONNECTION_REFUSED``; CLOSE frees it.
 Replies take no virtual time.
 
+Stateless handles (TF-M v1.4+): the stand-in speaks the release profile of the proxy system it
+is given (``ReleaseAbi``; ``abi=`` overrides it, tfm-1.3 without a system). A CALL on one of the
+release's stateless handles reaches, without a connection, the handler registered on the v1.3
+SID whose function that (handle, type) is (``ReleaseAbi.route``: crypto 0x80 with type 0 from
+``tfm-1.4``; ITS 0x70.., PS 0x60.., attestation 0x20.. with types 1001.. from ``tfm-1.5``); a
+type no handler serves is ``PSA_ERROR_PROGRAMMER_ERROR``, as the SE firmware answers.
+
 Handlers: ``fn(call_type, handle, type, inputs, output_sizes) -> (status, outputs)`` (``status``
 alone, or None for ``(PSA_SUCCESS, [])``). They get CALL messages; with ``connect_close=True``
 also CONNECT (type ``PSA_IPC_CONNECT``) and CLOSE (``PSA_IPC_DISCONNECT``), where None keeps
@@ -37,6 +44,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Union
 from psaemu.peripherals.mhuv2 import ACCESS_REQUEST
 from psaemu.platform.errors import ConfigError, PsaEmuError
 from psaemu.platform.system.machine import Machine
+from psaemu.proxy.abi import DEFAULT_RELEASE, RELEASE_ABIS, ReleaseAbi
 from psaemu.proxy.layout import shared_layout
 from psaemu.proxy.mailbox_abi import (
     IPC_SYNC_MAGIC,
@@ -124,7 +132,7 @@ class SeStandin:
 
     def __init__(self, machine: Machine, system: Any = None, *, se: str = "se", host: str = "host",
                  boot: str = "release", host_boot_vector: int | None = None, console: bool = True,
-                 n_slots: int = 1) -> None:
+                 n_slots: int = 1, abi: ReleaseAbi | None = None) -> None:
         if se not in machine.cores:
             raise ConfigError(f"the SE stand-in needs a core {se!r}; board {machine.board.name!r} has "
                               f"{', '.join(machine.cores)}")
@@ -139,6 +147,10 @@ class SeStandin:
         self.host_name = host
         self.boot = boot
         self.console = console
+        if abi is None:
+            proxy = getattr(system, "proxy", None)
+            abi = proxy.profile.abi if proxy is not None else RELEASE_ABIS[DEFAULT_RELEASE]
+        self.abi = abi
         self.layout = shared_layout(n_slots)
         self.n_slots = n_slots
         need = "the SE stand-in needs the SE's MHUv2 frames"
@@ -389,9 +401,10 @@ class SeStandin:
         if ptype < 0 or not iovec_counts_ok(in_len, out_len):
             return rec
         c = self._find(handle)
-        if c is None or c.error:
+        svc = c.service if c is not None else self._stateless_service(handle, ptype)
+        if svc is None or (c is not None and c.error):
             return rec
-        rec.sid = c.service.sid
+        rec.sid = svc.sid
         if not self._ns_ok(in_vec, 8 * in_len) or not self._ns_ok(out_vec, 8 * out_len):
             return rec
         raw_in, raw_out = self._read(in_vec, 8 * in_len), self._read(out_vec, 8 * out_len)   # copied once
@@ -403,19 +416,28 @@ class SeStandin:
         rec.in_sizes = [n for _, n in ins]
         rec.out_sizes = [n for _, n in outs]
         inputs = [self._read(b, n) for b, n in ins]
-        status, outputs = self._result(c.service.fn(MAILBOX_PSA_CALL, handle, ptype, inputs, list(rec.out_sizes)),
-                                       rec.out_sizes, f"CALL on SID {c.service.sid:#x}")
+        status, outputs = self._result(svc.fn(MAILBOX_PSA_CALL, handle, ptype, inputs, list(rec.out_sizes)),
+                                       rec.out_sizes, f"CALL on SID {svc.sid:#x}")
         written = [0] * out_len
         for i, data in enumerate(outputs):
             self._write(outs[i][0], data)
             written[i] = len(data)
-        if status == PsaStatus.PSA_ERROR_PROGRAMMER_ERROR:
+        if status == PsaStatus.PSA_ERROR_PROGRAMMER_ERROR and c is not None:
             c.error = True
         for i in range(out_len):                          # the bytes written, into the caller's out_vec[i].len
             if outs[i][1]:
                 self._write(out_vec + 8 * i + 4, _U32.pack(written[i]))
         rec.status, rec.written = status, written
         return rec
+
+    def _stateless_service(self, handle: int, ptype: int) -> _Service | None:
+        """The registered service a call on the release's stateless ``handle`` with ``ptype`` reaches
+        (the v1.3 SID whose function it is), or None."""
+        if self.abi.stateless_sid(handle) is None:
+            return None
+        want = (handle & 0xFFFFFFFF, ptype)
+        return next((svc for sid, svc in self.services.items() if svc.ns_allowed and self.abi.route(sid) == want),
+                    None)
 
     @staticmethod
     def _result(value: HandlerResult, out_sizes: list[int], what: str) -> tuple[int, list[bytes]]:

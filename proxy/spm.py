@@ -31,6 +31,8 @@ from psaemu.proxy.waits import NonBlockingWaits
 #: Host SPM connection pool. Larger than the proxy's 16 forward handles, so the 17th
 #: connection is refused by the proxy (PSA_ERROR_INSUFFICIENT_MEMORY) as the proxy documents.
 HOST_CONN_MAX = 32
+_CLIENT_NUMBER = ("client", "number")           # the psa_svc trace record's fields (sorted)
+ACCESS_CACHE_MAX = 1024                         # accessibility answers kept (then started afresh)
 PARTITION_SECTION = re.compile(r"^\.tfm_sp\.(\d+)$")
 SECURE_PROGRAMMER_ERRORS = (PsaStatus.PSA_ERROR_PROGRAMMER_ERROR, PsaStatus.PSA_ERROR_CONNECTION_REFUSED)
 #: The SVCs that go through the proxy: made before its boot handshake, they wait for it first.
@@ -104,6 +106,9 @@ class HostSpm:
         self.ops: dict[int, ForwardOp] = {}           # every operation started and not finished, by id
         self._next_op = 1
         self.host_platform = HostPlatform()          # platform IOCTL served on the Host (platform-split)
+        self._host_map = self.machine.memory.maps[self.host]
+        self._access_cache: dict[tuple[bool, int, int, bool], bool] = {}     # see accessible
+        self._access_version = -1
         if not self.partitions and self.core.image is not None:
             self.partitions = partitions_from_image(self.core)
         if self.core.security is not None:       # NS code calls partition code directly (psaemu images)
@@ -137,7 +142,7 @@ class HostSpm:
         if again is not None:                    # an SVC restarted after an interrupt (non-blocking)
             return again
         caller = self.identify(core.pc - 2)
-        self.machine.events.record(core, "psa_svc", number=number, client=caller.client_id)
+        self.machine.events.put(core, "psa_svc", _CLIENT_NUMBER, (caller.client_id, number))
         if number in FORWARDED_SVCS and not self.proxy.ready:
             return self.ready_wait(core, number)
         return self._run(core, number, caller)
@@ -303,9 +308,24 @@ class HostSpm:
 
     def accessible(self, caller: Caller, addr: int, size: int, write: bool) -> bool:
         """The caller may read (or write) [addr, addr+size): NS callers only memory the board
-        attributes Non-secure (IDAU alias and MPC gating, ``Memory.attribution``)."""
+        attributes Non-secure (IDAU alias and MPC gating, ``Memory.attribution``). Answers are
+        kept (a call checks the same few ranges each time) until the Host's map changes."""
         if size == 0:
             return True
+        version = self._host_map.version
+        if version != self._access_version:
+            self._access_cache, self._access_version = {}, version
+        key = (caller.secure, addr, size, write)
+        try:
+            return self._access_cache[key]
+        except KeyError:
+            cache = self._access_cache
+            if len(cache) >= ACCESS_CACHE_MAX:
+                cache.clear()
+            ok = cache[key] = self._accessible(caller.secure, addr, size, write)
+            return ok
+
+    def _accessible(self, secure: bool, addr: int, size: int, write: bool) -> bool:
         if addr + size > 1 << 32:
             return False
         m = self.machine.memory.maps[self.host].find(addr, size)
@@ -313,7 +333,7 @@ class HostSpm:
             return False
         if write and m.kind != "ram":
             return False
-        return caller.secure or self.machine.memory.attribution(self.host, addr, size) == "non-secure"
+        return secure or self.machine.memory.attribution(self.host, addr, size) == "non-secure"
 
     def read_caller(self, addr: int, size: int) -> bytes:
         return self.core.mem_read(addr, size)

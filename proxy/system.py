@@ -226,13 +226,13 @@ SE_CONFIG_RELEASE_VERSION = 4
 
 def _configure_se_release(machine: Machine, se: str, profile: ProxyProfile) -> None:
     """Tell the SE firmware the profile's release (block version 4); TF-M v1.3 needs nothing."""
-    if profile.abi.se_release == 13:
-        return
     image = machine.cores[se].image
-    if image is None or SE_CONFIG_SYMBOL not in image.symbols:
+    if profile.abi.se_release == 13 or image is None:     # no SE firmware: the SE stand-in speaks the profile
+        return
+    if SE_CONFIG_SYMBOL not in image.symbols:
         raise ConfigError(f"{profile.source}: profile {profile.release} needs an SE image with the "
                           f"{SE_CONFIG_SYMBOL} block (version {SE_CONFIG_RELEASE_VERSION}) to serve that "
-                          f"release's stateless handles; {image.path if image else 'no SE image'} has none; use "
+                          f"release's stateless handles; {image.path} has none; use "
                           f"the bundled SE image or --profile tfm-1.3")
     addr = image.address_of(SE_CONFIG_SYMBOL)
     se_core = machine.cores[se]

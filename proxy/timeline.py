@@ -147,7 +147,7 @@ def _core_tracks(machine: "Machine") -> dict[str, Track]:
         elif kind == "svc_resume":
             track.end(t_ps, "psa")
         elif kind == "mhu":
-            if args.get("reg") == DOORBELL_REG and args.get("op") == "write":
+            if args.get("reg") == DOORBELL_REG and args.get("op") in ("write", "send"):
                 track.instant(t_ps, "doorbell", "mhu", args)
         elif kind not in NOT_INSTANTS:
             track.instant(t_ps, kind, "event", args)

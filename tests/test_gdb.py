@@ -497,3 +497,49 @@ def test_raw_console_to_gdb_and_exit(pingpong_machine):
         c.close()
         _wait_for(lambda: srv.ended_by is not None)
         assert srv.ended_by == "ended"
+
+
+def _exc_pair() -> Machine:
+    m = Machine()
+    m.load("host", image_path("exc_host"))
+    m.load("se", image_path("exc_se"))
+    return m
+
+
+def _cpsie_in(m: Machine, function: str) -> int:
+    """The address of the first CPSIE I in ``function`` of the Host image."""
+    start = symbol("exc_host", function) & ~1
+    code = m.host.mem_read(start, 0x200)
+    return start + next(i for i in range(0, len(code), 2) if code[i:i + 2] == b"\x62\xb6")
+
+
+def test_raw_step_over_cpsie_takes_the_pending_interrupt_as_machine_step_does():
+    """Single-stepping with vCont;s across CPSIE I with SysTick pending enters the handler exactly
+    as Machine.step does on an identical machine: same PCs step by step, same event trace."""
+    steps = 6
+    via_gdb, via_api = _exc_pair(), _exc_pair()
+    cpsie = _cpsie_in(via_api, "check_systick")
+    handler = symbol("exc_host", "SysTick_Handler") & ~1
+    bp = via_api.breakpoints.add("host", cpsie)
+    assert via_api.run().reason == "breakpoint"
+    via_api.breakpoints.remove(bp)
+    api_pcs = []
+    for _ in range(steps):
+        assert via_api.step("host").reason == "step"
+        api_pcs.append(via_api.host.pc)
+    # CPSIE, then the step at the ISB enters SysTick_Handler (pended while masked) and executes its first
+    # instruction; the handler returns to the ISB
+    assert api_pcs[0] == cpsie + 2 and api_pcs[1] == handler + 2 and api_pcs[-1] == cpsie + 2, \
+        [hex(pc) for pc in api_pcs]
+    with serving(via_gdb) as srv:
+        c = RawClient(srv.port_numbers["all"])
+        assert c.ask(b"Z0,%x,2" % cpsie) == b"OK"
+        assert c.ask(b"vCont;c").startswith(b"T05swbreak:;thread:1;")
+        assert c.ask(b"z0,%x,2" % cpsie) == b"OK"
+        gdb_pcs = []
+        for _ in range(steps):
+            assert c.ask(b"vCont;s:1").startswith(b"T05thread:1;")
+            gdb_pcs.append(int.from_bytes(bytes.fromhex(c.ask(b"p0f").decode()), "little"))
+        c.close()
+    assert gdb_pcs == api_pcs
+    assert via_gdb.events.digest() == via_api.events.digest()

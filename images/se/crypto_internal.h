@@ -48,6 +48,8 @@ struct crypto_pack_iovec {
 #define KEY_USAGE_COPY          0x00000002u
 #define KEY_USAGE_ENCRYPT       0x00000100u
 #define KEY_USAGE_DECRYPT       0x00000200u
+#define KEY_USAGE_SIGN_MESSAGE  0x00000400u     /* PSA 1.0.1; SIGN_HASH implies it */
+#define KEY_USAGE_VERIFY_MESSAGE 0x00000800u    /* PSA 1.0.1; VERIFY_HASH implies it */
 #define KEY_USAGE_SIGN_HASH     0x00001000u     /* also the MAC sign policy with Mbed TLS 2.25 */
 #define KEY_USAGE_VERIFY_HASH   0x00002000u
 #define KEY_USAGE_DERIVE        0x00004000u

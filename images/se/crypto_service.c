@@ -1,8 +1,9 @@
 /* crypto_service.c - the Crypto service (SID 0x80), TF-M v1.3 wire format, on the crypto engine.
  *
- * in[0] is always `struct tfm_crypto_pack_iovec` (44 bytes) whose sfn_id selects the function;
+ * in[0] is always `struct tfm_crypto_pack_iovec` (44 bytes; 52 from v1.6) whose sfn_id selects the function;
  * the other vectors depend on the function (client side: TF-M v1.3.0 interface/src/tfm_crypto_ipc_api.c). Message handling:
- *   1. psa_read exactly 44 bytes of in[0], else PSA_ERROR_GENERIC_ERROR; sfn_id >= 65 likewise.
+ *   1. psa_read exactly the release's pack size of in[0] (pack_read), else PSA_ERROR_GENERIC_ERROR;
+ *      sfn_id >= the release's SID_MAX likewise.
  *   2. in_len/out_len = the vector counts with trailing zero-size vectors removed.
  *   3. in[1..] and every output get a 4-byte aligned slice of a 5120-byte scratch buffer (the
  *      inputs are read into it); if they do not fit, PSA_ERROR_INSUFFICIENT_MEMORY.
@@ -46,7 +47,9 @@ enum {
     SFN_KDF_INPUT_BYTES = 54, SFN_KDF_INPUT_KEY = 55, SFN_KDF_KEY_AGREEMENT = 56,
     SFN_KDF_OUTPUT_BYTES = 57, SFN_KDF_OUTPUT_KEY = 58, SFN_KDF_ABORT = 59,
     SFN_RAW_KEY_AGREEMENT = 60, SFN_GENERATE_RANDOM = 61,   /* 62 GENERATE_KEY; 63/64 domain params */
-    SFN_MAX = 65
+    SFN_MAX = 65,
+    /* v1.4+ message signing (the release's 47/48), numbered past the v1.3 table */
+    SFN_SIGN_MESSAGE = 100, SFN_VERIFY_MESSAGE = 101
 };
 
 #define CRYPTO_SCRATCH_SIZE     5120u           /* CRYPTO_IOVEC_BUFFER_SIZE */
@@ -300,58 +303,97 @@ static psa_status_t f_hash_clone(creq_t *r)
 }
 
 /* ---- keyed one-shot functions ---- */
+/* What engine input 0 is before the vectors: nothing, the AEAD nonce from the pack, or the hash
+ * of in[1] (message signing: in[1] is then not passed on, in[2] follows the hash). */
+enum { LEAD_NONE = 0, LEAD_NONCE = 1, LEAD_HASH = 2 };
+
 typedef struct {
     uint8_t sfn;
     uint8_t cmd;
-    uint8_t in_max;         /* vectors: in[1..in_max-1] go to engine inputs (after the nonce) */
+    uint8_t in_max;         /* vectors: in[1..in_max-1] go to engine inputs (after the lead) */
     uint8_t out_n;          /* 0 or 1 (out[0]) */
-    bool nonce;             /* AEAD: engine input 0 is the nonce from the pack */
-    uint32_t usage;
+    uint8_t lead;           /* LEAD_* */
+    uint32_t usage;         /* message signing: SIGN/VERIFY_MESSAGE, or the _HASH flag (<< 2) */
     uint32_t cat;
 } oneshot_t;
 
+static uint8_t message_hash[64];            /* static: keeps the PendSV stack small */
+
 static const oneshot_t oneshots[] = {
-    { SFN_MAC_COMPUTE, CE_MAC_COMPUTE, 2, 1, false, KEY_USAGE_SIGN_HASH, ALG_CAT_MAC },
-    { SFN_MAC_VERIFY, CE_MAC_VERIFY, 3, 0, false, KEY_USAGE_VERIFY_HASH, ALG_CAT_MAC },
-    { SFN_CIPHER_ENCRYPT, CE_CIPHER_ENCRYPT, 2, 1, false, KEY_USAGE_ENCRYPT, ALG_CAT_CIPHER },
-    { SFN_CIPHER_DECRYPT, CE_CIPHER_DECRYPT, 2, 1, false, KEY_USAGE_DECRYPT, ALG_CAT_CIPHER },
-    { SFN_AEAD_ENCRYPT, CE_AEAD_ENCRYPT, 3, 1, true, KEY_USAGE_ENCRYPT, ALG_CAT_AEAD },
-    { SFN_AEAD_DECRYPT, CE_AEAD_DECRYPT, 3, 1, true, KEY_USAGE_DECRYPT, ALG_CAT_AEAD },
-    { SFN_SIGN_HASH, CE_SIGN_HASH, 2, 1, false, KEY_USAGE_SIGN_HASH, ALG_CAT_SIGN },
-    { SFN_VERIFY_HASH, CE_VERIFY_HASH, 3, 0, false, KEY_USAGE_VERIFY_HASH, ALG_CAT_SIGN },
-    { SFN_ASYMMETRIC_ENCRYPT, CE_ASYM_ENCRYPT, 3, 1, false, KEY_USAGE_ENCRYPT, ALG_CAT_ASYM_ENC },
-    { SFN_ASYMMETRIC_DECRYPT, CE_ASYM_DECRYPT, 3, 1, false, KEY_USAGE_DECRYPT, ALG_CAT_ASYM_ENC },
-    { SFN_RAW_KEY_AGREEMENT, CE_RAW_AGREEMENT, 2, 1, false, KEY_USAGE_DERIVE, ALG_CAT_KA },
+    { SFN_MAC_COMPUTE, CE_MAC_COMPUTE, 2, 1, LEAD_NONE, KEY_USAGE_SIGN_HASH, ALG_CAT_MAC },
+    { SFN_MAC_VERIFY, CE_MAC_VERIFY, 3, 0, LEAD_NONE, KEY_USAGE_VERIFY_HASH, ALG_CAT_MAC },
+    { SFN_CIPHER_ENCRYPT, CE_CIPHER_ENCRYPT, 2, 1, LEAD_NONE, KEY_USAGE_ENCRYPT, ALG_CAT_CIPHER },
+    { SFN_CIPHER_DECRYPT, CE_CIPHER_DECRYPT, 2, 1, LEAD_NONE, KEY_USAGE_DECRYPT, ALG_CAT_CIPHER },
+    { SFN_AEAD_ENCRYPT, CE_AEAD_ENCRYPT, 3, 1, LEAD_NONCE, KEY_USAGE_ENCRYPT, ALG_CAT_AEAD },
+    { SFN_AEAD_DECRYPT, CE_AEAD_DECRYPT, 3, 1, LEAD_NONCE, KEY_USAGE_DECRYPT, ALG_CAT_AEAD },
+    { SFN_SIGN_HASH, CE_SIGN_HASH, 2, 1, LEAD_NONE, KEY_USAGE_SIGN_HASH, ALG_CAT_SIGN },
+    { SFN_VERIFY_HASH, CE_VERIFY_HASH, 3, 0, LEAD_NONE, KEY_USAGE_VERIFY_HASH, ALG_CAT_SIGN },
+    { SFN_SIGN_MESSAGE, CE_SIGN_HASH, 2, 1, LEAD_HASH, KEY_USAGE_SIGN_MESSAGE, ALG_CAT_SIGN },
+    { SFN_VERIFY_MESSAGE, CE_VERIFY_HASH, 3, 0, LEAD_HASH, KEY_USAGE_VERIFY_MESSAGE, ALG_CAT_SIGN },
+    { SFN_ASYMMETRIC_ENCRYPT, CE_ASYM_ENCRYPT, 3, 1, LEAD_NONE, KEY_USAGE_ENCRYPT, ALG_CAT_ASYM_ENC },
+    { SFN_ASYMMETRIC_DECRYPT, CE_ASYM_DECRYPT, 3, 1, LEAD_NONE, KEY_USAGE_DECRYPT, ALG_CAT_ASYM_ENC },
+    { SFN_RAW_KEY_AGREEMENT, CE_RAW_AGREEMENT, 2, 1, LEAD_NONE, KEY_USAGE_DERIVE, ALG_CAT_KA },
 };
+
+/* Message signing (PSA 1.0.1 psa_sign_message / psa_verify_message, as Mbed TLS serves them for
+ * hash-and-sign algorithms): the key must hold the _MESSAGE usage flag or the _HASH one (which
+ * implies it); in[1] is hashed with the algorithm's hash into message_hash. A wildcard or absent
+ * hash (ECDSA_ANY, ANY_HASH) is INVALID_ARGUMENT. */
+static psa_status_t message_hash_of(creq_t *r, const ckey_t *k, uint32_t usage, uint32_t *hash_len)
+{
+    uint32_t hash = r->iov->alg & ALG_HASH_MASK;
+    psa_status_t st;
+
+    if ((k->usage & (usage | usage << 2)) == 0u) {
+        return PSA_ERROR_NOT_PERMITTED;
+    }
+    if (hash == 0u || hash == ALG_HASH_MASK) {
+        return PSA_ERROR_INVALID_ARGUMENT;
+    }
+    d_begin(CE_HASH_COMPUTE, CE_NO_SLOT, ALG_CAT_HASH | hash, 0);
+    d_in_vec(0, r, 1);
+    ce_out(&crypto_desc, 0, message_hash, sizeof message_hash);
+    st = ce_run(&crypto_desc);
+    *hash_len = crypto_desc.out_len[0];
+    return st;
+}
 
 static psa_status_t f_oneshot(creq_t *r, const oneshot_t *o)
 {
     const struct crypto_pack_iovec *iov = r->iov;
     ckey_t *k;
-    uint32_t i, first;
+    uint32_t i, first, hash_len = 0;
     psa_status_t st;
 
     if (!lens_ok(r, 1, o->in_max, o->out_n, o->out_n)) {
         return PSA_ERROR_PROGRAMMER_ERROR;
     }
-    if (o->nonce && iov->nonce_length > AEAD_MAX_NONCE) {
+    if (o->lead == LEAD_NONCE && iov->nonce_length > AEAD_MAX_NONCE) {
         return PSA_ERROR_INVALID_ARGUMENT;
     }
-    st = key_use(r, iov->key_id, o->usage, iov->alg, o->cat, &k);
+    st = key_use(r, iov->key_id, o->lead == LEAD_HASH ? 0u : o->usage, iov->alg, o->cat, &k);
+    if (st == PSA_SUCCESS && o->lead == LEAD_HASH) {
+        st = message_hash_of(r, k, o->usage, &hash_len);
+    }
     if (st != PSA_SUCCESS) {
+        se_wipe(message_hash, sizeof message_hash);
         return st;
     }
     d_begin(o->cmd, key_slot(k), iov->alg, 0);
-    first = 0;
-    if (o->nonce) {
+    first = o->lead == LEAD_NONE ? 1u : 0u;     /* engine input of in[i] is i - first */
+    if (o->lead == LEAD_NONCE) {
         ce_in(&crypto_desc, 0, iov->nonce, iov->nonce_length);
-        first = 1;
+    } else if (o->lead == LEAD_HASH) {
+        ce_in(&crypto_desc, 0, message_hash, hash_len);
+        first = 1u;
     }
-    for (i = 1; i < o->in_max; i++) {
-        d_in_vec(first + i - 1u, r, i);
+    for (i = o->lead == LEAD_HASH ? 2u : 1u; i < o->in_max; i++) {
+        d_in_vec(i - first, r, i);
     }
     d_out_vec(0, r, 0);
-    return d_run(r, o->out_n ? 0u : 4u, 0);
+    st = d_run(r, o->out_n ? 0u : 4u, 0);
+    se_wipe(message_hash, sizeof message_hash);
+    return st;
 }
 
 /* ---- multipart MAC and cipher setup ---- */
@@ -535,8 +577,8 @@ static uint32_t vec_count(const uint32_t size[4])
 
 /* The client's sfn_id in the v1.3 numbering the service dispatches on. v1.4 inserts
  * SIGN_MESSAGE / VERIFY_MESSAGE at 47 / 48 (the later ids move up by 2; SID_MAX 67); v1.5 and
- * v1.6 also drop the two key-domain-parameter ids (SID_MAX 65). The firmware has no message
- * signing: those two answer NOT_SUPPORTED. An id past the release's SID_MAX is
+ * v1.6 also drop the two key-domain-parameter ids (SID_MAX 65). Those two become the internal
+ * SFN_SIGN_MESSAGE / SFN_VERIFY_MESSAGE. An id past the release's SID_MAX is
  * PSA_ERROR_GENERIC_ERROR, as in v1.3. */
 static psa_status_t sfn_from_release(uint32_t *sfn)
 {
@@ -547,12 +589,30 @@ static psa_status_t sfn_from_release(uint32_t *sfn)
         return PSA_ERROR_GENERIC_ERROR;
     }
     if (release >= 14u && *sfn >= SFN_SIGN_HASH) {
-        if (*sfn < SFN_SIGN_HASH + 2u) {
-            return PSA_ERROR_NOT_SUPPORTED;
-        }
-        *sfn -= 2u;
+        *sfn = *sfn == SFN_SIGN_HASH ? (uint32_t)SFN_SIGN_MESSAGE
+             : *sfn == SFN_VERIFY_HASH ? (uint32_t)SFN_VERIFY_MESSAGE : *sfn - 2u;
     }
     return PSA_SUCCESS;
+}
+
+/* Read in[0] as the release's client lays it out into crypto_iov (the v1.3 layout the service
+ * dispatches on). v1.6 puts ad_length and plaintext_length (size_t each) between capacity and
+ * aead_in (TF-M v1.6.0 interface/include/tfm_crypto_defs.h:46-48): 52 bytes. They serve only
+ * multipart AEAD, which this service does not have, so they are read and dropped. As in TF-M
+ * (crypto_init.c psa_read of sizeof the pack), fewer bytes than the release's pack is an error
+ * and bytes past it are not read. */
+static bool pack_read(se_msg_t *m)
+{
+    const size_t head = offsetof(struct crypto_pack_iovec, nonce);
+    size_t want = sizeof crypto_iov, got = se_read(m, 0, &crypto_iov, head);
+    uint32_t aead_lengths[2];
+
+    if (se_tfm_release() >= 16u) {
+        want += sizeof aead_lengths;
+        got += se_read(m, 0, aead_lengths, sizeof aead_lengths);
+    }
+    got += se_read(m, 0, (uint8_t *)&crypto_iov + head, sizeof crypto_iov - head);
+    return got == want;
 }
 
 psa_status_t crypto_call(se_msg_t *m)
@@ -568,7 +628,7 @@ psa_status_t crypto_call(se_msg_t *m)
     }
     memset(&r, 0, sizeof r);
     memset(&crypto_iov, 0, sizeof crypto_iov);
-    if (se_read(m, 0, &crypto_iov, sizeof crypto_iov) != sizeof crypto_iov) {
+    if (!pack_read(m)) {
         return PSA_ERROR_GENERIC_ERROR;
     }
     st = sfn_from_release(&crypto_iov.sfn_id);

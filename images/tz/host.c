@@ -8,8 +8,10 @@
  *   sees LR bit 0 clear and returns with BXNS LR), takes SVC #5 through the Non-secure vector
  *   table (EXC_RETURN with S = 0, ES = 0), arms the Secure SysTick through a second gateway and
  *   waits in Non-secure state until the Secure SysTick handler has run (a Secure exception taken
- *   from Non-secure state: frame on the Non-secure stack, EXC_RETURN S = 0, ES = 1), then returns
- *   to Secure state through FNC_RETURN.
+ *   from Non-secure state: frame on the Non-secure stack, EXC_RETURN S = 0, ES = 1), reads a
+ *   Secure variable (a SecureFault: SFSR.AUVIOL with the address in SFAR, D1.2.225-226; the
+ *   Secure handler reads and clears them, write-one-to-clear, and resumes the Non-secure code
+ *   after the load with r1 = 0x5AFE), then returns to Secure state through FNC_RETURN.
  *
  * The Non-secure part writes what it saw to Non-secure SRAM (NS_RES); the Secure part checks it.
  * The exit status (semihosting) is the number of failed checks. */
@@ -28,8 +30,20 @@
 #define SYST_CSR      0xE000E010u
 #define SYST_RVR      0xE000E014u
 #define SYST_CVR      0xE000E018u
+#define SCB_SHCSR     0xE000ED24u
+#define SHCSR_SECUREFAULTENA (1u << 19)
+#define SCB_CFSR      0xE000ED28u
+#define SAU_SFSR      0xE000EDE4u
+#define SAU_SFAR      0xE000EDE8u
+#define SFSR_AUVIOL    (1u << 3)
+#define SFSR_SFARVALID (1u << 6)
+#define SF_RESUMED    0x5AFEu
 
-enum { R_MSP, R_CONTROL, R_LR, R_CALL, R_SVC_IPSR, R_SVC_EXCRET, R_SVC_MSP, R_AFTER_SVC, R_TICK, R_COUNT };
+enum { R_MSP, R_CONTROL, R_LR, R_CALL, R_SVC_IPSR, R_SVC_EXCRET, R_SVC_MSP, R_AFTER_SVC, R_TICK, R_AFTER_FAULT,
+       R_COUNT };
+
+/* Secure data the Non-secure code reads (a SecureFault). */
+volatile uint32_t tz_secret = 0x5EC4E7u;
 
 void ns_reset(void);
 void ns_svc_handler(void);
@@ -73,6 +87,10 @@ __attribute__((naked, section(".ns_text"))) void ns_reset(void)
         "1: ldr r0, [r3, #32]\n"          /* until the Secure SysTick handler has run */
         "cmp   r0, #1\n"
         "bne   1b\n"
+        "ldr   r0, =tz_secret\n"
+        "movs  r1, #0\n"
+        "ldr   r1, [r0]\n"                /* Secure memory: SecureFault; the handler skips this load */
+        "str   r1, [r3, #36]\n"
         "pop   {r1, r3}\n"
         "bx    r3\n"                      /* FNC_RETURN: back to Secure state */
         ".ltorg\n");
@@ -152,6 +170,32 @@ __attribute__((naked)) void SysTick_Handler(void)
         ".ltorg\n");
 }
 
+static volatile uint32_t sf_sfsr, sf_sfar, sf_sfsr_after, sf_cfsr, sf_excret, sf_pc;
+
+/* Secure SecureFault handler: the cause (SFSR) and address (SFAR), cleared by writing the set bits
+ * back; the faulting load (16-bit) is skipped and its result replaced in the stacked r1. */
+__attribute__((noinline, used)) void s_securefault(uint32_t excret, uint32_t *frame)
+{
+    sf_sfsr = REG32(SAU_SFSR);
+    sf_sfar = REG32(SAU_SFAR);
+    sf_cfsr = REG32(SCB_CFSR);
+    REG32(SAU_SFSR) = sf_sfsr;
+    sf_sfsr_after = REG32(SAU_SFSR);
+    sf_excret = excret;
+    sf_pc = frame[6];
+    frame[1] = SF_RESUMED;
+    frame[6] += 2;
+}
+
+/* Taken from Non-secure Thread mode on the Non-secure MSP: frame there (EXC_RETURN SPSEL = 0). */
+__attribute__((naked)) void SecureFault_Handler(void)
+{
+    __asm volatile(
+        "mov   r0, lr\n"
+        "mrs   r1, msp_ns\n"
+        "b     s_securefault\n");
+}
+
 static volatile uint32_t gw_lr, gw_sp, gw_arg;
 
 __attribute__((noinline, used)) uint32_t s_service(uint32_t x, uint32_t lr, uint32_t sp)
@@ -183,6 +227,7 @@ int main(void)
     expect_eq("msp_ns", v, NS_MSP_TOP);
     expect_eq("vtor_ns", REG32(SCB_NS_VTOR), 0x0A2A0000u);
     check_end();
+    REG32(SCB_SHCSR) |= SHCSR_SECUREFAULTENA;
 
     msp_before = read_msp();
     __asm volatile("blxns %0" : : "r"((uint32_t)ns_reset & ~1u)
@@ -217,6 +262,16 @@ int main(void)
     expect_eq("secure msp in handler", tick_msp, msp_before - 8);
     expect_eq("frame on ns msp", tick_ns_msp, NS_MSP_TOP - 8 - 32);
     expect_eq("ns resumed", NS_RES[R_TICK], 1);
+    check_end();
+
+    check_begin("securefault");
+    expect_eq("sfsr", sf_sfsr, SFSR_AUVIOL | SFSR_SFARVALID);
+    expect_eq("sfar", sf_sfar, (uint32_t)&tz_secret);
+    expect_eq("sfsr cleared (write one to clear)", sf_sfsr_after, 0);
+    expect_eq("cfsr", sf_cfsr, 0);
+    expect_eq("exc_return", sf_excret, 0xFFFFFFB9u);
+    expect_true("stacked pc in ns code", (sf_pc & 0xFFF00000u) == 0x0A200000u);
+    expect_eq("ns resumed after the load", NS_RES[R_AFTER_FAULT], SF_RESUMED);
     check_end();
     return check_summary("tz_host");
 }

@@ -35,7 +35,8 @@ SLOTS = 16384
 class _State(ctypes.Structure):
     _fields_ = [("count", ctypes.c_uint64), ("limit", ctypes.c_uint64), ("last_addr", ctypes.c_uint64),
                 ("last_size", ctypes.c_uint32), ("last_n", ctypes.c_uint32), ("stopped", ctypes.c_uint32),
-                ("misses", ctypes.c_uint32), ("stop", ctypes.c_uint32), ("pad", ctypes.c_uint32), ("mem_read", ctypes.c_void_p), ("emu_stop", ctypes.c_void_p),
+                ("misses", ctypes.c_uint32), ("stop", ctypes.c_uint32), ("last_skip", ctypes.c_uint32),
+                ("quantum", ctypes.c_uint64), ("phase", ctypes.c_uint64), ("mem_read", ctypes.c_void_p), ("emu_stop", ctypes.c_void_p),
                 ("keys", ctypes.c_uint64 * SLOTS), ("vals", ctypes.c_uint32 * SLOTS)]
 
 
@@ -86,11 +87,15 @@ class BlockCounter:
         """Forget every cached block (the code may have changed)."""
         ctypes.memset(ctypes.addressof(self.state) + _State.keys.offset, 0xFF, 8 * SLOTS)
 
-    def arm(self, limit: int) -> None:
-        """Count from 0; the run stops before the first block that would take it past ``limit``."""
+    def arm(self, limit: int, quantum: int = 0, phase: int = 0) -> None:
+        """Count from 0; the run stops before the first block that would take it past ``limit``,
+        and (``quantum`` > 0) before a block with an IT instruction that would straddle a boundary
+        of virtual slices of ``quantum`` instructions, the run starting ``phase`` into one."""
         s = self.state
         s.count = 0
         s.limit = limit
+        s.quantum = quantum
+        s.phase = phase
         s.stopped = 0
         s.stop = 0
         s.last_n = 0

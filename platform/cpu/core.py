@@ -131,6 +131,11 @@ class CoreState(Enum):
     HALTED = "halted"      # exited, faulted or stopped for good
 
 
+#: Field names (sorted) of the trace records made on the SVC and exception paths (EventLog.put).
+_PC, _REASON, _WHAT, _NUMBER_WHAT = ("pc",), ("reason",), ("what",), ("number", "what")
+_IRQ_LEVEL, _EXC_NAME_PC, _AFTER_EXC_NAME = ("irq", "level"), ("exc", "name", "pc"), ("after", "exc", "name")
+
+
 @dataclass
 class Block:
     """What a Python SVC handler returns to make the calling context wait.
@@ -268,6 +273,10 @@ class Core(CoreDebugMixin):
     def trace(self, kind: str, **data: Any) -> None:
         self.machine.events.record_fields(self, kind, data)
 
+    def _put(self, kind: str, names: tuple[str, ...], *values: Any) -> None:
+        """A hot-path trace record: ``names`` sorted, ``values`` in their order (no keyword dict)."""
+        self.machine.events.put(self, kind, names, values)
+
     def console_write(self, data: bytes) -> None:
         self.machine.console.write(self.name, data)
 
@@ -343,21 +352,21 @@ class Core(CoreDebugMixin):
         return self.scs.read(offset, size)
 
     def _scs_write(self, uc: Uc, offset: int, size: int, value: int, _ud: Any) -> None:
-        if self._free_base is not None:
-            self._free_touched(None)
+        if self._free_base is not None and self._free_access(uc):
+            return
         self.scs.write(offset, size, value)
 
     def peripheral_callbacks(self, periph: Any) -> tuple[Callable[..., int], Callable[..., None]]:
         """The ``mmio_map`` read and write callbacks of a peripheral mapped into this core: the
         peripheral's ``read``/``write``, and inside a free run an access ends it (:meth:`run_free`)."""
         def on_read(uc: Uc, offset: int, size: int, _ud: Any) -> int:
-            if self._free_base is not None:
-                self._free_touched(None)
+            if self._free_base is not None and self._free_access(uc):
+                return 0                          # dropped: the instruction runs again, counted
             return periph.read(offset, size)
 
         def on_write(uc: Uc, offset: int, size: int, value: int, _ud: Any) -> None:
-            if self._free_base is not None:
-                self._free_touched(None)
+            if self._free_base is not None and self._free_access(uc):
+                return
             periph.write(offset, size, value)
         return on_read, on_write
 
@@ -530,7 +539,7 @@ class Core(CoreDebugMixin):
 
     def sleep(self, state: CoreState, kind: str, address: int) -> None:
         self.state = state
-        self.trace(kind, pc=address)
+        self._put(kind, _PC, address)
 
     # -- running --------------------------------------------------------------------------
     def run_slice(self, count: int) -> int:
@@ -634,10 +643,37 @@ class Core(CoreDebugMixin):
         at = self._free_pos + max(at, 0)
         if self._free_touch is None:
             self._free_touch = at
-        self.cycles = self._free_base + (at // self._free_q) * self._free_q
+        self._free_at_slice(self._free_base + (at // self._free_q) * self._free_q)
         bc.stop = 1
         if uc is not None:
             uc.emu_stop()
+
+    def _free_at_slice(self, cycles: int) -> None:
+        """Inside or right after a free run: the core's clock at the start of the virtual slice
+        (``cycles``) an event falls in, and the sleeping cores' clocks brought up to it, as the
+        scheduler does after every counted slice (what those cores record is stamped with theirs)."""
+        self.cycles = cycles
+        self.machine.scheduler.sync_idle(self.machine.time_ps(self))
+
+    def _free_access(self, uc: Uc) -> bool:
+        """A peripheral or SCS access inside a free run; True: drop it (it runs again, counted).
+
+        Unicorn reports the block start as PC in MMIO callbacks, so the access is known only to
+        its translated block. A block within one virtual slice places it exactly: it is stamped
+        with that slice and the run ends at the next block start (:meth:`_free_touched`). In a
+        block that straddles a slice boundary the access could be a slice off, so it is dropped
+        before it has any effect and the run stopped: ``emu_stop`` from an MMIO callback leaves
+        PC *at* the accessing instruction with the registers as before it (outside IT blocks;
+        blocks with IT never straddle a boundary in a free run, blockcount.c), and
+        :meth:`run_free` runs the rest of the slice from that instruction as a counted slice."""
+        bc = self._free.state
+        q, first = self._free_q, self._free_pos + bc.count - bc.last_n
+        if bc.last_n == 0 or first // q == (self._free_pos + bc.count - 1) // q:
+            self._free_touched(None)
+            return False
+        bc.stop = 1
+        uc.emu_stop()
+        return True
 
     def leave_free(self) -> None:
         """Back to counted slices: remove the block hook and drop the code translated without the
@@ -667,7 +703,7 @@ class Core(CoreDebugMixin):
         n = 0
         if pc not in self.exits.addresses:
             bc.attach()
-            bc.arm(limit)
+            bc.arm(limit, q, pos)
             self._free_base, self._free_q, self._free_touch = base, q, None
             ran = self._ran
             try:
@@ -679,9 +715,9 @@ class Core(CoreDebugMixin):
             n = st.count
             after = self._rd_pc()
             if n and not st.stopped and not (st.stop and after == st.last_addr + st.last_size):
-                n -= self._cut(st.last_addr, st.last_size, after)
+                n -= self._cut(st.last_addr, st.last_size, after) - st.last_skip   # (an IT block after pc)
             self._ran += n
-            if st.stopped and self._free_touch is None and not self.stop_requested \
+            if st.stopped == 1 and self._free_touch is None and not self.stop_requested \
                     and self.state is CoreState.RUNNING and after not in self.exits.addresses:
                 total = pos + n                     # the limit: whole virtual slices done, one goes on
                 done = total // q * q
@@ -689,10 +725,12 @@ class Core(CoreDebugMixin):
                 self.cycles = base + done
                 self.instructions = inst0 + done
                 return done
-        touch = self._free_touch if self._free_touch is not None else pos + n
+        touch = self._free_touch
+        if touch is None:        # the last instruction run: a stop at a slice boundary ends that slice
+            touch = pos + n - 1 if n and self.fault is None else pos + n
         slot = touch // q
         cur = pos + n
-        self.cycles = base + slot * q
+        self._free_at_slice(base + slot * q)
         rem = (slot + 1) * q - cur
         if rem > 0 and not self.stop_requested and self.state is CoreState.RUNNING and not self.machine.stopping \
                 and self.fault is None:
@@ -712,8 +750,9 @@ class Core(CoreDebugMixin):
         code = self.fast.mem_read(pc, addr + size - pc)
         k, pos = 0, 0
         while pos + 1 < len(code):
-            k += 1
-            pos += 4 if (code[pos] | code[pos + 1] << 8) >= 0xE800 else 2
+            hw = code[pos] | code[pos + 1] << 8
+            k += 0 if hw & 0xFF00 == 0xBF00 and hw & 0xF else 1      # IT not counted (blockcount.c)
+            pos += 4 if hw >= 0xE800 else 2
         return k
 
     def _emu(self, pc: int, count: int) -> int:
@@ -846,7 +885,7 @@ class Core(CoreDebugMixin):
                 result.started = self.cycles
                 self.block = result
                 self.state = CoreState.BLOCKED
-                self.trace("svc_block", number=number, what=result.what)
+                self._put("svc_block", _NUMBER_WHAT, number, result.what)
                 self.stop_requested = True
                 uc.emu_stop()
                 return
@@ -902,7 +941,7 @@ class Core(CoreDebugMixin):
     def set_irq_line(self, irq: int, level: bool) -> None:
         """An interrupt input of this core changed level (wired from a peripheral output)."""
         self.nvic.set_line(irq, level)
-        self.trace("irq_line", irq=irq, level=int(level))
+        self._put("irq_line", _IRQ_LEVEL, irq, int(level))
         if level and self.scs.regs["SCR"] & SEVONPEND:
             self.event_register = True
 
@@ -910,9 +949,11 @@ class Core(CoreDebugMixin):
         """Between slices: wake a sleeping core and enter the best pending exception if it may preempt."""
         if self.state in (CoreState.OFF, CoreState.HALTED):
             return
+        if not self.nvic.pending and (self.state is not CoreState.WAITING or not self.event_register):
+            return                                  # nothing pending: no wake-up, no entry
         if self.state is CoreState.SLEEPING and self.wfi_wakes():
             self.state = CoreState.RUNNING
-            self.trace("wake", reason="interrupt")
+            self._put("wake", _REASON, "interrupt")
         if self.state is CoreState.WAITING and (self.event_register or self.wfe_wakes()):
             self.event_register = False
             self.state = CoreState.RUNNING
@@ -922,7 +963,7 @@ class Core(CoreDebugMixin):
         exc = self.preempting()
         if exc is None:
             return
-        self.trace("exception_entry", exc=exc, name=exception_name(exc), pc=self.pc)
+        self._put("exception_entry", _EXC_NAME_PC, exc, exception_name(exc), self.pc)
         try:
             self.engine.enter(exc)
         except UcError as err:                      # vector fetch or stacking failed: HFSR.VECTTBL
@@ -945,9 +986,9 @@ class Core(CoreDebugMixin):
             self.raise_fault(USAGEFAULT, 1 << 18, str(err), pc=self._rd_pc())
             return
         if chained is not None:
-            self.trace("tail_chain", exc=chained, name=exception_name(chained), after=leaving)
+            self._put("tail_chain", _AFTER_EXC_NAME, leaving, chained, exception_name(chained))
             return
-        self.trace("exception_return", exc=leaving, name=exception_name(leaving), pc=self.engine.return_pc)
+        self._put("exception_return", _EXC_NAME_PC, leaving, exception_name(leaving), self.engine.return_pc)
         self.event_register = True
         if self.scs.regs["SCR"] & SLEEPONEXIT and self.fast.reg_read(A.UC_ARM_REG_IPSR) == 0:
             self.sleep(CoreState.SLEEPING, "sleep_on_exit", self.pc)
@@ -1049,7 +1090,7 @@ class Core(CoreDebugMixin):
             "scs": self.scs.save_state(),
             "engine": (e.entries, e.returns, e.tail_chains, e.fp_frames, e.return_pc),
             "wait": None if block is None else (tuple(block.resume) if block.resume else None, block.started),
-            "security": None if self.security is None else (self.security.enabled, self.security.state),
+            "security": None if self.security is None else self.security.save_state(),
         }
 
     def restore_state(self, s: dict[str, Any]) -> None:
@@ -1083,6 +1124,6 @@ class Core(CoreDebugMixin):
                 self.block = follow
                 self.state = CoreState.BLOCKED
                 return True
-            self.trace("svc_resume", what=block.what)
+            self._put("svc_resume", _WHAT, block.what)
             return True
         return False

@@ -19,6 +19,11 @@ FRAME_REGS = (A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3
               A.UC_ARM_REG_R12, A.UC_ARM_REG_LR)
 S_REGS = tuple(getattr(A, f"UC_ARM_REG_S{i}") for i in range(16))
 BASIC_FRAME, FP_FRAME = 0x20, 0x68
+#: Additional state context of a Secure -> Non-secure exception (Armv8-M ARM B3.19): integrity
+#: signature, reserved word, R4-R11.
+CALLEE_FRAME, INTEGRITY_SIG = 0x28, 0xFEFA125B
+CALLEE_REGS = tuple(getattr(A, f"UC_ARM_REG_R{i}") for i in range(4, 12))
+CALLER_REGS = (A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3, A.UC_ARM_REG_R12)
 CONTROL_SPSEL, CONTROL_FPCA, CONTROL_SFPA = 2, 4, 8
 #: Read once when a handler returns (Core reads the same batch with PC in front, see Core._exception_return).
 RETURN_STATE_REGS = (A.UC_ARM_REG_IPSR, A.UC_ARM_REG_XPSR, A.UC_ARM_REG_CONTROL, A.UC_ARM_REG_MSP, A.UC_ARM_REG_PSP)
@@ -50,6 +55,9 @@ class ExceptionEngine:
         self.tz: Any = None
         self.excret_clear = 0
         self.ns_returns = False
+        #: The entry in progress is a Non-secure exception taken from Secure state: push the
+        #: additional state context (integrity signature, R4-R11) below the frame (B3.19).
+        self.callee_stack = False
         self._bind()
 
     def _bind(self) -> None:
@@ -94,7 +102,10 @@ class ExceptionEngine:
         self._wr_nzcv(self._rd_nzcv())
 
     def vector(self, exc: int) -> int:
-        return self.fast.read_u32(self.vtor() + 4 * exc)
+        """The handler address of ``exc`` from the table it is taken through (with the Security
+        Extension active: VTOR_S or VTOR_NS by the exception's target state, not the current one)."""
+        base = self.vtor() if self.tz is None else self.tz.vector_base(exc)
+        return self.fast.read_u32(base + 4 * exc)
 
     def enter(self, exc: int, return_pc: int | None = None) -> int:
         """Take exception ``exc``: push the frame, switch to Handler mode, jump to the vector.
@@ -122,13 +133,16 @@ class ExceptionEngine:
         use_psp = from_thread and bool(control & CONTROL_SPSEL)
         fpca = self.has_fp and bool(control & CONTROL_FPCA)
         sp = stack[2] if use_psp else stack[1]
-        nsp = sp - (FP_FRAME if fpca else BASIC_FRAME)
+        callee = CALLEE_FRAME if self.callee_stack else 0
+        nsp = sp - (FP_FRAME if fpca else BASIC_FRAME) - callee
         realign = nsp & 4
         nsp &= ~7
         frame = struct.pack("<8I", r0, r1, r2, r3, r12, lr, ret_pc & ~1, xpsr | (0x200 if realign else 0))
         if fpca:
             self.fp_frames += 1
             frame += struct.pack("<18I", *stack[3:20], 0)
+        if callee:
+            frame = self.callee_context(fpca) + frame
         self.fast.mem_write(nsp, frame)
         if self.v8m:
             ctl_write, new_control = True, control & ~(CONTROL_SPSEL | CONTROL_FPCA | CONTROL_SFPA)
@@ -159,6 +173,16 @@ class ExceptionEngine:
         self.entries += 1
         return nsp
 
+    def callee_context(self, fpca: bool) -> bytes:
+        """The additional state context of a Secure -> Non-secure exception (B3.19): integrity
+        signature (bit 0 clear when an FP frame follows), a reserved word, R4-R11; the registers
+        are then cleared, with R0-R3 and R12, so that the Non-secure handler sees no Secure value."""
+        f = self.fast
+        regs = [f.reg_read(r) for r in CALLEE_REGS]
+        for r in CALLEE_REGS + CALLER_REGS:
+            f.reg_write(r, 0)
+        return struct.pack("<10I", INTEGRITY_SIG & ~(1 if fpca else 0), 0, *regs)
+
     def _enter_writes(self, use_psp: bool, ctl_write: bool, nsp: int, new_control: int, new_xpsr: int,
                       excret: int) -> None:
         """The register writes of :meth:`enter` before the vector fetch, one by one (error path)."""
@@ -176,6 +200,16 @@ class ExceptionEngine:
         ``xpsr`` and ``control`` are their current values (Handler mode throughout, so CONTROL
         reads the same before and after the IPSR change).
         """
+        if self.tz is not None:
+            excret = self.tz.before_chain(exc, excret)
+            try:
+                self._tail_chain(exc, excret, xpsr, control)
+            finally:
+                self.tz.after_entry(exc)
+            return
+        self._tail_chain(exc, excret, xpsr, control)
+
+    def _tail_chain(self, exc: int, excret: int, xpsr: int, control: int) -> None:
         f = self.fast
         new_xpsr = (xpsr & 0xF80F0000) | 0x01000000 | exc
         try:
@@ -220,6 +254,8 @@ class ExceptionEngine:
         use_psp = to_thread and bool(excret & 4)
         fp = self.has_fp and not (excret & 0x10)
         sp = psp if use_psp else msp
+        if self.ns_returns and excret & 0x40 and not excret & 0x20:   # S = 1, DCRS = 0: B3.21
+            sp = self._callee_unstack(sp, fp)
         size = FP_FRAME if fp else BASIC_FRAME
         w = self.fast.read_words(sp, size // 4)
         xpsr = w[7]
@@ -245,6 +281,18 @@ class ExceptionEngine:
         self.return_pc = w[6] & ~1
         self.returns += 1
         return None
+
+    def _callee_unstack(self, sp: int, fp: bool) -> int:
+        """Check the integrity signature of the additional state context at ``sp`` and restore
+        R4-R11 from it; the SP of the basic frame above it."""
+        w = self.fast.read_words(sp, 10)
+        want = INTEGRITY_SIG & ~(1 if fp else 0)
+        if w[0] != want:
+            raise ExcReturnError(f"exception return with DCRS = 0: integrity signature {w[0]:#010x} at {sp:#010x}, "
+                                 f"expected {want:#010x} (INVIS)")
+        for r, value in zip(CALLEE_REGS, w[2:]):
+            self.fast.reg_write(r, value)
+        return sp + CALLEE_FRAME
 
     def stacked_frame(self) -> dict[str, int] | None:
         """The basic frame of the innermost active exception, for fault reports and backtraces."""

@@ -18,9 +18,9 @@ They are the same C functions the binding calls, so values and side effects are 
 errors raise the binding's ``UcError`` with the same ``errno``. Only registers whose value is
 32 bits take the raw path (others would not fit the value slots); any other register id goes
 through the binding. If the binding's internals are not as expected (``unicorn_py3.unicorn``
-without ``uclib``, no ``Uc._uch`` handle, a missing export, a self-check that disagrees), or
-``PSAEMU_FASTUC=0`` is set, every method falls back to the high-level binding with the same
-results, only slower: ``FastUc.raw`` tells which one is in use.
+without ``uclib``, no ``Uc._uch`` handle, a missing export, a self-check that disagrees, run
+on the first engine of the process), or ``PSAEMU_FASTUC=0`` is set, every method falls back to
+the high-level binding with the same results, only slower: ``FastUc.raw`` tells which one is in use.
 
 Like the ``Uc`` it wraps, a FastUc is used from one thread: it reuses its argument buffers (a
 read made from an MMIO callback during another read gets a buffer of its own).
@@ -48,6 +48,9 @@ _NAMES32 = ([f"R{i}" for i in range(16)] + ["SP", "LR", "PC", "IP", "FP", "SB", 
 REGS32 = frozenset(getattr(A, f"UC_ARM_REG_{n}") for n in _NAMES32 if hasattr(A, f"UC_ARM_REG_{n}"))
 
 _WORDS = {n: struct.Struct(f"<{n}I") for n in range(1, 33)}
+#: ids of the loaded libunicorn whose raw path passed the self-check in this process: the check
+#: is about the binding and library (the same for every engine), so it runs once, not per core.
+_VERIFIED: set[int] = set()
 
 
 def _enabled_by_env() -> bool:
@@ -81,9 +84,11 @@ class FastUc:
         if lib is not None:
             try:
                 self._bind_raw(*lib)
-                self.raw = self._self_check()
+                self.raw = id(lib[0]) in _VERIFIED or self._self_check()
             except Exception:
                 self.raw = False
+            if self.raw:
+                _VERIFIED.add(id(lib[0]))
         if not self.raw:
             self._bind_api()
 

@@ -1,4 +1,5 @@
-"""Fault records and the human report: core, PC with symbol, disassembly, registers, frame, CFSR/HFSR."""
+"""Fault records and the human report: core, PC with symbol, disassembly, registers, frame,
+CFSR/HFSR and (Security Extension) SFSR/SFAR."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,8 +51,9 @@ def register_lines(regs: dict[str, int], indent: str = "    ") -> list[str]:
 
 
 def status_lines(core: "Core", indent: str = "  ") -> list[str]:
-    """CFSR and HFSR with their set bits named, and BFAR/MMFAR when they are valid."""
-    from psaemu.platform.cpu.scs import CFSR_BITS, HFSR_BITS
+    """CFSR and HFSR with their set bits named, and BFAR/MMFAR when they are valid; on a core with
+    the Security Extension, SFSR (when set, or the fault is a SecureFault) and SFAR when valid."""
+    from psaemu.platform.cpu.scs import CFSR_BITS, HFSR_BITS, SFSR_BITS, SFSR_SFARVALID
 
     cfsr, hfsr = core.scs.regs["CFSR"], core.scs.regs["HFSR"]
     lines = [f"{indent}CFSR={cfsr:#010x} " + (", ".join(decode_bits(cfsr, CFSR_BITS)) or "(none)"),
@@ -60,6 +62,11 @@ def status_lines(core: "Core", indent: str = "  ") -> list[str]:
         lines.append(f"{indent}BFAR={core.scs.regs['BFAR']:#010x}")
     if cfsr & (1 << 7):
         lines.append(f"{indent}MMFAR={core.scs.regs['MMFAR']:#010x}")
+    sfsr = core.scs.regs["SFSR"]
+    if sfsr or (core.fault is not None and core.fault.exception == "SecureFault"):
+        lines.append(f"{indent}SFSR={sfsr:#010x} " + (", ".join(decode_bits(sfsr, SFSR_BITS)) or "(none)"))
+    if sfsr & SFSR_SFARVALID:
+        lines.append(f"{indent}SFAR={core.scs.regs['SFAR']:#010x}")
     return lines
 
 

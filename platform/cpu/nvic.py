@@ -114,12 +114,21 @@ class Nvic:
 
     def best_pending(self) -> int | None:
         """The pending, enabled exception that would be taken first, by priority then number."""
+        pending = self.pending
+        if not pending:
+            return None
         best = None
         best_key = None
-        for exc in self.pending:
-            if not self.is_enabled(exc):
+        enabled, priority = self.enabled, self.priority
+        for exc in pending:
+            if exc >= IRQ0:                       # is_enabled and exc_priority, inlined (per slice)
+                if exc - IRQ0 not in enabled:
+                    continue
+                key = (priority[exc] if exc < len(priority) else 0, exc)
+            elif not self.is_enabled(exc):
                 continue
-            key = (self.exc_priority(exc), exc)
+            else:
+                key = (self.exc_priority(exc), exc)
             if best_key is None or key < best_key:
                 best, best_key = exc, key
         return best

@@ -35,6 +35,18 @@ CFSR_BITS = {
 }
 HFSR_BITS = {1: "VECTTBL (vector table read fault)", 30: "FORCED (escalated configurable fault)",
              31: "DEBUGEVT (debug event, e.g. BKPT with no debugger)"}
+# SAU->SFSR (0xE000EDE4) bits, Armv8-M ARM D1.2.226; every bit is write-one-to-clear.
+SFSR_INVEP, SFSR_INVIS, SFSR_INVER, SFSR_AUVIOL = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+SFSR_INVTRAN, SFSR_LSPERR, SFSR_SFARVALID, SFSR_LSERR = 1 << 4, 1 << 5, 1 << 6, 1 << 7
+SFSR_BITS = {
+    0: "INVEP (invalid entry point: Non-secure branch to Secure code without SG)",
+    1: "INVIS (invalid integrity signature in an exception frame)",
+    2: "INVER (invalid exception return)",
+    3: "AUVIOL (attribution unit violation: Non-secure access to Secure memory)",
+    4: "INVTRAN (invalid transition: Secure branch to Non-secure code without BXNS/BLXNS)",
+    5: "LSPERR (lazy state preservation error)", 6: "SFARVALID (SFAR holds the address)",
+    7: "LSERR (lazy state error)",
+}
 
 _REGS_COMMON: tuple[Register, ...] = (
     Register("ICTR", 0x004, "r"),
@@ -285,6 +297,9 @@ class SystemControlSpace(Peripheral):
 
     def write_DFSR(self, v: int) -> None:
         self.regs["DFSR"] &= ~v
+
+    def write_SFSR(self, v: int) -> None:
+        self.regs["SFSR"] &= ~(v & 0xFF)
 
     def write_STIR(self, v: int) -> None:
         irq = v & 0x1FF

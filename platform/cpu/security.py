@@ -18,6 +18,10 @@ apply instead (:mod:`psaemu.platform.cpu.trustzone`: banked registers, SG clears
 FNC_RETURN, exception entry/return by security state) and a plain Secure -> Non-secure branch is
 a SecureFault (INVTRAN). Before that (psaemu's bundled images):
 
+Where nothing is enforced (a Host image with its own secure side), the first BXNS/BLXNS turns on
+*tracking* (:meth:`SecurityGuard.track`): only the fetch protections, so the transitions are seen
+while every data access is allowed.
+
 Legal Non-secure -> Secure transitions: a target holding SG, inside the core's NSC veneer
 region, or inside a registered entry range (the Host partitions' code, which psaemu's bundled
 Non-secure images call directly). Secure -> Non-secure is always allowed (returns from those
@@ -31,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from unicorn import UC_MEM_WRITE_PROT, UC_PROT_ALL, UC_PROT_NONE, UC_PROT_READ, UC_PROT_WRITE, Uc
 
 from psaemu.platform.cpu.nvic import BUSFAULT, SECUREFAULT
+from psaemu.platform.cpu.scs import SFSR_AUVIOL, SFSR_INVEP, SFSR_INVTRAN, SFSR_SFARVALID
 from psaemu.platform.system.memory import SecuritySpan
 
 if TYPE_CHECKING:
@@ -38,10 +43,27 @@ if TYPE_CHECKING:
     from psaemu.platform.cpu.trustzone import TrustZone
 
 SECURE, NON_SECURE = "secure", "non-secure"
+
+
+def secure_fault(core: "Core", sfsr: int, what: str, *, pc: int, address: int | None = None,
+                 sfar: int | None = None) -> None:
+    """Raise a SecureFault on ``core`` with its cause in SAU->SFSR (``sfsr``: one SFSR_* bit) and,
+    given ``sfar``, the faulting address in SFAR with SFARVALID (Armv8-M ARM D1.2.225-226)."""
+    regs = core.scs.regs
+    regs["SFSR"] |= sfsr
+    if sfar is not None:
+        regs["SFAR"] = sfar
+        regs["SFSR"] |= SFSR_SFARVALID
+    core.raise_fault(SECUREFAULT, 0, what, pc=pc, address=address)
+
 #: SG, the Secure gateway instruction (two identical halfwords).
 SG = b"\x7f\xe9\x7f\xe9"
 _PERMS = {SECURE: {True: UC_PROT_ALL, False: UC_PROT_READ | UC_PROT_WRITE},
           NON_SECURE: {True: UC_PROT_NONE, False: UC_PROT_ALL}}
+#: Transition tracking without enforcement (:meth:`SecurityGuard.track`): only fetches across the
+#: attribution fault, so every S<->NS transition is still seen; data accesses are all allowed.
+_PERMS_TRACK = {SECURE: {True: UC_PROT_ALL, False: UC_PROT_READ | UC_PROT_WRITE},
+                NON_SECURE: {True: UC_PROT_READ | UC_PROT_WRITE, False: UC_PROT_ALL}}
 
 
 def _pieces(uc: Uc, spans: list[SecuritySpan]) -> list[tuple[int, int, bool]]:
@@ -67,6 +89,8 @@ class SecurityGuard:
         self.core = core
         self.spans = spans
         self.enabled = False
+        #: Fetch protections on while enforcement is off (an image that enters Non-secure state itself).
+        self.tracking = False
         self.state = SECURE
         self.switches = 0
         #: (start, end) ranges NS code may branch into (besides SG and the veneer region).
@@ -101,19 +125,37 @@ class SecurityGuard:
     # -- control --------------------------------------------------------------------------
     def set_enabled(self, on: bool) -> None:
         """Turn enforcement on (protections follow the state) or off (everything accessible)."""
-        if on and not self._pieces:
+        if (on or self.tracking) and not self._pieces:
             self._pieces = _pieces(self.core.uc, self.spans)
         self.enabled = on
-        if on:
+        if on or self.tracking:
             self._apply()
         else:
             for base, size, _sec in self._pieces:
                 self.core.uc.mem_protect(base, size, UC_PROT_ALL)
             self.core.uc.ctl_flush_tb()
 
-    def restore(self, enabled: bool, state: str) -> None:
+    def track(self, on: bool) -> None:
+        """Keep fetch protections while enforcement is off, so that the transitions of an image
+        that enters Non-secure state itself (BXNS, SG, exception returns) still surface as
+        fetch-protection errors; its data accesses stay unchecked (its own SAU/MPC decide them)."""
+        if on == self.tracking:
+            return
+        self.tracking = on
+        if not self.enabled:
+            self.set_enabled(False)
+
+    def save_state(self) -> tuple[Any, ...]:
+        """Enforcement, state, tracking and the Security Extension's state (snapshots)."""
+        return (self.enabled, self.state, self.tracking,
+                None if self.tz is None else self.tz.save_state())
+
+    def restore(self, enabled: bool, state: str, tracking: bool = False, tz: Any = None) -> None:
         """A snapshot's enforcement and state (Unicorn's protections are not in its context)."""
         self.state = state
+        self.tracking = tracking
+        if self.tz is not None and tz is not None:
+            self.tz.restore_state(tz)
         self.set_enabled(enabled)
 
     def add_entries(self, ranges: list[tuple[int, int]]) -> None:
@@ -125,6 +167,7 @@ class SecurityGuard:
         span = self.span(pc & ~1)
         if self.tz is not None:
             self.tz.reset()
+        self.track(False)
         self.switch(NON_SECURE if span is not None and not span.secure else SECURE)
 
     def switch(self, state: str) -> None:
@@ -132,12 +175,12 @@ class SecurityGuard:
             return
         self.state = state
         self.switches += 1
-        if self.enabled:
+        if self.enabled or self.tracking:
             self._apply()
 
     def _apply(self) -> None:
         uc = self.core.uc
-        perms = _PERMS[self.state]
+        perms = (_PERMS if self.enabled else _PERMS_TRACK)[self.state]
         for base, size, secure in self._pieces:
             uc.mem_protect(base, size, perms[secure])
         uc.ctl_flush_tb()          # translated blocks are reused without a protection check
@@ -147,7 +190,7 @@ class SecurityGuard:
         """A fetch-protection error at ``pc``: "switch" (a state transition: execute again),
         "fault" (raised on the core) or None (not an attribution matter)."""
         span = self.span(pc)
-        if span is None or not self.enabled:
+        if span is None or not (self.enabled or self.tracking):
             return None
         tz = self.tz
         if tz is not None and tz.active and tz.expected(pc):      # after a BXNS, FNC_RETURN, exception
@@ -156,9 +199,8 @@ class SecurityGuard:
         if self.state == SECURE:
             if not span.secure:
                 if tz is not None and tz.active:
-                    self.core.scs.regs["SFSR"] |= 1 << 4
-                    self.core.raise_fault(SECUREFAULT, 0, f"Secure code branched to Non-secure {pc:#010x} "
-                                          f"without BXNS/BLXNS (INVTRAN)", pc=pc, address=pc)
+                    secure_fault(self.core, SFSR_INVTRAN, f"Secure code branched to Non-secure {pc:#010x} "
+                                 f"without BXNS/BLXNS (INVTRAN)", pc=pc, address=pc)
                     return "fault"
                 self.switch(NON_SECURE)
                 return "switch"
@@ -187,14 +229,17 @@ class SecurityGuard:
 
     def fault(self, verb: str, addr: int, size: int, span: SecuritySpan, *, pc: int,
               value: int | None = None) -> None:
-        """SecureFault for a Secure alias (IDAU), BusFault for an MPC-gated Non-secure alias."""
+        """SecureFault for a Secure alias (IDAU: INVEP for a fetch, AUVIOL with SFAR for data), BusFault
+        for an MPC-gated Non-secure alias."""
         what = (f"Non-secure code {verb} of {size} byte(s) at {addr:#010x}"
                 + (f" (value {value:#x})" if value is not None else "")
                 + f": {span.what}, attribution secure")
         if verb == "fetch" and not span.mpc:
             what += " (not an entry point: no SG there)"
-        if not span.mpc:
-            self.core.raise_fault(SECUREFAULT, 0, what, pc=pc, address=addr)
+        if not span.mpc and verb == "fetch":        # a branch to Secure code that is not an SG
+            secure_fault(self.core, SFSR_INVEP, what, pc=pc, address=addr)
+        elif not span.mpc:                          # a data access to Secure memory
+            secure_fault(self.core, SFSR_AUVIOL, what, pc=pc, address=addr, sfar=addr)
         elif verb == "fetch":
             self.core.raise_fault(BUSFAULT, 1 << 8, what, pc=pc, address=addr)
         else:

@@ -27,11 +27,23 @@ Transitions (rule names of the Armv8-M Architecture Reference Manual, DDI0553):
   NVIC_ITNS bit is set; SysTick when Non-secure code programmed psaemu's one SysTick) vectors through VTOR_NS (the ``SCB_NS`` alias at 0xE002ED08) with
   EXC_RETURN.S = 0 and ES = 0; a Secure exception (HardFault, BusFault, SecureFault, NMI with
   AIRCR.BFHFNMINS 0, other IRQs) stacks on the Non-secure stack (EXC_RETURN S = 0,
-  ES = 1) and runs Secure. An exception return restores the bank of EXC_RETURN.S.
+  ES = 1) and runs Secure. While Secure, a Non-secure exception pushes the additional state
+  context below the frame on the Secure stack (integrity signature 0xFEFA125B, a reserved word,
+  R4-R11), clears R0-R3 and R4-R11 and gets EXC_RETURN S = 1, DCRS = 0, ES = 0; so does one
+  tail-chained over a Secure background (B3.21). An exception return restores the bank of
+  EXC_RETURN.S; with S = 1 and DCRS = 0 it checks the signature and restores R4-R11.
+* ``TT``/``TTT``/``TTA``/``TTAT`` in Secure state (C2.4 "TT"; the CMSE address checks of a
+  Secure image, ``cmse_check_address_range``): answered from the SAU regions the firmware
+  programmed and the board's IDAU (:meth:`TrustZone.test_target`), since Unicorn answers from
+  its own SAU, which says "all Secure".
 
-Not modelled: a Non-secure exception taken from Secure state (needs the additional state
-context and integrity signature, B3.19), a second SysTick, banked SHPR/SHCSR/AIRCR,
-stack limit checks, lazy FP state.
+The first BXNS/BLXNS also turns on the guard's transition tracking
+(:meth:`SecurityGuard.track`): an image that brings its own Secure side runs without
+enforcement, yet its transitions must still surface as fetch-protection errors. The banks, the
+transition in progress and the SysTick owner are in snapshots (:meth:`save_state`).
+
+Not modelled: a second SysTick, banked SHPR/SHCSR/AIRCR, stack limit checks, lazy FP state,
+an MPU in TT responses.
 """
 from __future__ import annotations
 
@@ -53,6 +65,8 @@ from psaemu.platform.cpu.nvic import (
     SYSTICK,
     USAGEFAULT,
 )
+from psaemu.platform.cpu.scs import SFSR_INVTRAN
+from psaemu.platform.cpu.security import secure_fault
 
 if TYPE_CHECKING:
     from psaemu.platform.cpu.security import SecurityGuard
@@ -76,12 +90,15 @@ _BANKED_EXC = (SVCALL, PENDSV, MEMMANAGE, USAGEFAULT, DEBUGMON)
 _ALWAYS_SECURE = (NMI, HARDFAULT, BUSFAULT, SECUREFAULT)
 _CONTROL_FPCA = 4
 # kinds of scanned instructions
-BXNS, BLXNS, MSR_NS, MRS_NS = "bxns", "blxns", "msr_ns", "mrs_ns"
+BXNS, BLXNS, MSR_NS, MRS_NS, TT = "bxns", "blxns", "msr_ns", "mrs_ns", "tt"
+#: TT response bits (C2.4 "TT, TTT, TTA, TTAT"): SREGION at 8, then these.
+TT_SRVALID, TT_R, TT_RW, TT_NSR, TT_NSRW, TT_S = 1 << 17, 1 << 18, 1 << 19, 1 << 20, 1 << 21, 1 << 22
 
 
 def scan(data: bytes, base: int) -> list[tuple[int, str, int, int]]:
-    """(address, kind, register, SYSm) of every halfword position encoding BXNS/BLXNS or an
-    MSR/MRS of a Non-secure banked register (T1 encodings; C2.4). Candidates inside data or
+    """(address, kind, register, SYSm) of every halfword position encoding BXNS/BLXNS, an
+    MSR/MRS of a Non-secure banked register or a TT/TTT/TTA/TTAT (T1 encodings; C2.4; for TT
+    the register is Rd and the last field Rn | A << 4 | T << 5). Candidates inside data or
     other instructions do nothing: the hook acts only where an instruction starts."""
     out = []
     for off in range(0, len(data) - 1, 2):
@@ -97,6 +114,8 @@ def scan(data: bytes, base: int) -> list[tuple[int, str, int, int]]:
                 out.append((base + off, MSR_NS, hw & 0xF, hw2 & 0xFF))
             elif hw == 0xF3EF and hw2 & 0xF000 == 0x8000 and (sysm in NS_SYSM or sysm in LIM_SYSM):
                 out.append((base + off, MRS_NS, (hw2 >> 8) & 0xF, hw2 & 0xFF))
+            elif hw & 0xFFF0 == 0xE840 and hw2 & 0xF03F == 0xF000:   # STREX with Rt = PC: TT's space
+                out.append((base + off, TT, (hw2 >> 8) & 0xF, hw & 0xF | (hw2 >> 7 & 1) << 4 | (hw2 >> 6 & 1) << 5))
     return out
 
 
@@ -129,6 +148,8 @@ class TrustZone:
         self._vector_state: str | None = None
         self.transitions: list[tuple[str, int]] = []
         self.core.engine.excret_clear = 0
+        self.core.engine.ns_returns = False
+        self.core.engine.callee_stack = False
         #: The state whose SysTick psaemu's one SysTick is: the one that last enabled or disabled
         #: it (SYST_CSR ENABLE/TICKINT), since each state's code programs its own (SysTick_S/_NS).
         self.systick_state = SECURE
@@ -139,6 +160,26 @@ class TrustZone:
         if ctrl != self._syst_seen:
             self._syst_seen = ctrl
             self.systick_state = self.current()
+
+    def save_state(self) -> dict[str, Any]:
+        """The inactive bank, stack limits, transition in progress and SysTick owner (snapshots;
+        the hooks are configuration: they follow the loaded image)."""
+        engine = self.core.engine
+        return {"active": self.active, "bank": {k: dict(v) for k, v in self.bank.items()},
+                "limits": dict(self.limits), "expect": self._expect, "pending": self._pending_state,
+                "vector": self._vector_state, "transitions": list(self.transitions),
+                "systick_state": self.systick_state, "syst_seen": self._syst_seen,
+                "excret_clear": engine.excret_clear, "ns_returns": engine.ns_returns}
+
+    def restore_state(self, s: dict[str, Any]) -> None:
+        """Put back :meth:`save_state`."""
+        self.active = s["active"]
+        self.bank = {k: dict(v) for k, v in s["bank"].items()}
+        self.limits = dict(s["limits"])
+        self._expect, self._pending_state, self._vector_state = s["expect"], s["pending"], s["vector"]
+        self.transitions = [tuple(t) for t in s["transitions"]]
+        self.systick_state, self._syst_seen = s["systick_state"], s["syst_seen"]
+        self.core.engine.excret_clear, self.core.engine.ns_returns = s["excret_clear"], s["ns_returns"]
 
     @property
     def state(self) -> str:
@@ -157,6 +198,12 @@ class TrustZone:
             return self._vtor_s()
         state = self._vector_state or self.current()
         return self.vtor_ns() if state == NON_SECURE else self._vtor_s()
+
+    def vector_base(self, exc: int) -> int:
+        """The vector table ``exc`` is taken through: VTOR_NS when it targets Non-secure state."""
+        if not self.active:
+            return self._vtor_s()
+        return self.vtor_ns() if self.target(exc) == NON_SECURE else self._vtor_s()
 
     def _read_bank(self) -> dict[str, int]:
         return {name: self.core.reg(name) for name in BANKED}
@@ -183,8 +230,11 @@ class TrustZone:
             return
         self.bank[frm] = self._read_bank()
         self._write_bank(self.bank[to])
-        self._pending_state = to
-        self._expect = expect_pc
+        # back to the state the protections are in before the other state's first fetch (an
+        # exception taken at that point): nothing is left to switch
+        settled = to == self.guard.state
+        self._pending_state = None if settled else to
+        self._expect = None if settled else expect_pc
         self.transitions.append((to, expect_pc if expect_pc is not None else 0))
         self.core.trace("security_state", state=to, pc=expect_pc if expect_pc is not None else 0)
 
@@ -203,7 +253,7 @@ class TrustZone:
 
     # -- code hooks -----------------------------------------------------------------------
     def install(self, image: "Image") -> None:
-        """Hook every BXNS/BLXNS, MSR/MRS of a ``_NS`` register or a stack limit of the image's
+        """Hook every BXNS/BLXNS, TT, MSR/MRS of a ``_NS`` register or a stack limit of the image's
         Secure code, when it has a BXNS/BLXNS at all (otherwise no hook: nothing changes)."""
         uc = self.core.uc
         for h in self.hooks:
@@ -229,6 +279,9 @@ class TrustZone:
         kind, reg, sysm = self.sites[address]
         if kind in (BXNS, BLXNS):
             self._branch_ns(address, reg, kind == BLXNS)
+        elif kind == TT:
+            uc.reg_write(GPR[reg], self.test_target(uc.reg_read(GPR[sysm & 0xF]), alternate=bool(sysm & 0x10)))
+            uc.reg_write(A.UC_ARM_REG_PC, (address + 4) | 1)
         elif kind == MSR_NS:
             self._msr_ns(sysm, self.core.reg(f"r{reg}") if reg < 13 else self.core.reg("lr"))
             uc.reg_write(A.UC_ARM_REG_PC, (address + 4) | 1)
@@ -236,6 +289,32 @@ class TrustZone:
             value = self._mrs_ns(sysm)
             uc.reg_write(GPR[reg], value)
             uc.reg_write(A.UC_ARM_REG_PC, (address + 4) | 1)
+
+    def test_target(self, addr: int, alternate: bool) -> int:
+        """TT/TTT/TTA/TTAT executed in Secure state (C2.4 "TT"): the security attribution of
+        ``addr`` from the SAU the firmware programmed (SREGION/SRVALID of the matching region)
+        combined with the IDAU (the Musca-B1's SSE-200: address bit 28 set is Secure, 0xE... exempt);
+        IREGION is not reported (IRVALID 0). psaemu models no MPU, so MRVALID is 0 and the
+        permissions are those of the default memory map (read/write for both privilege levels:
+        ``T`` and ``A`` change nothing there); NSR/NSRW are R/RW of a Non-secure address."""
+        scs = self.core.scs
+        secure, region = 0xE0000000 > addr >= 0 and bool(addr >> 28 & 1), None
+        ctrl = scs.regs.get("SAU_CTRL", 0)
+        if ctrl & 1:
+            sau_secure = True
+            for n, (rbar, rlar) in enumerate(scs.sau):
+                if rlar & 1 and rbar & ~0x1F <= addr <= rlar | 0x1F:
+                    region, sau_secure = n, bool(rlar & 2)          # NSC counts as Secure here
+                    break
+        else:
+            sau_secure = not ctrl & 2                                # ALLNS
+        if addr >= 0xE0000000:
+            sau_secure = False                                       # exempt: the PPB and vendor space
+        secure = secure or sau_secure
+        resp = TT_R | TT_RW | (TT_S if secure else TT_NSR | TT_NSRW)
+        if region is not None:
+            resp |= TT_SRVALID | region << 8
+        return resp
 
     def _ns_reg_name(self, sysm: int) -> str | None:
         name = NS_SYSM.get(sysm)
@@ -272,9 +351,8 @@ class TrustZone:
             return
         span = self.guard.span(target)
         if span is None or span.secure:
-            core.raise_fault(SECUREFAULT, 0, f"{'BLXNS' if link else 'BXNS'} to {target:#010x}: not Non-secure "
+            secure_fault(core, SFSR_INVTRAN, f"{'BLXNS' if link else 'BXNS'} to {target:#010x}: not Non-secure "
                                              f"memory (INVTRAN)", pc=address, address=target)
-            core.scs.regs["SFSR"] |= 1 << 4
             return
         if link:
             sp = core.reg("sp") - 8
@@ -287,6 +365,7 @@ class TrustZone:
             core.set_reg("lr", FNC_RETURN)
         self.active = True
         core.engine.ns_returns = True
+        self.guard.track(True)           # the transitions are seen also where nothing is enforced
         self.swap(NON_SECURE, target & ~1)
         core.uc.reg_write(A.UC_ARM_REG_PC, target | 1)
 
@@ -316,7 +395,7 @@ class TrustZone:
         if to != self.current():
             sp_name = "psp" if value & 0xC == 0xC else "msp"
             bank = self.bank[to]
-            frame = bank[sp_name]
+            frame = bank[sp_name] + (0x28 if to == SECURE and not value & 0x20 else 0)   # DCRS = 0
             try:
                 ret = struct.unpack("<I", core.mem_read(frame + 24, 4))[0] & ~1
             except Exception:
@@ -375,8 +454,30 @@ class TrustZone:
         engine = self.core.engine
         if cur == NON_SECURE:
             engine.excret_clear = 0x41 if to == NON_SECURE else 0x40   # S = 0; ES = 0 if Non-secure
+            engine.callee_stack = False
+        elif to == NON_SECURE:                  # Secure -> Non-secure: DCRS = 0, ES = 0 (B3.19)
+            engine.excret_clear = 0x21
+            engine.callee_stack = True
         else:
             engine.excret_clear = 0
+            engine.callee_stack = False
+
+    def before_chain(self, exc: int, excret: int) -> int:
+        """Tail-chaining into ``exc`` (B3.21 "Exception return", tail-chaining): the EXC_RETURN the
+        handler gets. ES follows the new exception's state; a Non-secure exception chained over a
+        Secure background pushes the additional state context then (DCRS = 0), as an entry would."""
+        if not self.active:
+            return excret
+        to = self.target(exc)
+        self._vector_state = to
+        if excret & 0x40 and excret & 0x20 and to == NON_SECURE:      # S = 1, callee not yet stacked
+            core = self.core
+            sp_name = "psp" if excret & 0xC == 0xC else "msp"
+            sp = core.reg(sp_name) - 0x28
+            core.mem_write(sp, core.engine.callee_context(fpca=not excret & 0x10))
+            core.set_reg(sp_name, sp)
+            excret &= ~0x20
+        return (excret & ~1) | (1 if to == SECURE else 0)
 
     def after_entry(self, exc: int) -> None:
         """After the frame is pushed in the interrupted state's bank: the handler's bank."""
@@ -385,8 +486,13 @@ class TrustZone:
         to = self._vector_state or self.current()
         self._vector_state = None
         self.core.engine.excret_clear = 0
+        self.core.engine.callee_stack = False
         if to != self.current():
             self.swap(to, self.core.pc & ~1)
+        elif self._pending_state is not None:
+            # taken after a transition (BXNS, SG...) and before its first fetch: the handler's
+            # fetch is where the protections follow now
+            self._expect = self.core.pc & ~1
 
 
 GPR = [getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)] + [A.UC_ARM_REG_SP, A.UC_ARM_REG_LR, A.UC_ARM_REG_PC]

@@ -440,15 +440,11 @@ class Controller:
         if self.finished:
             return self._ended()
         before = self._instructions()
-        pc = core.pc
         left = None if self.max_instructions is None else max(1, self.max_instructions - self.executed)
+        # Machine.step takes a pending interrupt between slices as the scheduler does (one that
+        # CPSIE/MSR/DSB/ISB just unmasked included), so gdb, the debugger prompt and the Python API
+        # enter exceptions the same way; the server never takes them on the core itself.
         stop = self.m.step(core, 1, others="frozen", max_instructions=left)   # bounds an SVC it completes
-        if stop.reason == "step" and core.pc == pc and core.preempting() is not None:
-            # Machine.step stopped on the hint hook after CPSIE/MSR/DSB/ISB with an interrupt to
-            # take and executed nothing, and a new step would do the same: take the interrupt as
-            # the scheduler does between slices; the step ends on the handler's first instruction
-            # (as a halting-debug step on Cortex-M does when an exception is pending).
-            core.take_interrupts()
         self.executed += self._instructions() - before
         if stop.result is not None:                  # the machine ended (exit, fault, panic...)
             return self._remember(self.from_result(stop.result))

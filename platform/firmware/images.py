@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from psaemu.platform.errors import ImageError
@@ -18,6 +19,7 @@ DEFAULT_IMAGES = {"host": "regression_host", "se": "se_firmware"}
 NO_IMAGE = "none"
 
 
+@lru_cache(maxsize=1)          # where the package is installed does not change in a process
 def prebuilt_dir() -> Path:
     """The installed ``prebuilt`` folder (``images/prebuilt`` in a source checkout)."""
     spec = importlib.util.find_spec("psaemu.images")

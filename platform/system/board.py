@@ -13,11 +13,6 @@ from typing import Any
 from psaemu.platform.errors import ConfigError
 from psaemu.platform.units import parse_number
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 #: Unicorn maps memory in 1 KiB pages on Arm; every region and window must respect them.
 PAGE = 0x400
 #: The System Control Space every Cortex-M core has; regions may not cover it.
@@ -163,12 +158,25 @@ def load_board(path: str | Path | None = None) -> Board:
     if not p.exists():
         raise ConfigError(f"{p}: board file not found (built-in boards: {', '.join(builtin_boards())})")
     try:
-        data = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+        text = p.read_text()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read board file: {exc}") from None
-    return _BoardParser(str(p), data).parse()
+    from psaemu.platform.system import boardcache
+
+    return boardcache.load(str(p), text, parse_board)
+
+
+def parse_board(path: str, text: str) -> Board:
+    """Parse and validate the text of the board file ``path`` (no cache)."""
+    if sys.version_info >= (3, 11):         # imported here: a cached board needs no TOML parser
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return _BoardParser(path, data).parse()
 
 
 class _BoardParser:

@@ -1,6 +1,11 @@
 """The event trace: a deterministic record of what happened, stamped with virtual time.
 
-Records are plain tuples so leaving the trace on costs little. The log is bounded: it keeps the
+Records are stored packed, as ``(time_ps, core, kind, names, values)`` rows: ``names`` is a
+sorted tuple of field names shared by every record of its kind and call site, ``values`` the
+field values in that order. Nothing is formatted or paired up while the machine runs; readers
+(``records``, iteration, ``since``, ``of_kind``) see ``(time_ps, core, kind, ((name, value)...))``
+tuples built on demand. The digest is defined over the packed rows (the ``repr`` of each row),
+so it is what the machine recorded, in the order it recorded it. The log is bounded: it keeps the
 last ``limit`` records (:data:`DEFAULT_EVENT_LIMIT` unless the machine says otherwise) and
 counts the older ones it let go (``dropped``), so a run of any length uses flat memory. The
 digest still covers every record ever made: records are folded into a hash chain, in blocks of
@@ -19,15 +24,15 @@ if TYPE_CHECKING:
     from psaemu.platform.cpu.core import Core
 
 Event = tuple[int, str, str, tuple[tuple[str, Any], ...]]
+#: A stored record: (time_ps, core, kind, field names sorted, field values in that order).
+Row = tuple[int, str, str, tuple[str, ...], tuple[Any, ...]]
+#: The fields of an ``mhu`` record (a peripheral bus access or a driver transfer), sorted.
+MHU_FIELDS = ("frame", "op", "reg", "value")
 
 #: Records the event log keeps by default (about 300 bytes each: ~30 MB at most).
 DEFAULT_EVENT_LIMIT = 100_000
 #: Records folded into the digest chain at a time (positions 0, FOLD_BLOCK, 2*FOLD_BLOCK... of the trace).
 FOLD_BLOCK = 4096
-#: Field value types whose equal values have equal reprs (not float: 0.0 == -0.0; no containers).
-_REPR_BY_VALUE = frozenset({int, str, bool, bytes, type(None)})
-
-
 def check_limit(limit: Any, what: str, minimum: int = 1) -> int:
     """A buffer limit as an int >= ``minimum``, or a ConfigError naming ``what`` and the value."""
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < minimum:
@@ -37,19 +42,21 @@ def check_limit(limit: Any, what: str, minimum: int = 1) -> int:
 
 
 class EventLog:
-    """The last ``limit`` ``(time_ps, core, kind, fields)`` records, and a digest over all of them.
+    """The last ``limit`` records, and a digest over all of them.
 
     ``len(log)`` is the number of records made since the start (what the digest covers);
-    ``records`` the retained window, oldest first; ``dropped`` how many left the window."""
+    ``rows`` the retained window, packed, oldest first; ``records`` the same as
+    ``(time_ps, core, kind, fields)`` tuples; ``dropped`` how many left the window."""
 
     def __init__(self, enabled: bool = True, limit: int = DEFAULT_EVENT_LIMIT) -> None:
         self.enabled = enabled
         self.limit = check_limit(limit, "event log limit")
-        self.records: list[Event] = []
-        self.first = 0                 # trace position of records[0]
-        self._chain = b""              # hash chain over records [0, _folded)
+        self.rows: list[Row] = []
+        self.first = 0                 # trace position of rows[0]
+        self._chain = b""              # hash chain over rows [0, _folded)
         self._folded = 0
-        self._reprs: dict[Any, tuple[str, str, str, list[type]]] = {}    # see _text
+        self._names: dict[tuple[str, ...], tuple[str, ...]] = {}     # one shared tuple per field-name set
+        self._heads: dict[tuple[str, str, tuple[str, ...]], str] = {}   # see _text
 
     @property
     def limit(self) -> int:
@@ -73,112 +80,120 @@ class EventLog:
         """:meth:`record` with the fields already in a dict (no second keyword packing)."""
         if not self.enabled:
             return
-        records = self.records
-        records.append((core.machine.time_ps(core), core.name, kind,
-                        tuple(sorted(data.items())) if len(data) > 1 else tuple(data.items())))
-        if len(records) >= self._trim_at:
-            self._trim()
+        if len(data) > 1:
+            names = tuple(sorted(data))
+            shared = self._names.get(names)
+            if shared is None:
+                shared = self._names.setdefault(names, names)
+            self.put(core, kind, shared, tuple([data[k] for k in shared]))
+        else:
+            self.put(core, kind, tuple(data), tuple(data.values()))
 
     def record_sorted(self, core: "Core", kind: str, fields: tuple[tuple[str, Any], ...]) -> None:
-        """:meth:`record` for a hot caller that passes the fields as the record keeps them: pairs
-        sorted by name (no dict, no sort per record)."""
+        """:meth:`record` with the fields as ``(name, value)`` pairs sorted by name."""
+        if self.enabled:
+            self.put(core, kind, tuple(k for k, _ in fields), tuple(v for _, v in fields))
+
+    def put(self, core: "Core", kind: str, names: tuple[str, ...], values: tuple[Any, ...]) -> None:
+        """The hot path: one record whose field ``names`` are sorted (a constant tuple of the
+        caller's, shared by its records) with ``values`` in the same order."""
         if not self.enabled:
             return
-        records = self.records
-        records.append((core.machine.time_ps(core), core.name, kind, fields))
-        if len(records) >= self._trim_at:
+        rows = self.rows
+        rows.append((core.machine.time_ps(core), core.name, kind, names, values))
+        if len(rows) >= self._trim_at:
             self._trim()
 
     def _fold(self) -> None:
         """Fold every complete block still unfolded into the chain (the same blocks whatever the limit)."""
-        records, first = self.records, self.first
-        end = first + len(records)
+        rows, first = self.rows, self.first
+        end = first + len(rows)
         while self._folded + FOLD_BLOCK <= end:
             lo = self._folded - first
             h = hashlib.sha256(self._chain)
-            h.update(self._text(records[lo:lo + FOLD_BLOCK]).encode())     # = one update per record
+            h.update(self._text(rows[lo:lo + FOLD_BLOCK]).encode())     # = one update per row
             self._chain = h.digest()
             self._folded += FOLD_BLOCK
 
-    def _text(self, records: list[Event]) -> str:
-        """``"".join(map(repr, records))``, about twice as fast: a trace has few distinct field
-        tuples, so each one's ``repr`` is kept, keyed by the tuple and checked against the exact type
-        of every value (``1``, ``True`` and an IntEnum are equal keys with different reprs); only
-        tuples of :data:`_REPR_BY_VALUE` values are kept, as equal such values print alike."""
-        cache = self._reprs
-        if len(cache) > 4 * FOLD_BLOCK:                   # fields that vary (addresses...): stay bounded
-            cache.clear()
-        get = cache.get
+    def _text(self, rows: list[Row]) -> str:
+        """``"".join(map(repr, rows))``, faster: the ``repr`` of a row's core, kind and names is
+        kept per (core, kind, names) (few distinct ones), the time and values are printed per row."""
+        heads = self._heads
+        if len(heads) > 4 * FOLD_BLOCK:                   # stay bounded whatever the callers do
+            heads.clear()
         out: list[str] = []
         append = out.append
-        for t, core, kind, fields in records:
-            try:
-                hit = get(fields)
-            except TypeError:                             # an unhashable value: no caching
-                append(repr((t, core, kind, fields)))
-                continue
-            if hit is not None:                           # (text after the time, core, kind, value types)
-                if hit[1] != core or hit[2] != kind:
-                    hit = None
-                else:
-                    for (_, v), ty in zip(fields, hit[3]):
-                        if type(v) is not ty:
-                            hit = None
-                            break
-            if hit is None:
-                hit = (f"{core!r}, {kind!r}, {fields!r})", core, kind, [type(v) for _, v in fields])
-                if _REPR_BY_VALUE.issuperset(hit[3]):
-                    cache[fields] = hit
-            append(f"({t!r}, {hit[0]}")
+        for t, core, kind, names, values in rows:
+            key = (core, kind, names)
+            head = heads.get(key)
+            if head is None:
+                head = heads[key] = f"{core!r}, {kind!r}, {names!r}, "
+            append(f"({t!r}, {head}{values!r})")
         return "".join(out)
 
     def _trim(self) -> None:
-        """Fold the complete blocks, then let go of folded records beyond the limit."""
+        """Fold the complete blocks, then let go of folded rows beyond the limit."""
         self._fold()
-        records, first = self.records, self.first
-        cut = min(len(records) - self.limit, self._folded - first)
+        rows, first = self.rows, self.first
+        cut = min(len(rows) - self.limit, self._folded - first)
         if cut > 0:
-            del records[:cut]
+            del rows[:cut]
             self.first = first + cut
 
+    # -- reading --------------------------------------------------------------------------
+    @staticmethod
+    def unpack(row: Row) -> Event:
+        """A stored row as the ``(time_ps, core, kind, ((name, value)...))`` record readers see."""
+        t, core, kind, names, values = row
+        return (t, core, kind, tuple(zip(names, values)))
+
+    @property
+    def records(self) -> list[Event]:
+        """The retained records, oldest first (built from the packed rows on each read)."""
+        return list(map(self.unpack, self.rows))
+
     def __iter__(self) -> Iterator[Event]:
-        return iter(self.records)
+        return map(self.unpack, self.rows)
 
     def __len__(self) -> int:
-        return self.first + len(self.records)
+        return self.first + len(self.rows)
 
     def since(self, mark: int) -> list[Event]:
         """The retained records made at trace position ``mark`` (a ``len(log)`` taken earlier) or later."""
-        return self.records[max(mark - self.first, 0):]
+        return list(map(self.unpack, self.rows[max(mark - self.first, 0):]))
 
     def of_kind(self, *kinds: str) -> list[Event]:
-        return [e for e in self.records if e[2] in kinds]
+        unpack = self.unpack
+        return [unpack(r) for r in self.rows if r[2] in kinds]
 
     def digest(self) -> str:
-        """SHA-256 chain over every record made (equal digests mean identical traces), dropped ones
-        included. A trace shorter than :data:`FOLD_BLOCK` records hashes as one flat stream."""
+        """SHA-256 chain over every row made (equal digests mean identical traces), dropped ones
+        included. A trace shorter than :data:`FOLD_BLOCK` records hashes as one flat stream:
+        ``sha256("".join(map(repr, rows)))``."""
         self._fold()
         h = hashlib.sha256(self._chain)
-        h.update(self._text(self.records[self._folded - self.first:]).encode())
+        h.update(self._text(self.rows[self._folded - self.first:]).encode())
         return h.hexdigest()
 
     # -- state (snapshots) ----------------------------------------------------------------
     def state(self) -> dict[str, Any]:
-        return {"records": self.records[:], "first": self.first, "chain": self._chain, "folded": self._folded,
+        return {"records": self.rows[:], "first": self.first, "chain": self._chain, "folded": self._folded,
                 "enabled": self.enabled, "limit": self.limit}
 
     def restore(self, state: dict[str, Any]) -> None:
-        """Back to a :meth:`state`; keeps the live list when it still starts with the saved records."""
+        """Back to a :meth:`state`; keeps the live list when it still starts with the saved rows."""
         saved, first = state["records"], state.get("first", 0)
-        recs, n = self.records, len(saved)
-        if self.first == first and len(recs) >= n and (n == 0 or recs[n - 1] is saved[n - 1]):
-            del recs[n:]
+        if saved and len(saved[0]) == 4:             # a snapshot of records stored unpacked
+            saved = [(t, c, k, tuple(n for n, _ in f), tuple(v for _, v in f)) for t, c, k, f in saved]
+        rows, n = self.rows, len(saved)
+        if self.first == first and len(rows) >= n and (n == 0 or rows[n - 1] is saved[n - 1]):
+            del rows[n:]
         else:
-            recs[:] = saved
+            rows[:] = saved
         self.first, self._chain, self._folded = first, state.get("chain", b""), state.get("folded", 0)
         self.enabled, self.limit = state["enabled"], state["limit"]
 
-    #: The state protocol's names (machine snapshots): records are immutable tuples, shared.
+    #: The state protocol's names (machine snapshots): rows are immutable tuples, shared.
     save_state, restore_state = state, restore
 
     # -- output ---------------------------------------------------------------------------
@@ -203,7 +218,7 @@ class EventLog:
             if note:
                 f.write(json.dumps({"kind": "events_dropped", "count": self.dropped, "note": note}) + "\n"
                         if fmt == "json" else f"# {note}\n")
-            for rec in self.records:
+            for rec in self:
                 if fmt == "json":
                     t, core, kind, fields = rec
                     f.write(json.dumps({"t_ps": t, "core": core, "kind": kind, **dict(fields)}) + "\n")

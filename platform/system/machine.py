@@ -24,7 +24,7 @@ from psaemu.platform.firmware.loader import Image
 from psaemu.platform.system.board import Board, load_board
 from psaemu.platform.system.busmaster import BusMaster
 from psaemu.platform.system.console import Console
-from psaemu.platform.system.events import DEFAULT_EVENT_LIMIT, EventLog
+from psaemu.platform.system.events import DEFAULT_EVENT_LIMIT, MHU_FIELDS, EventLog
 from psaemu.platform.system.memory import Mapping, Memory
 from psaemu.platform.system.schedpolicy import DEFAULT_QUANTUM, Policy
 from psaemu.platform.system.scheduler import PS_PER_S, Scheduler
@@ -134,9 +134,8 @@ class Machine:
             except ValueError as exc:
                 raise ConfigError(f"{self.board.path}: {spec.key}.flash: {exc}") from None
         if hasattr(periph, "on_access"):
-            periph.on_access = (lambda kind, frame, reg, value, c=core:          # fields in sorted order
-                                self.events.record_sorted(c, "mhu", (("frame", frame), ("op", kind), ("reg", reg),
-                                                             ("value", value))))
+            periph.on_access = (lambda kind, frame, reg, value, c=core, put=self.events.put:
+                                put(c, "mhu", MHU_FIELDS, (frame, kind, reg, value)))
         if hasattr(periph, "levels"):
             for output, level in periph.levels().items():
                 irq = spec.params.get("irqs", {}).get(output)

@@ -145,8 +145,10 @@ class AddressMap:
         self.core = core
         self.mappings: list[Mapping] = []
         self._spans: list[tuple[int, int, Mapping]] = []     # (base, end, mapping) in map order
+        self.version = 0                 # bumped on every change: lets callers cache lookups
 
     def add(self, m: Mapping) -> None:
+        self.version += 1
         self.mappings.append(m)
         self.mappings.sort(key=lambda x: x.base)
         self._spans = [(x.base, x.base + x.size, x) for x in self.mappings]

@@ -3,7 +3,8 @@ seed, the faults armed) and what it saw (event trace, consoles, IPC records),
 written to a directory that ``pytest NODEID --psaemu-replay DIR`` replays bit-identically.
 
 Layout of a bundle directory: ``bundle.json`` (format ``psaemu-bundle/2``: node id, error,
-psaemu version, the replay command and one entry per machine under ``"machines"``); machine 0's
+psaemu version, the replay command and one entry per machine under ``"machines"``; a bundle of
+``psaemu explore`` adds ``"explore"``, see :mod:`psaemu.platform.testing.explore`); machine 0's
 ``snapshot.psaemu``, ``events.txt``, ``console-<core>.txt`` and ``ipc.txt`` at the top, machine
 *i* > 0's in ``machine-<i>/``.
 """
@@ -139,11 +140,13 @@ def _machine_entry(rec: Recording, rel: str) -> dict[str, Any]:
 
 
 def write_bundle(directory: Path, nodeid: str, rootid: str, recs: list[Recording],
-                 error: str | None, options: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+                 error: str | None, options: list[str] | tuple[str, ...] = (), *,
+                 replay: str | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write the bundle of a failing test that used the machines ``recs``; ``nodeid`` is the test
     as the replay command names it, ``rootid`` as pytest does (relative to the rootdir). A machine
-    without a snapshot keeps its place (``"snapshot": false``) and cannot be replayed. Returns
-    what ``bundle.json`` holds."""
+    without a snapshot keeps its place (``"snapshot": false``) and cannot be replayed. ``replay``
+    replaces the pytest replay command (a bundle ``psaemu explore`` writes) and ``extra`` adds
+    top-level keys. Returns what ``bundle.json`` holds."""
     directory.mkdir(parents=True, exist_ok=True)
     entries = []
     for i, rec in enumerate(recs):
@@ -157,8 +160,9 @@ def write_bundle(directory: Path, nodeid: str, rootid: str, recs: list[Recording
         "error": error,
         "psaemu_version": _version(),
         "bundle_dir": str(directory),
-        "replay": replay_command(nodeid, directory, options),
+        "replay": replay if replay is not None else replay_command(nodeid, directory, options),
         "machines": entries,
+        **(extra or {}),
     }
     (directory / "bundle.json").write_text(json.dumps(info, indent=1) + "\n")
     return info

@@ -203,3 +203,37 @@ def test_enforcement_off(tmp_path):
 def test_enforce_security_on_unattributed_core_is_refused():
     with pytest.raises(ConfigError, match="core 'se' .* declares no security attribution"):
         Machine().enforce_security("se", True)
+
+
+@needs_gcc
+@pytest.mark.parametrize("body,sfsr,sfar", [
+    ("ldr r0, =0x30000000\n ldr r1, [r0]", 0x48, 0x30000000),          # AUVIOL | SFARVALID
+    ("ldr r0, =0x1A408000\n str r0, [r0]", 0x48, 0x1A408000),
+    ("ldr r0, =0x5010B000\n ldr r1, [r0]", 0x48, 0x5010B000),
+    ("ldr r0, =0x1A270009\n blx r0", 0x01, None),                        # INVEP: no SG at the target
+    ("ldr r0, =0x0A408000\n ldr r1, [r0]", 0x00, None),                  # a BusFault: SFSR untouched
+])
+def test_secure_faults_set_sfsr_and_sfar_as_the_architecture_defines(tmp_path, body, sfsr, sfar):
+    from psaemu.platform.cpu.faults import fault_report
+
+    """Armv8-M ARM D1.2.226: a Non-secure data access to Secure memory is AUVIOL with the address in
+    SFAR (SFARVALID); a Non-secure branch to Secure code that is not an SG is INVEP (SFAR not valid).
+    CFSR stays 0 for a SecureFault; the report names the SFSR bits and SFAR; SCS state carries them."""
+    m, r = run(tmp_path, body)
+    regs = m.host.scs.regs
+    assert regs["SFSR"] == sfsr
+    assert r.reason == "fault", r.message
+    report = fault_report(m.host)
+    if sfsr:
+        assert regs["CFSR"] == 0
+        assert f"SFSR={sfsr:#010x} " + ("AUVIOL" if sfsr & 8 else "INVEP") in report, report
+        assert regs["SFAR"] == (sfar or 0)
+        assert ("SFAR=" in report) == (sfar is not None), report
+        assert sfar is None or f"SFAR={sfar:#010x}" in report
+    else:
+        assert "SFSR=" not in report
+    state = m.host.scs.snapshot()
+    assert state["regs"]["SFSR"] == sfsr and state["regs"]["SFAR"] == (sfar or 0)
+    m.host.scs.regs["SFSR"] = 0
+    m.host.scs.restore(state)
+    assert m.host.scs.regs["SFSR"] == sfsr

@@ -46,9 +46,10 @@ def test_event_log_keeps_a_window_counts_the_rest_and_digests_everything():
     assert small.digest() == big.digest()
     assert _log(n, 1000, vary=5).digest() != small.digest()
     assert small.since(n - 3) == big.records[-3:]
-    # before the first fold the digest is the flat SHA-256 of every record (as it always was)
+    # before the first fold the digest is the flat SHA-256 of every packed row
     few = _log(10, 1000)
-    assert few.digest() == hashlib.sha256(b"".join(repr(r).encode() for r in few.records)).hexdigest()
+    assert few.digest() == hashlib.sha256(b"".join(repr(r).encode() for r in few.rows)).hexdigest()
+    assert few.records[3] == (4, "host", "tick", (("i", 3), ("odd", False)))     # rows read as records
 
 
 def test_event_log_state_round_trip_and_dropped_note(tmp_path):
@@ -90,7 +91,7 @@ def test_scripted_calls_past_the_windows_keep_their_records_and_snapshots_work()
     assert psa.its_set(7, b"x" * 16) == 0
     snap = m.snapshot()
     digest, n = m.events.digest(), len(m.events)
-    for _ in range(80):                     # ~70 events a call: past limit + FOLD_BLOCK
+    for _ in range(100):                    # ~50 events a call: past limit + FOLD_BLOCK
         r = psa.call(SID_ITS_GET, 0, [uid, b"\0" * 4], [16])
         assert r.status == 0 and r.outputs == [b"x" * 16]
         assert [x.seq for x in r.records] == list(range(r.records[0].seq, r.records[0].seq + 3))
@@ -123,9 +124,9 @@ def test_short_soak_keeps_memory_flat():
     assert grown < SOAK_GROWTH_BYTES, f"RSS grew {grown / 2**20:.1f} MB from call 3,000 to 12,000: {s.samples}"
 
 
-def test_event_log_digest_text_is_the_records_repr_even_for_equal_values_of_other_types():
-    """The digest hashes ``repr`` of each record; cached field reprs must not merge 1, True,
-    1.0 and an IntEnum (equal dict keys), nor fail on an unhashable value."""
+def test_event_log_digest_text_is_the_rows_repr_even_for_equal_values_of_other_types():
+    """The digest hashes ``repr`` of each packed row; the text kept per (core, kind, names) must
+    not merge 1, True, 1.0 and an IntEnum (equal dict keys), nor fail on an unhashable value."""
     import enum
 
     class Kind(enum.IntEnum):
@@ -136,6 +137,10 @@ def test_event_log_digest_text_is_the_records_repr_even_for_equal_values_of_othe
         log.record(core, "v", a=value)
         log.record(core, "w", a=value, b=2)
         log.record(core, "u", a=value)                   # the same fields under another kind
-    assert log.digest() == hashlib.sha256("".join(map(repr, log.records)).encode()).hexdigest()
-    other = [(t, "se", kind, fields) for t, _, kind, fields in log.records]   # ... and another core
-    assert log._text(log.records + other) == "".join(map(repr, log.records + other))
+    assert log.digest() == hashlib.sha256("".join(map(repr, log.rows)).encode()).hexdigest()
+    other = [(t, "se", kind, names, values) for t, _, kind, names, values in log.rows]   # ... and another core
+    assert log._text(log.rows + other) == "".join(map(repr, log.rows + other))
+    # hot callers pass the names (sorted) and the values: the same row as the keyword form
+    log.put(core, "w", ("a", "b"), (7, 2))
+    log.record(core, "w", b=2, a=7)
+    assert log.rows[-1][2:] == log.rows[-2][2:] == ("w", ("a", "b"), (7, 2))

@@ -2,10 +2,13 @@
 deliberately racy two-slot mailbox images (images/race)."""
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +27,7 @@ def test_the_default_schedule_passes_the_racy_image(capsys):
 
 def test_explore_finds_the_race_within_100_seeds_and_its_replay_reproduces_it(tmp_path, capsys):
     found = tmp_path / "found.jsonl"
-    assert main(["explore", "--runs", "100", *RACE, "--trace-events", str(found)]) == 1
+    assert main(["explore", "--runs", "100", *RACE, "--trace-events", str(found), "--bundle-dir", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     m = re.search(r"seed (\d+) fails \(run \d+ of 100\): exit status (\d+), expected 0", out)
     assert m, out
@@ -38,6 +41,71 @@ def test_explore_finds_the_race_within_100_seeds_and_its_replay_reproduces_it(tm
     proc = subprocess.run([sys.executable, "-m", "psaemu.platform.cli", *words[1:]], capture_output=True, text=True)
     assert proc.returncode == status, proc.stderr
     assert again.read_bytes() == found.read_bytes()
+
+
+def _explore_bundle(tmp_path, capsys) -> tuple[int, int, Path, Path]:
+    """Explore the race images: the failing seed, its exit status, its bundle and its event trace."""
+    found = tmp_path / "found.txt"
+    assert main(["explore", "--runs", "100", *RACE, "-q", "--trace-events", str(found),
+                 "--bundle-dir", str(tmp_path / "bundles")]) == 1
+    out = capsys.readouterr().out
+    m = re.search(r"seed (\d+) fails \(run \d+ of 100\): exit status (\d+)", out)
+    seed, status = int(m.group(1)), int(m.group(2))
+    directory = tmp_path / "bundles" / f"explore-seed-{seed}"
+    assert f"replay it with: psaemu replay {directory}" in out
+    return seed, status, directory, found
+
+
+def test_explore_writes_a_bundle_that_psaemu_replay_reproduces(tmp_path, capsys):
+    seed, status, directory, found = _explore_bundle(tmp_path, capsys)
+    info = json.loads((directory / "bundle.json").read_text())
+    ex = info["explore"]
+    assert (ex["seed"], ex["status"], ex["expect"]) == (seed, status, 0)
+    assert ex["argv"][:5] == [*RACE, "-q"] and "--runs" not in ex["argv"] and "--bundle-dir" not in ex["argv"]
+    machine = info["machines"][0]
+    assert machine["board"]["name"] == "musca_b1" and machine["snapshot"] is True
+    assert Path(machine["images"]["host"]).name == "race_host.elf"
+    assert ex["image_sha256"]["host"] == hashlib.sha256(Path(machine["images"]["host"]).read_bytes()).hexdigest()
+    assert machine["event_digest"] == ex["event_digest"]
+    assert (directory / "snapshot.psaemu").is_file() and (directory / "events.txt").is_file()
+    again = tmp_path / "again.txt"
+    assert main(["replay", str(directory), "-q", "--trace-events", str(again)]) == status
+    out = capsys.readouterr().out
+    assert f"schedule seed {seed} reproduced: exit status {status}, event digest {ex['event_digest']}" in out
+    assert again.read_bytes() == found.read_bytes()
+
+
+def test_the_bundle_start_snapshot_runs_the_same_failure(tmp_path, capsys):
+    from psaemu.platform.system.machine import Machine
+    from psaemu.platform.testing.explore import set_schedule
+    from psaemu.platform.testing.snapshot import Snapshot
+
+    seed, status, directory, _found = _explore_bundle(tmp_path, capsys)
+    m = Machine.from_snapshot(Snapshot.load(directory / "snapshot.psaemu"))
+    set_schedule(m, seed)
+    assert m.run().exit_code == status
+
+
+def test_replay_refuses_changed_images_and_reports_divergence(tmp_path, capsys):
+    _seed, _status, directory, _found = _explore_bundle(tmp_path, capsys)
+    path = directory / "bundle.json"
+    info = json.loads(path.read_text())
+    good = json.dumps(info)
+    info["explore"]["image_sha256"]["se"] = "0" * 64
+    path.write_text(json.dumps(info))
+    assert main(["replay", str(directory), "-q"]) == 120
+    assert "core se's image" in capsys.readouterr().err
+    info = json.loads(good)
+    info["explore"]["event_digest"] = "f" * 64
+    path.write_text(json.dumps(info))
+    assert main(["replay", str(directory), "-q"]) == 125
+    assert "diverged" in capsys.readouterr().err
+    del info["explore"]
+    path.write_text(json.dumps(info))
+    assert main(["replay", str(directory), "-q"]) == 120
+    assert "not of 'psaemu explore'" in capsys.readouterr().err
+    assert main(["replay", str(tmp_path / "nowhere"), "-q"]) == 120
+    assert "not a psaemu bundle" in capsys.readouterr().err
 
 
 def test_explore_reports_success_when_every_seed_passes(capsys):

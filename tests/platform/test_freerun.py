@@ -1,11 +1,15 @@
 """Free runs (a lone core without count= slices): same event trace, counts and results as the
-counted schedule, on the CRC images and on dual-core IPC images, at several quanta."""
+counted schedule, on the CRC images and on dual-core IPC images, at several quanta, including
+quanta that put slice boundaries inside blocks with peripheral and SCS accesses."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from psaemu.platform.cpu.core import Core
 from psaemu.platform.system.machine import Machine
 
 PREBUILT = Path(__file__).resolve().parents[2] / "images" / "prebuilt"
@@ -39,7 +43,33 @@ def test_free_run_gives_the_counted_trace(pair: str, quantum: int) -> None:
         assert engaged, "the CRC images must take the free path (Host alone, no timer)"
 
 
+@pytest.mark.parametrize(("pair", "quantum", "drops"), [("pingpong", 7, True), ("pingpong", 13, True),
+                                                      ("exc", 7, True), ("exc", 13, True), ("exc", 15, False)])
+def test_accesses_in_blocks_across_a_slice_boundary(pair: str, quantum: int, drops: bool,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quanta that put slice boundaries inside blocks with MHU/SCS accesses (the access is then
+    dropped and run again counted), inside IT blocks (exc 15) and at unmasking exits (exc 13)."""
+    dropped = []
+    free_access = Core._free_access
+
+    def counting(self: Core, uc) -> bool:
+        drop = free_access(self, uc)
+        dropped.append(drop)
+        return drop
+    counted, _ = _run(PAIRS[pair], False, quantum)
+    monkeypatch.setattr(Core, "_free_access", counting)
+    free, engaged = _run(PAIRS[pair], True, quantum)
+    assert engaged and any(dropped) == drops and free == counted
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(pair=st.sampled_from(["exc", "pingpong"]), quantum=st.integers(1, 600))
+def test_free_run_gives_the_counted_trace_at_any_quantum(pair: str, quantum: int) -> None:
+    assert _run(PAIRS[pair], True, quantum)[0] == _run(PAIRS[pair], False, quantum)[0]
+
+
 def test_free_run_off_by_default_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PSAEMU_FREE_RUN", raising=False)
     assert Machine().scheduler.free_run is False
     monkeypatch.setenv("PSAEMU_FREE_RUN", "1")
     assert Machine().scheduler.free_run is True

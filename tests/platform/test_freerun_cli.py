@@ -1,4 +1,5 @@
-"""``--free-run`` turns on the scheduler's free runs; without a C compiler it warns once, and why."""
+"""``--free-run`` (``PSAEMU_FREE_RUN=1``, the spec) turns on the scheduler's free runs and
+``--no-free-run`` off; without a C compiler psaemu warns once, and why, and runs counted."""
 from __future__ import annotations
 
 import pytest
@@ -8,13 +9,15 @@ from psaemu.platform.cpu import native
 from psaemu.platform.system.builder import MachineSpec, build_machine
 
 
-def test_flag_and_spec_turn_free_runs_on(monkeypatch, capsys):
+def test_default_flag_and_spec(monkeypatch, capsys):
     monkeypatch.delenv("PSAEMU_FREE_RUN", raising=False)
-    m = build_machine(MachineSpec(images={"host": "crc_host", "se": "none"}, free_run=True))
-    assert m.scheduler.free_run
     assert not build_machine(MachineSpec(images={"host": "crc_host", "se": "none"})).scheduler.free_run
-    assert cli_main(["run", "--free-run", "--host", "crc_host", "--se", "none", "--quiet"]) == 0
+    assert build_machine(MachineSpec(images={"host": "crc_host", "se": "none"}, free_run=True)).scheduler.free_run
+    for how in (["--free-run"], ["--no-free-run"], []):
+        assert cli_main(["run", *how, "--host", "crc_host", "--se", "none", "--quiet"]) == 0
     assert "warning" not in capsys.readouterr().err
+    monkeypatch.setenv("PSAEMU_FREE_RUN", "1")
+    assert build_machine(MachineSpec(images={"host": "crc_host", "se": "none"})).scheduler.free_run
 
 
 @pytest.mark.parametrize("how", [["--free-run"], []])
@@ -23,9 +26,12 @@ def test_no_compiler_gives_one_warning(how, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
     monkeypatch.setattr(native, "_libs", {})
     monkeypatch.setattr(native, "_why", {})
+    monkeypatch.delenv("PSAEMU_FREE_RUN", raising=False)
     if not how:
         monkeypatch.setenv("PSAEMU_FREE_RUN", "1")
     assert cli_main(["run", *how, "--host", "crc_host", "--se", "none", "--quiet"]) == 0
     err = capsys.readouterr().err
     assert err.count("warning: free runs are off") == 1
     assert "no C compiler" in err and "no-such-cc" in err
+    assert cli_main(["run", "--no-free-run", "--host", "crc_host", "--se", "none", "--quiet"]) == 0
+    assert "warning" not in capsys.readouterr().err

@@ -61,7 +61,7 @@ def test_scan_finds_the_encodings() -> None:
 
 def _run_tz() -> tuple[Machine, list[str]]:
     lines: list[str] = []
-    m = Machine(console=lambda core, line: lines.append(line))
+    m = Machine(console=lambda core, line: lines.append(line), fault_policy="firmware")   # its SecureFault handler
     m.load("host", image_path("tz_host"))
     result = m.run(max_instructions=2_000_000)
     assert result.reason == "exit", result.message
@@ -72,21 +72,26 @@ def _run_tz() -> tuple[Machine, list[str]]:
 def test_tz_host_blxns_sg_bxns_ns_svc_fnc_return() -> None:
     m, lines = _run_tz()
     assert lines == ["PASS banked", "PASS blxns", "PASS sg", "PASS ns svc", "PASS secure exception from ns",
-                     "tz_host: 5 checks, 0 failed"]
+                     "PASS securefault", "tz_host: 6 checks, 0 failed"]
     core = m.cores["host"]
     sym = core.image.symbols
     # what the Non-secure code saw (Non-secure SRAM), read by Python: B3.14, B3.19 of the manual
-    ns = struct.unpack("<9I", core.mem_read(NS_RES, 36))
+    ns = struct.unpack("<10I", core.mem_read(NS_RES, 40))
     assert ns[0] == NS_MSP_TOP                              # MSP_NS as MSR MSP_NS set it
     assert ns[2] == FNC_RETURN                              # LR after BLXNS
     assert ns[3] == 42                                      # the gateway's result (BXNS LR back)
     assert ns[4] == 11 and ns[5] == 0xFFFFFFB8              # SVCall, EXC_RETURN S=0 DCRS=1 Thread MSP ES=0
     assert ns[6] == NS_MSP_TOP - 8 - 32                     # basic frame on the Non-secure MSP
     assert ns[7] == 1 and ns[8] == 1                       # after the SVC; after the Secure SysTick
+    assert ns[9] == 0x5AFE                                  # resumed past the load the SecureFault handler skipped
+    # SFSR/SFAR as the handler found them (D1.2.225-226): AUVIOL | SFARVALID, the Secure variable
+    assert core.mem_read(sym["sf_sfsr"], 4) == (0x48).to_bytes(4, "little")
+    assert int.from_bytes(core.mem_read(sym["sf_sfar"], 4), "little") == sym["tz_secret"]
+    assert core.scs.regs["SFSR"] == 0                       # the handler cleared it (write one to clear)
     tz = core.security.tz
     states = [s for s, _pc in tz.transitions]
-    # BLXNS, SG, BXNS, SG, BXNS, Secure SysTick entry, its return, FNC_RETURN
-    assert states == [NON_SECURE, SECURE] * 4
+    # BLXNS, SG, BXNS, SG, BXNS, Secure SysTick entry, its return, SecureFault entry, its return, FNC_RETURN
+    assert states == [NON_SECURE, SECURE] * 5
     assert tz.transitions[0][1] == sym["ns_reset"] & ~1
     assert tz.transitions[1][1] == sym["s_gateway"] & ~1
     assert tz.transitions[3][1] == sym["s_arm_tick"] & ~1

@@ -85,31 +85,36 @@ def test_key_attributes_v14_layout_converts_to_v13() -> None:
     assert RELEASE_ABIS["tfm-1.6"].key_attrs.size == 20 and RELEASE_ABIS["tfm-1.3"].key_attrs.size == 24
 
 
-@pytest.mark.parametrize("image, profile", [
-    ("regression_host", "tfm-1.3"),
-    ("regression_host_tfm14", "tfm-1.4"),
-    ("regression_host_tfm15", "tfm-1.5"),
-    ("regression_host_tfm15", "tfm-1.6"),
+@pytest.mark.parametrize("image, profile, tests", [
+    ("regression_host", "tfm-1.3", 104),
+    ("regression_host_tfm14", "tfm-1.4", 107),           # + sign_message, one-shot MAC and cipher
+    ("regression_host_tfm15", "tfm-1.5", 107),
+    ("regression_host_tfm16", "tfm-1.6", 107),           # + the 52-byte crypto pack
 ])
-def test_regression_image_of_the_release_passes_under_its_profile(capsys, image: str, profile: str) -> None:
+def test_regression_image_of_the_release_passes_under_its_profile(capsys, image: str, profile: str,
+                                                                  tests: int) -> None:
     status = main(["run", "--host", image, "--profile", profile])
     out, _ = capsys.readouterr()
     assert status == 0, out[-3000:]
-    assert "regression: 104 tests, 0 failures" in out
+    assert f"regression: {tests} tests, 0 failures" in out
     for suite in ("its.", "ps.", "crypto.", "attest."):                 # storage, crypto, attestation
         assert f"[host] TEST {suite}" in out
     assert "FAIL" not in out
 
 
-@pytest.mark.parametrize("profile, handles, types", [
-    ("tfm-1.4", {0x40000100}, {0}),                                    # crypto only, type forced to 0
-    ("tfm-1.5", {0x40000100, 0x40000101, 0x40000102, 0x40000103}, {0, 1001, 1002, 1003, 1004, 1005}),
+ALL_STATELESS = {0x40000100, 0x40000101, 0x40000102, 0x40000103}
+
+
+@pytest.mark.parametrize("profile, handles, types, pack", [
+    ("tfm-1.4", {0x40000100}, {0}, 44),                                # crypto only, type forced to 0
+    ("tfm-1.5", ALL_STATELESS, {0, 1001, 1002, 1003, 1004, 1005}, 44),
+    ("tfm-1.6", ALL_STATELESS, {0, 1001, 1002, 1003, 1004, 1005}, 52),  # tfm_crypto_defs.h:36-54 of v1.6
 ])
 def test_stateless_calls_reach_the_se_with_the_static_handle(profile: str, handles: set[int],
-                                                            types: set[int]) -> None:
+                                                            types: set[int], pack: int) -> None:
     records: list[IpcRecord] = []
     m = Machine()
-    m.load("host", image_path("regression_host_tfm14" if profile == "tfm-1.4" else "regression_host_tfm15"))
+    m.load("host", image_path("regression_host_tfm" + profile.removeprefix("tfm-").replace(".", "")))
     m.load("se", image_path("se_firmware"))
     attach_proxy(m, on_record=records.append, profile=profile)
     assert m.run(max_instructions=BUDGET).reason == "exit"
@@ -117,6 +122,8 @@ def test_stateless_calls_reach_the_se_with_the_static_handle(profile: str, handl
     assert {r.se_handle for r in stateless} == handles
     assert {r.psa_type for r in stateless} <= types
     assert not any(r.sid in (0x80,) for r in records if r.sid is not None)      # crypto is never connected
+    crypto = [r for r in stateless if r.se_handle == 0x40000100 and r.in_vecs]  # (one is refused unforwarded)
+    assert crypto and {r.in_vecs[0].size for r in crypto} == {pack}             # in_vec[0]: the request pack
 
 
 def test_v13_image_under_tfm16_fails_with_a_clear_report(capsys) -> None:
@@ -125,6 +132,23 @@ def test_v13_image_under_tfm16_fails_with_a_clear_report(capsys) -> None:
     assert status != 0
     assert "SID 0x70 is a stateless service in tfm-1.6" in out + err
     assert " 0 failures" not in out
+
+
+def test_v16_image_under_tfm15_fails_its_aead_tests(capsys) -> None:
+    """A v1.5 Crypto partition reads the first 44 bytes of the 52-byte pack: hashes and keys work,
+    the AEAD nonce comes from the wrong offset (PSA_ERROR_INVALID_ARGUMENT, -135)."""
+    status = main(["run", "--host", "regression_host_tfm16", "--profile", "tfm-1.5"])
+    out, _ = capsys.readouterr()
+    assert status == 3 and "regression: 107 tests, 3 failures" in out
+    assert "TEST crypto.gcm_spec_tc4 FAIL psa_aead_encrypt: expected 0 got -135" in out
+
+
+def test_v15_image_under_tfm16_fails_its_crypto_tests(capsys) -> None:
+    """A v1.6 Crypto partition wants 52 bytes of pack and gets 44: PSA_ERROR_GENERIC_ERROR (-132)."""
+    status = main(["run", "--host", "regression_host_tfm15", "--profile", "tfm-1.6"])
+    out, _ = capsys.readouterr()
+    assert status != 0 and " 0 failures" not in out
+    assert "FAIL psa_import_key: expected 0 got -132" in out
 
 
 def test_v15_image_under_tfm13_fails_with_a_clear_report(capsys) -> None:

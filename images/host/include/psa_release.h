@@ -7,6 +7,7 @@
  *       before SIGN_HASH; key attributes are the 20-byte {type, bits, lifetime, id, usage, alg}.
  *   15, 16: as 14, and PS, ITS and attestation are stateless too (handles 0x40000101..3), the
  *       function chosen by the psa_call type (1001...); the key-domain-parameter ids are gone.
+ *   16: as 15, and the crypto request pack is 52 bytes (psa/crypto_pack.h).
  * The release facts and their TF-M sources: docs/profiles.md. */
 #ifndef HOST_PSA_RELEASE_H
 #define HOST_PSA_RELEASE_H

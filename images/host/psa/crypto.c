@@ -18,6 +18,10 @@ static void pack_init(struct tfm_crypto_pack_iovec *iov, uint32_t sfn_id, psa_ke
     iov->alg = alg;
     iov->op_handle = op_handle;
     iov->capacity = 0u;
+#if CRYPTO_PACK_AEAD_LENGTHS
+    iov->ad_length = 0u;                /* set by multipart AEAD only, which this client refuses */
+    iov->plaintext_length = 0u;
+#endif
     for (unsigned i = 0; i < CRYPTO_MAX_NONCE_LENGTH; i++) {
         iov->aead_in.nonce[i] = 0u;
     }
@@ -193,6 +197,79 @@ psa_status_t psa_hash_clone(const psa_hash_operation_t *source_operation,
 
 /* ---------------------------------------------------------------- MAC */
 
+#if PSAEMU_TFM_RELEASE >= 14
+/* v1.4+ one-shot requests (key_id and alg in the pack, in = in[0..in_len-1], at most one
+ * output). *output_length is set only on PSA_SUCCESS in v1.4 and v1.5, from v1.6 whenever the
+ * call was made (docs/profiles.md "One-shot functions"). */
+static psa_status_t oneshot_request(uint32_t sfn_id, psa_key_id_t key, psa_algorithm_t alg,
+                                    const psa_invec *in, size_t in_len, uint8_t *output,
+                                    size_t output_size, size_t *output_length)
+{
+    struct tfm_crypto_pack_iovec iov;
+    psa_outvec out[1] = { psa_out(output, output_size) };
+    size_t written = output_length != NULL ? *output_length : 0u;
+    psa_status_t status;
+
+    pack_init(&iov, sfn_id, key, alg, 0u);
+    status = crypto_request(&iov, in, in_len, out, output != NULL ? 1u : 0u,
+                            output != NULL ? &written : NULL);
+    if (output_length != NULL && (PSAEMU_TFM_RELEASE >= 16 || status == PSA_SUCCESS)) {
+        *output_length = written;
+    }
+    return status;
+}
+
+/* One input, one output (MAC compute, cipher encrypt/decrypt, sign message). */
+static psa_status_t oneshot_in_out(uint32_t sfn_id, psa_key_id_t key, psa_algorithm_t alg,
+                                   const uint8_t *input, size_t input_length, uint8_t *output,
+                                   size_t output_size, size_t *output_length)
+{
+    const psa_invec in[1] = { psa_in(input, input_length) };
+
+    return oneshot_request(sfn_id, key, alg, in, 1u, output, output_size, output_length);
+}
+
+/* Two inputs, no output (MAC verify, verify message). */
+static psa_status_t oneshot_check(uint32_t sfn_id, psa_key_id_t key, psa_algorithm_t alg,
+                                  const uint8_t *input, size_t input_length,
+                                  const uint8_t *check, size_t check_length)
+{
+    const psa_invec in[2] = { psa_in(input, input_length), psa_in(check, check_length) };
+
+    return oneshot_request(sfn_id, key, alg, in, 2u, NULL, 0u, NULL);
+}
+
+psa_status_t psa_mac_compute(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+                             size_t input_length, uint8_t *mac, size_t mac_size,
+                             size_t *mac_length)
+{
+    return oneshot_in_out(CRYPTO_SFN_MAC_COMPUTE, key, alg, input, input_length, mac, mac_size,
+                          mac_length);
+}
+
+psa_status_t psa_mac_verify(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+                            size_t input_length, const uint8_t *mac, size_t mac_length)
+{
+    return oneshot_check(CRYPTO_SFN_MAC_VERIFY, key, alg, input, input_length, mac, mac_length);
+}
+
+psa_status_t psa_sign_message(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+                              size_t input_length, uint8_t *signature, size_t signature_size,
+                              size_t *signature_length)
+{
+    return oneshot_in_out(CRYPTO_SFN_SIGN_MESSAGE, key, alg, input, input_length, signature,
+                          signature_size, signature_length);
+}
+
+psa_status_t psa_verify_message(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+                                size_t input_length, const uint8_t *signature,
+                                size_t signature_length)
+{
+    return oneshot_check(CRYPTO_SFN_VERIFY_MESSAGE, key, alg, input, input_length, signature,
+                         signature_length);
+}
+#else
+/* TF-M v1.3's client has no one-shot MAC: PSA_ERROR_NOT_SUPPORTED without a call. */
 psa_status_t psa_mac_compute(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
                              size_t input_length, uint8_t *mac, size_t mac_size,
                              size_t *mac_length)
@@ -218,6 +295,7 @@ psa_status_t psa_mac_verify(psa_key_id_t key, psa_algorithm_t alg, const uint8_t
     (void)mac_length;
     return PSA_ERROR_NOT_SUPPORTED;
 }
+#endif
 
 psa_status_t psa_mac_sign_setup(psa_mac_operation_t *operation, psa_key_id_t key,
                                 psa_algorithm_t alg)
@@ -257,6 +335,23 @@ psa_status_t psa_mac_abort(psa_mac_operation_t *operation)
 
 /* ---------------------------------------------------------------- cipher (one-shot) */
 
+#if PSAEMU_TFM_RELEASE >= 14
+psa_status_t psa_cipher_encrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+                                size_t input_length, uint8_t *output, size_t output_size,
+                                size_t *output_length)
+{
+    return oneshot_in_out(CRYPTO_SFN_CIPHER_ENCRYPT, key, alg, input, input_length, output,
+                          output_size, output_length);
+}
+
+psa_status_t psa_cipher_decrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+                                size_t input_length, uint8_t *output, size_t output_size,
+                                size_t *output_length)
+{
+    return oneshot_in_out(CRYPTO_SFN_CIPHER_DECRYPT, key, alg, input, input_length, output,
+                          output_size, output_length);
+}
+#else
 psa_status_t psa_cipher_encrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
                                 size_t input_length, uint8_t *output, size_t output_size,
                                 size_t *output_length)
@@ -284,6 +379,8 @@ psa_status_t psa_cipher_decrypt(psa_key_id_t key, psa_algorithm_t alg, const uin
     (void)output_length;
     return PSA_ERROR_NOT_SUPPORTED;
 }
+
+#endif
 
 /* ---------------------------------------------------------------- random */
 

@@ -342,19 +342,21 @@ static void t_sha(const char *name, psa_algorithm_t alg, const uint8_t *expected
     end();
 }
 
+static const uint8_t hmac512_key[20] = {
+    0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
+    0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
+};
+
 static void t_hmac_sha512(void)
 {
-    static const uint8_t key[20] = {
-        0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
-        0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
-    };
     const psa_algorithm_t alg = PSA_ALG_HMAC(PSA_ALG_SHA_512);
     psa_mac_operation_t op = PSA_MAC_OPERATION_INIT;
     psa_key_id_t id;
     size_t len = 0u;
 
     begin("hmac_sha512_rfc4231");
-    if (import(PSA_KEY_TYPE_HMAC, PSA_KEY_USAGE_SIGN_HASH, alg, key, sizeof(key), &id) &&
+    if (import(PSA_KEY_TYPE_HMAC, PSA_KEY_USAGE_SIGN_HASH, alg, hmac512_key, sizeof(hmac512_key),
+               &id) &&
         ok("psa_mac_sign_setup", psa_mac_sign_setup(&op, id, alg), PSA_SUCCESS) &&
         ok("psa_mac_update", psa_mac_update(&op, (const uint8_t *)"Hi There", 8u), PSA_SUCCESS) &&
         ok("psa_mac_sign_finish", psa_mac_sign_finish(&op, buf, sizeof(buf), &len), PSA_SUCCESS) &&
@@ -619,6 +621,90 @@ static void t_generate_copy(void)
     end();
 }
 
+#if PSAEMU_TFM_RELEASE >= 14
+/* ---------------------------------------------------------------- v1.4+ client functions */
+
+/* psa_sign_message = SHA-256 of "sample", then the RFC 6979 deterministic signature */
+static void t_sign_message(void)
+{
+    const psa_algorithm_t det = PSA_ALG_DETERMINISTIC_ECDSA(PSA_ALG_SHA_256);
+    psa_key_id_t id;
+    size_t n = 0u;
+
+    begin("sign_message_rfc6979");
+    clear(buf, sizeof(buf));
+    if (import(PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1),
+               PSA_KEY_USAGE_SIGN_MESSAGE | PSA_KEY_USAGE_VERIFY_MESSAGE, det, ecdsa_x,
+               sizeof(ecdsa_x), &id) &&
+        ok("psa_sign_message", psa_sign_message(id, det, (const uint8_t *)"sample", 6u, buf,
+                                                sizeof(buf), &n), PSA_SUCCESS) &&
+        t_expect_size("signature length", (uint32_t)n, 64u) &&
+        t_expect_digest("r || s", buf, ecdsa_rs, 64u) &&
+        ok("psa_verify_message", psa_verify_message(id, det, (const uint8_t *)"sample", 6u,
+                                                    ecdsa_rs, 64u), PSA_SUCCESS)) {
+        t_expect_status("psa_verify_message(other message)",
+                        psa_verify_message(id, det, (const uint8_t *)"sampl", 5u, ecdsa_rs, 64u),
+                        PSA_ERROR_INVALID_SIGNATURE);
+    }
+    drop(id);
+    end();
+}
+
+/* one-shot psa_mac_compute / psa_mac_verify: RFC 4231 test case 1 as above */
+static void t_mac_oneshot(void)
+{
+    const psa_algorithm_t alg = PSA_ALG_HMAC(PSA_ALG_SHA_512);
+    psa_key_id_t id;
+    size_t len = 0u;
+
+    begin("mac_compute_rfc4231");
+    clear(buf, sizeof(buf));
+    if (import(PSA_KEY_TYPE_HMAC, PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_VERIFY_HASH, alg,
+               hmac512_key, sizeof(hmac512_key), &id) &&
+        ok("psa_mac_compute", psa_mac_compute(id, alg, (const uint8_t *)"Hi There", 8u, buf,
+                                              sizeof(buf), &len), PSA_SUCCESS) &&
+        t_expect_size("mac length", (uint32_t)len, 64u) &&
+        t_expect_digest("mac", buf, hmac512_tc1, 64u)) {
+        t_expect_status("psa_mac_verify", psa_mac_verify(id, alg, (const uint8_t *)"Hi There",
+                                                         8u, hmac512_tc1, 64u), PSA_SUCCESS);
+    }
+    drop(id);
+    end();
+}
+
+/* one-shot psa_cipher_decrypt of IV || ciphertext (SP 800-38A F.5.1), and an encryption round trip */
+static void t_cipher_oneshot(void)
+{
+    psa_key_id_t id;
+    size_t n = 0u;
+    size_t m = 0u;
+
+    begin("cipher_oneshot_ctr");
+    clear(buf, sizeof(buf));
+    clear(buf2, sizeof(buf2));
+    for (unsigned i = 0; i < 16u; i++) {
+        buf2[i] = iv_ctr[i];
+        buf2[16u + i] = ct_ctr[i];
+    }
+    if (import(PSA_KEY_TYPE_AES, PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT, PSA_ALG_CTR,
+               cmac_key, sizeof(cmac_key), &id) &&
+        ok("psa_cipher_decrypt", psa_cipher_decrypt(id, PSA_ALG_CTR, buf2, 32u, buf, sizeof(buf),
+                                                    &n), PSA_SUCCESS) &&
+        t_expect_size("plaintext length", (uint32_t)n, 16u) &&
+        t_expect_bytes("plaintext", buf, cmac_msg, 16u) &&
+        ok("psa_cipher_encrypt", psa_cipher_encrypt(id, PSA_ALG_CTR, cmac_msg, 64u, buf,
+                                                    sizeof(buf), &n), PSA_SUCCESS) &&
+        t_expect_size("IV || ciphertext length", (uint32_t)n, 80u) &&
+        ok("psa_cipher_decrypt", psa_cipher_decrypt(id, PSA_ALG_CTR, buf, n, buf2, sizeof(buf2),
+                                                    &m), PSA_SUCCESS) &&
+        t_expect_size("round-trip length", (uint32_t)m, 64u)) {
+        t_expect_bytes("round trip", buf2, cmac_msg, 64u);
+    }
+    drop(id);
+    end();
+}
+#endif
+
 void suite_crypto_families(void)
 {
     t_sha("sha1_abc", PSA_ALG_SHA_1, abc_sha1, sizeof(abc_sha1));
@@ -647,4 +733,9 @@ void suite_crypto_families(void)
     t_x25519();
     t_hkdf();
     t_generate_copy();
+#if PSAEMU_TFM_RELEASE >= 14
+    t_sign_message();
+    t_mac_oneshot();
+    t_cipher_oneshot();
+#endif
 }

@@ -80,6 +80,8 @@ typedef uint8_t psa_ecc_family_t;
 #define PSA_KEY_USAGE_COPY              ((psa_key_usage_t)0x00000002)
 #define PSA_KEY_USAGE_ENCRYPT           ((psa_key_usage_t)0x00000100)
 #define PSA_KEY_USAGE_DECRYPT           ((psa_key_usage_t)0x00000200)
+#define PSA_KEY_USAGE_SIGN_MESSAGE      ((psa_key_usage_t)0x00000400)
+#define PSA_KEY_USAGE_VERIFY_MESSAGE    ((psa_key_usage_t)0x00000800)
 #define PSA_KEY_USAGE_SIGN_HASH         ((psa_key_usage_t)0x00001000)
 #define PSA_KEY_USAGE_VERIFY_HASH       ((psa_key_usage_t)0x00002000)
 #define PSA_KEY_USAGE_DERIVE            ((psa_key_usage_t)0x00004000)
@@ -196,7 +198,8 @@ psa_status_t psa_hash_clone(const psa_hash_operation_t *source_operation,
                             psa_hash_operation_t *target_operation);
 
 /* ---- MAC ---- */
-/* TF-M v1.3 has no one-shot MAC: both return PSA_ERROR_NOT_SUPPORTED without a call. */
+/* One-shot MAC: TF-M v1.3's client returns PSA_ERROR_NOT_SUPPORTED without a call; from v1.4
+ * (PSAEMU_TFM_RELEASE >= 14) it is sent (in[1] input, in[2] MAC; out[0] MAC). */
 psa_status_t psa_mac_compute(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
                              size_t input_length, uint8_t *mac, size_t mac_size,
                              size_t *mac_length);
@@ -214,7 +217,8 @@ psa_status_t psa_mac_verify_finish(psa_mac_operation_t *operation, const uint8_t
                                    size_t mac_length);
 psa_status_t psa_mac_abort(psa_mac_operation_t *operation);
 
-/* ---- one-shot cipher: not in TF-M v1.3 (PSA_ERROR_NOT_SUPPORTED without a call) ---- */
+/* ---- one-shot cipher: not in TF-M v1.3 (PSA_ERROR_NOT_SUPPORTED without a call), sent from
+ * v1.4; encryption generates the IV and writes IV || ciphertext, decryption takes that ---- */
 psa_status_t psa_cipher_encrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
                                 size_t input_length, uint8_t *output, size_t output_size,
                                 size_t *output_length);
@@ -262,6 +266,15 @@ psa_status_t psa_sign_hash(psa_key_id_t key, psa_algorithm_t alg, const uint8_t 
 psa_status_t psa_verify_hash(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *hash,
                              size_t hash_length, const uint8_t *signature,
                              size_t signature_length);
+#if PSAEMU_TFM_RELEASE >= 14
+/* v1.4+: hash the message with the algorithm's hash, then sign / verify that hash */
+psa_status_t psa_sign_message(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+                              size_t input_length, uint8_t *signature, size_t signature_size,
+                              size_t *signature_length);
+psa_status_t psa_verify_message(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
+                                size_t input_length, const uint8_t *signature,
+                                size_t signature_length);
+#endif
 psa_status_t psa_asymmetric_encrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *input,
                                     size_t input_length, const uint8_t *salt,
                                     size_t salt_length, uint8_t *output, size_t output_size,
