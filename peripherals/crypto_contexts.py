@@ -1,4 +1,4 @@
-"""Multipart operation contexts of the crypto engine (hash, MAC, cipher, key derivation).
+"""Multipart operation contexts of the crypto engine (hash, MAC, cipher, AEAD, key derivation).
 
 A context is plain data (so the engine snapshots as data): hash and MAC contexts keep the
 message fed so far (bounded by :data:`MAX_CONTEXT_BYTES`) and compute at finish; a cipher
@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac as hmac_mod
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
 from . import crypto_algs as A
@@ -248,7 +249,104 @@ class KdfCtx(Context):
         return data
 
 
-CONTEXT_KINDS = {c.kind: c for c in (HashCtx, MacCtx, CipherCtx, KdfCtx)}
+class AeadCtx(Context):
+    """Multipart AEAD (PSA Crypto 1.0 psa_aead_*): output as the input comes (GCM through its
+    streaming object, CCM and ChaCha20-Poly1305 through their keystream), the tag at the end.
+    The additional data and the input are kept (for the CCM/ChaCha20-Poly1305 tag and to
+    rebuild the live object after a restore), at most :data:`MAX_CONTEXT_BYTES` each."""
+
+    kind = "aead"
+    #: PSA_AEAD_NONCE_LENGTH of each base algorithm (what generate_nonce makes).
+    NONCE_SIZE = {A.GCM: 12, A.CCM: 13, A.CHACHA20_POLY1305: 12}
+
+    def __init__(self, key: Key, alg: int, decrypt: bool) -> None:
+        self.base, self.tag = ops.aead_params(key, alg)
+        self.key, self.alg, self.decrypt = key.as_state(), alg, decrypt
+        self.nonce: bytes | None = None
+        self.lengths: list[int] | None = None
+        self.ad, self.data, self.started = b"", b"", False
+        self._obj: Any = None
+
+    def _init_live(self) -> None:
+        self._obj = None
+        if self.nonce is None:
+            return
+        self._obj = ops.aead_stream(Key.from_state(self.key).data, self.base, self.nonce, self.decrypt)
+        if self.base == A.GCM and self.ad:
+            self._obj.authenticate_additional_data(self.ad)
+        if self.data:
+            self._obj.update(self.data)
+
+    def set_nonce(self, nonce: bytes) -> None:
+        if self.nonce is not None:
+            raise fail(A.BAD_STATE, "the nonce is already set")
+        ops.aead_check_nonce(self.base, nonce)
+        self.nonce = bytes(nonce)
+        self._init_live()
+
+    def set_lengths(self, ad_length: int, plaintext_length: int) -> None:
+        if self.lengths is not None or self.ad or self.started:
+            raise fail(A.BAD_STATE, "lengths set twice or after input")
+        self.lengths = [ad_length, plaintext_length]
+
+    def _ready(self) -> None:
+        if self.nonce is None:
+            raise fail(A.BAD_STATE, "the nonce is not set")
+        if self.base == A.CCM and self.lengths is None:
+            raise fail(A.BAD_STATE, "CCM needs psa_aead_set_lengths before input")
+
+    def update_ad(self, data: bytes) -> None:
+        self._ready()
+        if self.started:
+            raise fail(A.BAD_STATE, "additional data after the first update")
+        if self.lengths is not None and len(self.ad) + len(data) > self.lengths[0]:
+            raise fail(A.INVALID_ARGUMENT, "more additional data than set_lengths declared")
+        self._grow("ad", data)
+        if self.base == A.GCM:
+            self._obj.authenticate_additional_data(bytes(data))
+
+    def update(self, data: bytes, out_size: int) -> bytes:
+        self._ready()
+        if self.lengths is not None and (len(self.ad) != self.lengths[0]
+                                         or len(self.data) + len(data) > self.lengths[1]):
+            raise fail(A.INVALID_ARGUMENT, "input does not match the lengths set_lengths declared")
+        ops.need(out_size, len(data))
+        self._grow("data", data)
+        self.started = True
+        return self._obj.update(bytes(data))
+
+    def _complete(self, decrypt: bool) -> None:
+        if self.decrypt != decrypt:
+            raise fail(A.BAD_STATE, "AEAD operation set up for the other direction")
+        self._ready()
+        if self.lengths is not None and [len(self.ad), len(self.data)] != self.lengths:
+            raise fail(A.INVALID_ARGUMENT, "less input than set_lengths declared")
+
+    def finish(self, tag_size: int) -> tuple[bytes, bytes]:
+        """(rest of the ciphertext, tag) of an encryption."""
+        self._complete(False)
+        ops.need(tag_size, self.tag)
+        if self.base == A.GCM:
+            rest = self._obj.finalize()
+            return rest, self._obj.tag[:self.tag]
+        sealed = ops.aead(Key.from_state(self.key), self.alg, self.nonce, self.data, self.ad, False)
+        return b"", sealed[-self.tag:]
+
+    def verify(self, tag: bytes) -> bytes:
+        """Rest of the plaintext of a decryption whose tag is ``tag`` (INVALID_SIGNATURE if not)."""
+        self._complete(True)
+        if len(tag) != self.tag:
+            raise fail(A.INVALID_SIGNATURE, f"tag of {len(tag)} bytes, the algorithm has {self.tag}")
+        if self.base != A.GCM:
+            ops.aead(Key.from_state(self.key), self.alg, self.nonce, self.data + bytes(tag), self.ad, True)
+            return b""
+        try:
+            return self._obj.finalize_with_tag(bytes(tag))
+        except InvalidTag:
+            raise fail(A.INVALID_SIGNATURE, "AEAD authentication failed") from None
+
+
+CONTEXT_KINDS = {c.kind: c for c in (HashCtx, MacCtx, CipherCtx, KdfCtx, AeadCtx)}
 
 
 def clone(ctx: Context) -> Context:

@@ -76,7 +76,9 @@ CMD_MAC_COMPUTE, CMD_MAC_VERIFY, CMD_MAC_SETUP, CMD_MAC_UPDATE = 0x30, 0x31, 0x3
 CMD_MAC_SIGN_FINISH, CMD_MAC_VERIFY_FINISH = 0x34, 0x35
 CMD_CIPHER_ENCRYPT, CMD_CIPHER_DECRYPT, CMD_CIPHER_SETUP, CMD_CIPHER_GENERATE_IV = 0x40, 0x41, 0x42, 0x43
 CMD_CIPHER_SET_IV, CMD_CIPHER_UPDATE, CMD_CIPHER_FINISH = 0x44, 0x45, 0x46
-CMD_AEAD_ENCRYPT, CMD_AEAD_DECRYPT = 0x50, 0x51
+CMD_AEAD_ENCRYPT, CMD_AEAD_DECRYPT, CMD_AEAD_SETUP, CMD_AEAD_GENERATE_NONCE = 0x50, 0x51, 0x52, 0x53
+CMD_AEAD_SET_NONCE, CMD_AEAD_SET_LENGTHS, CMD_AEAD_UPDATE_AD, CMD_AEAD_UPDATE = 0x54, 0x55, 0x56, 0x57
+CMD_AEAD_FINISH, CMD_AEAD_VERIFY = 0x58, 0x59
 CMD_SIGN_HASH, CMD_VERIFY_HASH, CMD_ASYM_ENCRYPT, CMD_ASYM_DECRYPT = 0x60, 0x61, 0x62, 0x63
 CMD_RAW_AGREEMENT = 0x70
 CMD_KDF_SETUP, CMD_KDF_INPUT_BYTES, CMD_KDF_INPUT_KEY, CMD_KDF_KEY_AGREEMENT = 0x80, 0x81, 0x82, 0x83
@@ -291,6 +293,15 @@ class CryptoEngine(Peripheral):
         finally:
             self._end(d)
 
+    def _aead_step(self, d: Descriptor, fn: Callable[[], list[bytes] | None]) -> list[bytes] | None:
+        """An AEAD step: a failure ends the context (PSA: the operation must then be aborted;
+        Mbed TLS 3.1 aborts it at once, so later steps are BAD_STATE)."""
+        try:
+            return fn()
+        except PsaFailure:
+            self._end(d)
+            raise
+
     # -- commands -------------------------------------------------------------------------
     def _command_table(self) -> dict[int, Callable[[Descriptor], list[bytes] | None]]:
         return {
@@ -329,6 +340,16 @@ class CryptoEngine(Peripheral):
             CMD_CIPHER_FINISH: lambda d: self._finishing(d, lambda: [self.ctx(d, C.CipherCtx).finish(d.out_size(0))]),
             CMD_AEAD_ENCRYPT: lambda d: self._aead(d, False),
             CMD_AEAD_DECRYPT: lambda d: self._aead(d, True),
+            CMD_AEAD_SETUP: lambda d: self._new_ctx(d, lambda: C.AeadCtx(self.key(d.slot), d.alg, bool(d.aux[0]))),
+            CMD_AEAD_GENERATE_NONCE: lambda d: self._aead_step(d, lambda: self._generate_nonce(d)),
+            CMD_AEAD_SET_NONCE: lambda d: self._aead_step(d, lambda: self.ctx(d, C.AeadCtx).set_nonce(d.data[0])),
+            CMD_AEAD_SET_LENGTHS: lambda d: self._aead_step(
+                d, lambda: self.ctx(d, C.AeadCtx).set_lengths(d.aux[0], d.aux[1])),
+            CMD_AEAD_UPDATE_AD: lambda d: self._aead_step(d, lambda: self.ctx(d, C.AeadCtx).update_ad(d.data[0])),
+            CMD_AEAD_UPDATE: lambda d: self._aead_step(
+                d, lambda: [self.ctx(d, C.AeadCtx).update(d.data[0], d.out_size(0))]),
+            CMD_AEAD_FINISH: lambda d: self._finishing(d, lambda: list(self.ctx(d, C.AeadCtx).finish(d.out_size(1)))),
+            CMD_AEAD_VERIFY: lambda d: self._finishing(d, lambda: [self.ctx(d, C.AeadCtx).verify(d.data[0])]),
             CMD_SIGN_HASH: lambda d: [ops.sign_hash(self.key(d.slot), d.alg, d.data[0], d.out_size(0))],
             CMD_VERIFY_HASH: lambda d: ops.verify_hash(self.key(d.slot), d.alg, d.data[0], d.data[1]),
             CMD_ASYM_ENCRYPT: lambda d: [ops.asym_crypt(self.key(d.slot), d.alg, d.data[0], d.data[1], False,
@@ -393,6 +414,16 @@ class CryptoEngine(Peripheral):
         iv = self.drbg.generate(c.iv_size)
         c.set_iv(iv)
         return [iv]
+
+    def _generate_nonce(self, d: Descriptor) -> list[bytes]:
+        c = self.ctx(d, C.AeadCtx)
+        if c.decrypt or c.nonce is not None:
+            raise fail(A.BAD_STATE, "nonce already set, or a decryption (which takes the sender's)")
+        size = C.AeadCtx.NONCE_SIZE[c.base]
+        ops.need(d.out_size(0), size)
+        nonce = self.drbg.generate(size)
+        c.set_nonce(nonce)
+        return [nonce]
 
     def _aead(self, d: Descriptor, decrypt: bool) -> list[bytes]:
         out = ops.aead(self.key(d.slot), d.alg, d.data[0], d.data[1], d.data[2], decrypt)

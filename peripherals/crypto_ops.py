@@ -126,7 +126,8 @@ def cipher_oneshot(key: Key, alg: int, iv: bytes, data: bytes, decrypt: bool) ->
 
 
 # -- AEAD -----------------------------------------------------------------------------------
-def aead(key: Key, alg: int, nonce: bytes, data: bytes, ad: bytes, decrypt: bool) -> bytes:
+def aead_params(key: Key, alg: int) -> tuple[int, int]:
+    """(base algorithm, tag length) of AEAD ``alg`` with ``key``, or the PSA error."""
     base, tag = A.aead_parts(alg)
     if base == A.CHACHA20_POLY1305:
         if key.type != A.KEY_TYPE_CHACHA20:
@@ -134,18 +135,31 @@ def aead(key: Key, alg: int, nonce: bytes, data: bytes, ad: bytes, decrypt: bool
                        "ChaCha20-Poly1305 needs a ChaCha20 key")
         if tag not in (0, 16):
             raise fail(A.NOT_SUPPORTED, "ChaCha20-Poly1305 tags are 16 bytes")
-        if len(nonce) != 12:
-            raise fail(A.NOT_SUPPORTED if len(nonce) == 8 else A.INVALID_ARGUMENT, "nonce is 12 bytes")
-        tag = 16
-    else:
-        if key.type != A.KEY_TYPE_AES:
-            raise fail(A.INVALID_ARGUMENT if not A.is_symmetric_category(key.type) else A.NOT_SUPPORTED,
-                       "CCM and GCM are supported with AES keys")
-        tag = tag or 16
-        if base == A.CCM and (tag not in (4, 6, 8, 10, 12, 14, 16) or not 7 <= len(nonce) <= 13):
-            raise fail(A.INVALID_ARGUMENT, "CCM tag 4..16 (even), nonce 7..13 bytes")
-        if base == A.GCM and (tag not in (4, 8, 12, 13, 14, 15, 16) or not nonce):
-            raise fail(A.INVALID_ARGUMENT, "GCM tag 4, 8, 12..16; nonce not empty")
+        return base, 16
+    if key.type != A.KEY_TYPE_AES:
+        raise fail(A.INVALID_ARGUMENT if not A.is_symmetric_category(key.type) else A.NOT_SUPPORTED,
+                   "CCM and GCM are supported with AES keys")
+    tag = tag or 16
+    if base == A.CCM and tag not in (4, 6, 8, 10, 12, 14, 16):
+        raise fail(A.INVALID_ARGUMENT, "CCM tag 4..16 (even)")
+    if base == A.GCM and tag not in (4, 8, 12, 13, 14, 15, 16):
+        raise fail(A.INVALID_ARGUMENT, "GCM tag 4, 8, 12..16")
+    return base, tag
+
+
+def aead_check_nonce(base: int, nonce: bytes) -> None:
+    """PSA error unless ``nonce`` has a length the AEAD ``base`` takes."""
+    if base == A.CHACHA20_POLY1305 and len(nonce) != 12:
+        raise fail(A.NOT_SUPPORTED if len(nonce) == 8 else A.INVALID_ARGUMENT, "nonce is 12 bytes")
+    if base == A.CCM and not 7 <= len(nonce) <= 13:
+        raise fail(A.INVALID_ARGUMENT, "CCM nonce 7..13 bytes")
+    if base == A.GCM and not nonce:
+        raise fail(A.INVALID_ARGUMENT, "GCM nonce not empty")
+
+
+def aead(key: Key, alg: int, nonce: bytes, data: bytes, ad: bytes, decrypt: bool) -> bytes:
+    base, tag = aead_params(key, alg)
+    aead_check_nonce(base, nonce)
     if decrypt and len(data) < tag:
         raise fail(A.INVALID_ARGUMENT, "ciphertext shorter than the tag")
     try:
@@ -158,6 +172,21 @@ def aead(key: Key, alg: int, nonce: bytes, data: bytes, ad: bytes, decrypt: bool
         return _gcm(key.data, nonce, data, ad, tag, decrypt)
     except InvalidTag:
         raise fail(A.INVALID_SIGNATURE, "AEAD authentication failed") from None
+
+
+def aead_stream(key: bytes, base: int, nonce: bytes, decrypt: bool) -> Any:
+    """The object whose ``update`` turns AEAD input into output as it comes: GCM's own
+    encryptor/decryptor (it also takes the additional data and gives the tag), or for CCM and
+    ChaCha20-Poly1305 the keystream their ciphertext is made of (AES-CTR from counter block A1,
+    RFC 3610; ChaCha20 from block 1, RFC 8439) — their tag is computed at the end."""
+    if base == A.GCM:
+        mode = modes.GCM(nonce, min_tag_length=4)
+        c = Cipher(algorithms.AES(key), mode)
+        return c.decryptor() if decrypt else c.encryptor()
+    if base == A.CCM:
+        size = 15 - len(nonce)
+        return Cipher(algorithms.AES(key), modes.CTR(bytes([size - 1]) + nonce + (1).to_bytes(size, "big"))).encryptor()
+    return Cipher(algorithms.ChaCha20(key, (1).to_bytes(4, "little") + nonce), None).encryptor()
 
 
 def _gcm(k: bytes, nonce: bytes, data: bytes, ad: bytes, tag: int, decrypt: bool) -> bytes:

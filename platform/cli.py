@@ -212,13 +212,15 @@ def add_machine_options(parser: argparse.ArgumentParser) -> None:
                              "out_vec; repeatable")
     parser.add_argument("--profile", metavar="NAME",
                         help="release profile of the PSA Proxy and the SE: tfm-1.3 (TF-M v1.3.0 as shipped, the "
-                             "default unless the board's [proxy] profile says otherwise)")
+                             "default unless the board's [proxy] profile says otherwise), tfm-1.4, tfm-1.5, "
+                             "tfm-1.6 (that release's Host client ABI; docs/profiles.md)")
     parser.add_argument("--lift", action="append", default=[], metavar="LIMITATION",
                         help="lift a limitation of the proxy on top of the profile (and the board's [proxy] lift): "
                              "client-ids = the real caller's client id goes to the SE, which owns assets and keys "
                              "per client; non-blocking = a Host caller waiting for the SE keeps its core taking "
-                             "interrupts, the reply comes on the MHU interrupt; zero-copy = IOVECs the SE sees "
-                             "through a board window go by pointer instead of a copy (docs/proxy.md); repeatable")
+                             "interrupts, the reply comes on the MHU interrupt; platform-split = the Host "
+                             "serves platform IOCTL itself; zero-copy = IOVECs the SE sees through a board "
+                             "window go by pointer instead of a copy (docs/proxy.md); repeatable")
     parser.add_argument("--mailbox-slots", type=int, metavar="N",
                         help="slots of the Host<->SE mailbox queue, 1..32 (TF-M's NUM_MAILBOX_QUEUE_SLOT; default "
                              "the board's [proxy] mailbox_slots, else 1 as TF-M v1.3 ships): N > 1 lets N Host "
@@ -467,10 +469,12 @@ def cmd_boards(_args: argparse.Namespace) -> int:
 
 
 def cmd_images(_args: argparse.Namespace) -> int:
-    for img in bundled_images():
+    images = bundled_images()
+    width = max((len(img.name) for img in images), default=0)
+    for img in images:
         default = [core for core, name in DEFAULT_IMAGES.items() if name == img.name]
         note = f"  (default --{default[0]})" if default else ""
-        print(f"{img.name:<20} {img.arch:<17} {img.size:>7} B  {img.path}{note}")
+        print(f"{img.name:<{width}}  {img.arch:<17} {img.size:>7} B  {img.path}{note}")
     return 0
 
 
@@ -544,6 +548,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("psaemu: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:                 # the reader of stdout went away (`psaemu check | head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # so exit's flush is quiet
+        return 141                          # 128 + SIGPIPE, as a shell reports a killed writer
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ exactly as a Host application linked against the v1.3 client would:
   so do these helpers (nothing is sent). From ``tfm-1.4`` on the release's client sends the
   one-shot MAC and cipher functions and has ``psa_sign_message``/``psa_verify_message`` (sfn
   SIGN_MESSAGE/VERIFY_MESSAGE); so do these helpers (``ReleaseAbi.client_oneshot``; under
-  ``tfm-1.3`` message signing is NOT_SUPPORTED without a call). Multipart AEAD stays refused;
+  ``tfm-1.3`` message signing is NOT_SUPPORTED without a call). Multipart AEAD
+  (``aead_encrypt_setup`` ... ``aead_abort``) is refused without a call before ``tfm-1.6``
+  (the v1.4/v1.5 clients too) and sent from ``tfm-1.6`` on, as that release's client does;
 * ``psa_generate_random`` of 0 bytes succeeds without a call; ``psa_aead_*`` with a nonce
   longer than 16 bytes gives ``PSA_ERROR_INVALID_ARGUMENT`` without a call; ``psa_hash_clone``
   into an operation whose handle is not 0 gives ``PSA_ERROR_BAD_STATE`` without a call.
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
     from psaemu.proxy.client import OutSpec, PsaClient, Vector
 
 __all__ = ["CryptoClient", "KeyAttributes", "Operation", "HashOperation", "MacOperation", "CipherOperation",
-           "KeyDerivationOperation", "EXPORT_BUFFER_SIZE", "SIGNATURE_BUFFER_SIZE", "ASYMMETRIC_BUFFER_SIZE",
+           "KeyDerivationOperation", "AeadOperation", "EXPORT_BUFFER_SIZE", "SIGNATURE_BUFFER_SIZE", "ASYMMETRIC_BUFFER_SIZE",
            "RAW_AGREEMENT_BUFFER_SIZE"]
 
 #: v1.3 client ``psa_key_attributes_t`` (24 bytes, docs/crypto-wire.md "Key attributes").
@@ -89,6 +91,10 @@ class KeyDerivationOperation(Operation):
     """``psa_key_derivation_operation_t``."""
 
 
+class AeadOperation(Operation):
+    """``psa_aead_operation_t`` (multipart AEAD: sent from TF-M v1.6 on)."""
+
+
 def _u32(value: int) -> bytes:
     return _U32.pack(value & 0xFFFFFFFF)
 
@@ -108,19 +114,22 @@ class CryptoClient:
 
     # -- the wire ---------------------------------------------------------------------------
     def call(self, sfn: "int | str", inputs: "list[Vector]" = (), outs: "list[OutSpec]" = (), *, key_id: int = 0,
-             alg: int = 0, op_handle: int = 0, step: int = 0, capacity: int = 0, nonce: bytes = b"") -> CallResult:
+             alg: int = 0, op_handle: int = 0, step: int = 0, capacity: int = 0, nonce: bytes = b"",
+             ad_length: int = 0, plaintext_length: int = 0) -> CallResult:
         """One raw crypto request: in_vec[0] = the release's pack (44 bytes, v1.6 52) with these fields, then ``inputs``;
         ``outs`` = output buffer sizes. ``sfn`` is a v1.3 id (:class:`CryptoSfn`), sent as the
         profile's id for the same function (ids past the v1.3 table as they are), or a function name
         of the release's table (``"SIGN_MESSAGE"``); a function the release does not have gives
-        PsaError(NOT_SUPPORTED) without a call. The status is not checked."""
+        PsaError(NOT_SUPPORTED) without a call. ``ad_length``/``plaintext_length`` exist in the v1.6
+        pack only (CryptoPackError when set under an earlier release). The status is not checked."""
         abi = self.psa.abi
         wire_sfn = abi.crypto_sfn(sfn) if isinstance(sfn, str) else abi.crypto_sfn_from_v13(int(sfn))
         if wire_sfn is None:
             raise PsaError(PsaStatus.PSA_ERROR_NOT_SUPPORTED, f"crypto function {sfn!r} ({abi.release} client: "
                                                               f"the release has no such function, no call made)")
+        lengths = {k: v for k, v in (("ad_length", ad_length), ("plaintext_length", plaintext_length)) if v}
         pack = abi.crypto_pack.request(wire_sfn, bytes(nonce), step=step & 0xFFFF, key_id=key_id, alg=alg,
-                                       op_handle=op_handle, capacity=capacity)
+                                       op_handle=op_handle, capacity=capacity, **lengths)
         return self.psa._request(SID_CRYPTO, [pack, *inputs], list(outs))
 
     def _attrs(self, attributes: KeyAttributes) -> bytes:
@@ -377,13 +386,74 @@ class CryptoClient:
         inputs: list = [bytes(data)] + ([] if ad is None else [bytes(ad)])
         return self._out(what, sfn, inputs, [size], key_id=key, alg=alg, nonce=bytes(nonce))[0]
 
-    def aead_encrypt_setup(self, key: int, alg: int) -> None:
-        """Multipart AEAD: PSA_ERROR_NOT_SUPPORTED in the v1.3 client (no call); so are the other
-        multipart AEAD functions."""
-        raise _not_supported(f"psa_aead_encrypt_setup(key {key:#x}, alg {alg:#x})")
+    # -- multipart AEAD (TF-M v1.6 client; v1.3..v1.5 clients: NOT_SUPPORTED, no call) --------
+    def _aead_op(self, what: str, sfn: int, op: AeadOperation, inputs: "list[Vector]" = (),
+                 output: int | None = None, **pack: int) -> bytes:
+        if self.psa.abi.se_release < 16:
+            raise PsaError(PsaStatus.PSA_ERROR_NOT_SUPPORTED,
+                           f"{what} ({self.psa.abi.release} client: multipart AEAD not supported, no call made)")
+        return self._op(what, sfn, op, inputs, output, **pack)
 
-    def aead_decrypt_setup(self, key: int, alg: int) -> None:
-        raise _not_supported(f"psa_aead_decrypt_setup(key {key:#x}, alg {alg:#x})")
+    def aead_encrypt_setup(self, key: int, alg: int, op: Optional[AeadOperation] = None) -> AeadOperation:
+        """``psa_aead_encrypt_setup`` (v1.6+; earlier clients: NOT_SUPPORTED without a call, as are
+        the other multipart AEAD functions)."""
+        op = op if op is not None else AeadOperation()
+        self._aead_op(f"psa_aead_encrypt_setup(key {key:#x}, alg {alg:#x})", _S.TFM_CRYPTO_AEAD_ENCRYPT_SETUP, op,
+                      key_id=key, alg=alg)
+        return op
+
+    def aead_decrypt_setup(self, key: int, alg: int, op: Optional[AeadOperation] = None) -> AeadOperation:
+        op = op if op is not None else AeadOperation()
+        self._aead_op(f"psa_aead_decrypt_setup(key {key:#x}, alg {alg:#x})", _S.TFM_CRYPTO_AEAD_DECRYPT_SETUP, op,
+                      key_id=key, alg=alg)
+        return op
+
+    def aead_generate_nonce(self, op: AeadOperation, nonce_size: int = TFM_CRYPTO_MAX_NONCE_LENGTH) -> bytes:
+        return self._aead_op(f"psa_aead_generate_nonce(handle {op.handle})", _S.TFM_CRYPTO_AEAD_GENERATE_NONCE, op,
+                             output=nonce_size)
+
+    def aead_set_nonce(self, op: AeadOperation, nonce: bytes) -> None:
+        self._aead_op(f"psa_aead_set_nonce(handle {op.handle})", _S.TFM_CRYPTO_AEAD_SET_NONCE, op, [bytes(nonce)])
+
+    def aead_set_lengths(self, op: AeadOperation, ad_length: int, plaintext_length: int) -> None:
+        """``psa_aead_set_lengths``: the two lengths travel in the v1.6 pack (ad_length, plaintext_length)."""
+        self._aead_op(f"psa_aead_set_lengths(handle {op.handle}, {ad_length}, {plaintext_length})",
+                      _S.TFM_CRYPTO_AEAD_SET_LENGTHS, op, ad_length=ad_length, plaintext_length=plaintext_length)
+
+    def aead_update_ad(self, op: AeadOperation, data: bytes) -> None:
+        self._aead_op(f"psa_aead_update_ad(handle {op.handle}, {len(data)} bytes)", _S.TFM_CRYPTO_AEAD_UPDATE_AD, op,
+                      [bytes(data)])
+
+    def aead_update(self, op: AeadOperation, data: bytes, output_size: int | None = None) -> bytes:
+        """``psa_aead_update``: the output (buffer: the input length by default, which is
+        PSA_AEAD_UPDATE_OUTPUT_SIZE of GCM, CCM and ChaCha20-Poly1305 in psaemu)."""
+        return self._aead_op(f"psa_aead_update(handle {op.handle}, {len(data)} bytes)", _S.TFM_CRYPTO_AEAD_UPDATE, op,
+                             [bytes(data)], output=len(data) if output_size is None else output_size)
+
+    def aead_finish(self, op: AeadOperation, ciphertext_size: int = CIPHER_BLOCK,
+                    tag_size: int = CIPHER_BLOCK) -> tuple[bytes, bytes]:
+        """``psa_aead_finish``: (the rest of the ciphertext, the tag). As the v1.6 client, out_vec is
+        [handle, tag, ciphertext], the ciphertext vector left out when ``ciphertext_size`` is 0."""
+        what = f"psa_aead_finish(handle {op.handle})"
+        if self.psa.abi.se_release < 16:
+            self._aead_op(what, _S.TFM_CRYPTO_AEAD_FINISH, op)
+        r = self.call(_S.TFM_CRYPTO_AEAD_FINISH, [], [4, tag_size] + ([ciphertext_size] if ciphertext_size else []),
+                      op_handle=op.handle)
+        if r.ok and len(r.outputs[0]) == 4:
+            op.handle = _U32.unpack(r.outputs[0])[0]
+        _data(r, what)
+        return (r.outputs[2] if ciphertext_size else b""), r.outputs[1]
+
+    def aead_verify(self, op: AeadOperation, tag: bytes, plaintext_size: int = CIPHER_BLOCK) -> bytes:
+        """``psa_aead_verify``: the rest of the plaintext; PsaError(INVALID_SIGNATURE) for a wrong tag."""
+        what = f"psa_aead_verify(handle {op.handle}, {len(tag)}-byte tag)"
+        if not plaintext_size:
+            self._aead_op(what, _S.TFM_CRYPTO_AEAD_VERIFY, op, [bytes(tag)])
+            return b""
+        return self._aead_op(what, _S.TFM_CRYPTO_AEAD_VERIFY, op, [bytes(tag)], output=plaintext_size)
+
+    def aead_abort(self, op: AeadOperation) -> None:
+        self._aead_op(f"psa_aead_abort(handle {op.handle})", _S.TFM_CRYPTO_AEAD_ABORT, op)
 
     # -- asymmetric -------------------------------------------------------------------------
     def sign_hash(self, key: int, alg: int, hash_: bytes, size: int = SIGNATURE_BUFFER_SIZE) -> bytes:

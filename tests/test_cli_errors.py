@@ -102,3 +102,17 @@ def test_debug_prompt_number_ranges(tmp_path, capsys, line, message):
     script.write_text(line + "\n")
     status, _, err = run_cli(capsys, "debug", *PINGPONG, "--script", str(script))
     assert status == 125 and message in err.splitlines()[0], err
+
+
+def test_closed_stdout_is_an_exit_status_not_a_traceback():
+    import os
+    import subprocess
+    import sys
+    read_end, write_end = os.pipe()
+    os.close(read_end)                              # the reader is gone before psaemu writes
+    try:
+        r = subprocess.run([sys.executable, "-m", "psaemu.platform.cli", "check"], stdout=write_end,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert r.returncode == 141 and r.stderr == "", r.stderr

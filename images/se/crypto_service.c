@@ -40,7 +40,10 @@ enum {
     SFN_CIPHER_ENCRYPT = 26, SFN_CIPHER_DECRYPT = 27, SFN_CIPHER_ENCRYPT_SETUP = 28,
     SFN_CIPHER_DECRYPT_SETUP = 29, SFN_CIPHER_GENERATE_IV = 30, SFN_CIPHER_SET_IV = 31,
     SFN_CIPHER_UPDATE = 32, SFN_CIPHER_FINISH = 33, SFN_CIPHER_ABORT = 34,
-    SFN_AEAD_ENCRYPT = 35, SFN_AEAD_DECRYPT = 36,           /* 37..46: multipart AEAD */
+    SFN_AEAD_ENCRYPT = 35, SFN_AEAD_DECRYPT = 36, SFN_AEAD_ENCRYPT_SETUP = 37,
+    SFN_AEAD_DECRYPT_SETUP = 38, SFN_AEAD_GENERATE_NONCE = 39, SFN_AEAD_SET_NONCE = 40,
+    SFN_AEAD_SET_LENGTHS = 41, SFN_AEAD_UPDATE_AD = 42, SFN_AEAD_UPDATE = 43,
+    SFN_AEAD_FINISH = 44, SFN_AEAD_VERIFY = 45, SFN_AEAD_ABORT = 46,
     SFN_SIGN_HASH = 47, SFN_VERIFY_HASH = 48, SFN_ASYMMETRIC_ENCRYPT = 49,
     SFN_ASYMMETRIC_DECRYPT = 50,
     SFN_KDF_SETUP = 51, SFN_KDF_GET_CAPACITY = 52, SFN_KDF_SET_CAPACITY = 53,
@@ -56,7 +59,7 @@ enum {
 #define AEAD_MAX_NONCE          16u
 
 /* ---- state ---- */
-enum { OP_FREE = 0, OP_HASH = 1, OP_MAC = 2, OP_CIPHER = 3, OP_KDF = 4 };
+enum { OP_FREE = 0, OP_HASH = 1, OP_MAC = 2, OP_CIPHER = 3, OP_KDF = 4, OP_AEAD = 5 };
 
 typedef struct {
     uint8_t kind;           /* OP_* */
@@ -66,6 +69,7 @@ typedef struct {
 
 static uint32_t crypto_scratch[CRYPTO_SCRATCH_SIZE / 4u];
 static struct crypto_pack_iovec crypto_iov;
+static uint32_t crypto_aead_lengths[2];     /* v1.6 pack: ad_length, plaintext_length */
 static cop_t crypto_ops[CRYPTO_NUM_OPS];
 ce_desc_t crypto_desc;
 
@@ -197,16 +201,21 @@ static bool op_entry(creq_t *r, uint32_t in_min, uint32_t in_max, uint32_t out_m
     return true;
 }
 
-/* A step of an existing hash/MAC/cipher operation: engine command `cmd` on its context with
- * in[1] (if in_max > 1) and out[1] (if out_n == 2); `ends`: the step finishes the operation.
- * Any error ends the operation too. */
-static psa_status_t op_step(creq_t *r, uint8_t kind, uint32_t cmd, uint32_t in_max,
-                            uint32_t out_n, bool ends)
+/* How a step ends the operation: STEP_ENDS on success; STEP_KEEP_ON_ERROR keeps it after an
+ * error (TF-M v1.6 AEAD: the client aborts it), otherwise an error ends it (v1.3 hash/MAC/cipher). */
+enum { STEP_ENDS = 1u, STEP_KEEP_ON_ERROR = 2u };
+
+/* A step of an existing operation: engine command `cmd` on its context with in[1] (if
+ * in_max > 1), out[1] (if the client sent out_min..out_max vectors and out[1] is one of them)
+ * and aux0/aux1; `how`: STEP_* flags. */
+static psa_status_t op_step_ex(creq_t *r, uint8_t kind, uint32_t cmd, uint32_t in_max,
+                               uint32_t out_min, uint32_t out_max, uint32_t how, uint32_t aux0,
+                               uint32_t aux1)
 {
     cop_t *op;
     psa_status_t st;
 
-    if (!op_entry(r, 1, in_max, out_n, out_n)) {
+    if (!op_entry(r, 1, in_max, out_min, out_max)) {
         return PSA_ERROR_PROGRAMMER_ERROR;
     }
     st = op_lookup(r, kind, r->iov->op_handle, &op);
@@ -214,13 +223,31 @@ static psa_status_t op_step(creq_t *r, uint8_t kind, uint32_t cmd, uint32_t in_m
         return st;
     }
     d_begin(cmd, CE_NO_SLOT, 0, op_index(op));
+    crypto_desc.aux[0] = aux0;
+    crypto_desc.aux[1] = aux1;
     d_in_vec(0, r, 1);
     d_out_vec(0, r, 1);
-    st = d_run(r, out_n == 2u ? 1u : 4u, 0);
-    if (st != PSA_SUCCESS || ends) {
+    st = d_run(r, 1u, 0);
+    if (st == PSA_SUCCESS ? (how & STEP_ENDS) != 0u : (how & STEP_KEEP_ON_ERROR) == 0u) {
         op_release(r, op, true);
     }
     return st;
+}
+
+/* A hash/MAC/cipher step: exactly out_n vectors; any error ends the operation. */
+static psa_status_t op_step(creq_t *r, uint8_t kind, uint32_t cmd, uint32_t in_max,
+                            uint32_t out_n, bool ends)
+{
+    return op_step_ex(r, kind, cmd, in_max, out_n, out_n, ends ? STEP_ENDS : 0u, 0, 0);
+}
+
+/* A multipart AEAD step (TF-M v1.6 crypto_aead.c: an error keeps the operation until the client
+ * aborts it; the engine has ended its context, so later steps are BAD_STATE). */
+static psa_status_t aead_step(creq_t *r, uint32_t cmd, uint32_t in_max, uint32_t out_min,
+                              uint32_t out_max, uint32_t how, uint32_t aux0, uint32_t aux1)
+{
+    return op_step_ex(r, OP_AEAD, cmd, in_max, out_min, out_max, how | STEP_KEEP_ON_ERROR, aux0,
+                      aux1);
 }
 
 /* Abort: an unknown handle is not an error. */
@@ -416,6 +443,55 @@ static psa_status_t f_keyed_setup(creq_t *r, uint8_t kind, uint32_t cmd, uint32_
     return op_setup(r, kind, cmd, k, aux0);
 }
 
+/* ---- multipart AEAD (TF-M v1.6 psa_aead_*; earlier releases answer NOT_SUPPORTED) ---- */
+/* psa_aead_finish: out[1] the tag, out[2] the ciphertext left (absent when the client has no
+ * buffer for it). Success ends the operation; after an error the client aborts it. */
+static psa_status_t f_aead_finish(creq_t *r)
+{
+    cop_t *op;
+    psa_status_t st;
+
+    if (!op_entry(r, 1, 1, 2, 3)) {
+        return PSA_ERROR_PROGRAMMER_ERROR;
+    }
+    st = op_lookup(r, OP_AEAD, r->iov->op_handle, &op);
+    if (st != PSA_SUCCESS) {
+        return st;
+    }
+    d_begin(CE_AEAD_FINISH, CE_NO_SLOT, 0, op_index(op));
+    d_out_vec(0, r, 2);
+    d_out_vec(1, r, 1);
+    st = d_run(r, 1u, 1);
+    if (st == PSA_SUCCESS) {
+        if (r->out_len == 3u) {
+            r->out[2].len = crypto_desc.out_len[0];
+        }
+        op_release(r, op, true);
+    }
+    return st;
+}
+
+static psa_status_t f_aead(creq_t *r)
+{
+    switch (r->iov->sfn_id) {
+    case SFN_AEAD_ENCRYPT_SETUP:
+        return f_keyed_setup(r, OP_AEAD, CE_AEAD_SETUP, KEY_USAGE_ENCRYPT, ALG_CAT_AEAD, 0);
+    case SFN_AEAD_DECRYPT_SETUP:
+        return f_keyed_setup(r, OP_AEAD, CE_AEAD_SETUP, KEY_USAGE_DECRYPT, ALG_CAT_AEAD, 1);
+    case SFN_AEAD_GENERATE_NONCE:
+        return aead_step(r, CE_AEAD_GENERATE_NONCE, 1, 2, 2, 0, 0, 0);
+    case SFN_AEAD_SET_NONCE:        return aead_step(r, CE_AEAD_SET_NONCE, 2, 1, 1, 0, 0, 0);
+    case SFN_AEAD_SET_LENGTHS:
+        return aead_step(r, CE_AEAD_SET_LENGTHS, 1, 1, 1, 0, crypto_aead_lengths[0],
+                         crypto_aead_lengths[1]);
+    case SFN_AEAD_UPDATE_AD:        return aead_step(r, CE_AEAD_UPDATE_AD, 2, 1, 1, 0, 0, 0);
+    case SFN_AEAD_UPDATE:           return aead_step(r, CE_AEAD_UPDATE, 2, 1, 2, 0, 0, 0);
+    case SFN_AEAD_FINISH:           return f_aead_finish(r);
+    case SFN_AEAD_VERIFY:           return aead_step(r, CE_AEAD_VERIFY, 2, 1, 2, STEP_ENDS, 0, 0);
+    default:                        return op_abort(r, OP_AEAD);
+    }
+}
+
 /* ---- key derivation (the v1.3 KDF functions have no handle output, except setup/abort) ---- */
 static psa_status_t kdf_op(creq_t *r, cop_t **op)
 {
@@ -537,11 +613,16 @@ static psa_status_t crypto_dispatch(creq_t *r)
     case SFN_KDF_OUTPUT_KEY: case SFN_KDF_ABORT: case SFN_KDF_KEY_AGREEMENT:
         return f_kdf(r);
     case SFN_GENERATE_RANDOM:       return f_generate_random(r);
+    case SFN_AEAD_ENCRYPT_SETUP: case SFN_AEAD_DECRYPT_SETUP: case SFN_AEAD_GENERATE_NONCE:
+    case SFN_AEAD_SET_NONCE: case SFN_AEAD_SET_LENGTHS: case SFN_AEAD_UPDATE_AD:
+    case SFN_AEAD_UPDATE: case SFN_AEAD_FINISH: case SFN_AEAD_VERIFY: case SFN_AEAD_ABORT:
+        /* TF-M v1.3..v1.5 crypto_aead.c: NOT_SUPPORTED; v1.6 serves them */
+        return se_tfm_release() >= 16u ? f_aead(r) : PSA_ERROR_NOT_SUPPORTED;
     default:
         if (sfn <= 9u || sfn == 62u) {
             return crypto_key_call(r);
         }
-        /* 37..46 multipart AEAD and 63/64 key domain parameters: TF-M v1.3 has none */
+        /* 63/64 key domain parameters: TF-M v1.3 has none */
         return PSA_ERROR_NOT_SUPPORTED;
     }
 }
@@ -598,18 +679,18 @@ static psa_status_t sfn_from_release(uint32_t *sfn)
 /* Read in[0] as the release's client lays it out into crypto_iov (the v1.3 layout the service
  * dispatches on). v1.6 puts ad_length and plaintext_length (size_t each) between capacity and
  * aead_in (TF-M v1.6.0 interface/include/tfm_crypto_defs.h:46-48): 52 bytes. They serve only
- * multipart AEAD, which this service does not have, so they are read and dropped. As in TF-M
+ * psa_aead_set_lengths and are kept in crypto_aead_lengths. As in TF-M
  * (crypto_init.c psa_read of sizeof the pack), fewer bytes than the release's pack is an error
  * and bytes past it are not read. */
 static bool pack_read(se_msg_t *m)
 {
     const size_t head = offsetof(struct crypto_pack_iovec, nonce);
     size_t want = sizeof crypto_iov, got = se_read(m, 0, &crypto_iov, head);
-    uint32_t aead_lengths[2];
 
+    crypto_aead_lengths[0] = crypto_aead_lengths[1] = 0u;
     if (se_tfm_release() >= 16u) {
-        want += sizeof aead_lengths;
-        got += se_read(m, 0, aead_lengths, sizeof aead_lengths);
+        want += sizeof crypto_aead_lengths;
+        got += se_read(m, 0, crypto_aead_lengths, sizeof crypto_aead_lengths);
     }
     got += se_read(m, 0, (uint8_t *)&crypto_iov + head, sizeof crypto_iov - head);
     return got == want;

@@ -19,15 +19,6 @@ from psaemu.platform.testing.snapshot import quiescent
 TINY = Path(__file__).resolve().parent.parent / "boards" / "tiny.toml"
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PSAEMU_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("PSAEMU_NO_CACHE", raising=False)
-    parsecache.clear_memory()
-    yield tmp_path / "cache"
-    parsecache.clear_memory()
-
-
 def _entries(cache: Path) -> list[Path]:
     return sorted(cache.glob(f"{boardcache.KIND}-*.json"))
 

@@ -18,15 +18,6 @@ IMAGES = [("regression_host", "v8m", "host"), ("se_firmware", "v6m", "se")]
 HEAVY = ("lief", "capstone", "cryptography", "intelhex", "hypothesis")
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PSAEMU_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("PSAEMU_NO_CACHE", raising=False)
-    parsecache.clear_memory()
-    yield tmp_path / "cache"
-    parsecache.clear_memory()
-
-
 def _fields(img) -> tuple:
     return (img.entry, img.segments, img.sections, list(img.symbols.items()), img.symbol_sizes,
             img.cpu_arch, img.vector_table)

@@ -19,7 +19,7 @@ static void pack_init(struct tfm_crypto_pack_iovec *iov, uint32_t sfn_id, psa_ke
     iov->op_handle = op_handle;
     iov->capacity = 0u;
 #if CRYPTO_PACK_AEAD_LENGTHS
-    iov->ad_length = 0u;                /* set by multipart AEAD only, which this client refuses */
+    iov->ad_length = 0u;                /* set by psa_aead_set_lengths only */
     iov->plaintext_length = 0u;
 #endif
     for (unsigned i = 0; i < CRYPTO_MAX_NONCE_LENGTH; i++) {
@@ -571,6 +571,127 @@ psa_status_t psa_aead_decrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8
                         plaintext_size, plaintext_length);
 }
 
+#if PSAEMU_TFM_RELEASE >= 16
+/* Multipart AEAD, as the v1.6 client sends it (docs/profiles.md "Multipart AEAD"). */
+psa_status_t psa_aead_encrypt_setup(psa_aead_operation_t *operation, psa_key_id_t key,
+                                    psa_algorithm_t alg)
+{
+    return op_request(CRYPTO_SFN_AEAD_ENCRYPT_SETUP, &operation->handle, key, alg, NULL, NULL,
+                      NULL);
+}
+
+psa_status_t psa_aead_decrypt_setup(psa_aead_operation_t *operation, psa_key_id_t key,
+                                    psa_algorithm_t alg)
+{
+    return op_request(CRYPTO_SFN_AEAD_DECRYPT_SETUP, &operation->handle, key, alg, NULL, NULL,
+                      NULL);
+}
+
+psa_status_t psa_aead_generate_nonce(psa_aead_operation_t *operation, uint8_t *nonce,
+                                     size_t nonce_size, size_t *nonce_length)
+{
+    return op_output(CRYPTO_SFN_AEAD_GENERATE_NONCE, &operation->handle, nonce, nonce_size,
+                     nonce_length);
+}
+
+psa_status_t psa_aead_set_nonce(psa_aead_operation_t *operation, const uint8_t *nonce,
+                                size_t nonce_length)
+{
+    return op_input(CRYPTO_SFN_AEAD_SET_NONCE, &operation->handle, nonce, nonce_length);
+}
+
+/* The lengths travel in the pack (v1.6 ad_length / plaintext_length). */
+psa_status_t psa_aead_set_lengths(psa_aead_operation_t *operation, size_t ad_length,
+                                  size_t plaintext_length)
+{
+    struct tfm_crypto_pack_iovec iov;
+    psa_outvec out[1] = { psa_out(&operation->handle, sizeof(operation->handle)) };
+
+    pack_init(&iov, CRYPTO_SFN_AEAD_SET_LENGTHS, 0u, 0u, operation->handle);
+    iov.ad_length = ad_length;
+    iov.plaintext_length = plaintext_length;
+    return crypto_request(&iov, NULL, 0u, out, 1u, NULL);
+}
+
+/* in_vec[1] is left out when input is NULL (v1.6 client). */
+psa_status_t psa_aead_update_ad(psa_aead_operation_t *operation, const uint8_t *input,
+                                size_t input_length)
+{
+    const psa_invec in = psa_in(input, input_length);
+
+    if (input == NULL && input_length != 0u) {
+        return PSA_ERROR_INVALID_ARGUMENT;
+    }
+    return op_request(CRYPTO_SFN_AEAD_UPDATE_AD, &operation->handle, 0u, 0u,
+                      input != NULL ? &in : NULL, NULL, NULL);
+}
+
+psa_status_t psa_aead_update(psa_aead_operation_t *operation, const uint8_t *input,
+                             size_t input_length, uint8_t *output, size_t output_size,
+                             size_t *output_length)
+{
+    const psa_invec in = psa_in(input, input_length);
+    const psa_outvec out = psa_out(output, output_size);
+
+    if (input == NULL && input_length != 0u) {
+        return PSA_ERROR_INVALID_ARGUMENT;
+    }
+    return op_request(CRYPTO_SFN_AEAD_UPDATE, &operation->handle, 0u, 0u,
+                      input != NULL ? &in : NULL, &out, output_length);
+}
+
+/* out_vec = {handle, tag, ciphertext}; the ciphertext vector is left out when there is no
+ * buffer for it (then *ciphertext_length = 0). */
+psa_status_t psa_aead_finish(psa_aead_operation_t *operation, uint8_t *ciphertext,
+                             size_t ciphertext_size, size_t *ciphertext_length, uint8_t *tag,
+                             size_t tag_size, size_t *tag_length)
+{
+    struct tfm_crypto_pack_iovec iov;
+    psa_outvec out[3] = { psa_out(&operation->handle, sizeof(operation->handle)),
+                          psa_out(tag, tag_size), psa_out(ciphertext, ciphertext_size) };
+    size_t out_len = (ciphertext == NULL || ciphertext_size == 0u) ? 2u : 3u;
+    psa_status_t status;
+
+    if ((ciphertext == NULL && ciphertext_size != 0u) ||
+        (out_len == 3u && ciphertext_length == NULL)) {
+        return PSA_ERROR_INVALID_ARGUMENT;
+    }
+    pack_init(&iov, CRYPTO_SFN_AEAD_FINISH, 0u, 0u, operation->handle);
+    status = crypto_request(&iov, NULL, 0u, out, out_len, NULL);
+    *tag_length = out[1].len;
+    if (ciphertext_length != NULL) {
+        *ciphertext_length = out_len == 3u ? out[2].len : 0u;
+    }
+    return status;
+}
+
+psa_status_t psa_aead_verify(psa_aead_operation_t *operation, uint8_t *plaintext,
+                             size_t plaintext_size, size_t *plaintext_length, const uint8_t *tag,
+                             size_t tag_length)
+{
+    const psa_invec in = psa_in(tag, tag_length);
+    const psa_outvec out = psa_out(plaintext, plaintext_size);
+    size_t written = 0u;
+    bool has_out = plaintext != NULL && plaintext_size != 0u;
+    psa_status_t status;
+
+    if ((plaintext == NULL && plaintext_size != 0u) || (has_out && plaintext_length == NULL)) {
+        return PSA_ERROR_INVALID_ARGUMENT;
+    }
+    status = op_request(CRYPTO_SFN_AEAD_VERIFY, &operation->handle, 0u, 0u, &in,
+                        has_out ? &out : NULL, has_out ? &written : NULL);
+    if (plaintext_length != NULL) {
+        *plaintext_length = written;
+    }
+    return status;
+}
+
+psa_status_t psa_aead_abort(psa_aead_operation_t *operation)
+{
+    return op_request(CRYPTO_SFN_AEAD_ABORT, &operation->handle, 0u, 0u, NULL, NULL, NULL);
+}
+#else
+/* TF-M v1.3..v1.5 clients: NOT_SUPPORTED without a call. */
 psa_status_t psa_aead_encrypt_setup(psa_aead_operation_t *operation, psa_key_id_t key,
                                     psa_algorithm_t alg)
 {
@@ -594,6 +715,7 @@ psa_status_t psa_aead_abort(psa_aead_operation_t *operation)
     (void)operation;
     return PSA_ERROR_NOT_SUPPORTED;
 }
+#endif
 
 /* ---------------------------------------------------------------- asymmetric */
 

@@ -465,6 +465,68 @@ static void t_aead(const char *name, psa_key_type_t type, psa_algorithm_t alg,
     end();
 }
 
+#if PSAEMU_TFM_RELEASE >= 16
+/* Multipart AEAD (v1.6): the GCM test case 4 vector in two update chunks after two pieces of
+ * additional data, then decrypted in pieces and verified; a changed tag is refused. */
+static void t_aead_multipart(void)
+{
+    psa_aead_operation_t op = PSA_AEAD_OPERATION_INIT;
+    psa_key_id_t id;
+    size_t n = 0u, m = 0u, rest = 0u, tag_len = 0u;
+    uint8_t tag[16];
+
+    begin("gcm_multipart");
+    clear(buf, sizeof(buf));
+    if (import(PSA_KEY_TYPE_AES, PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT, PSA_ALG_GCM,
+               gcm_key, sizeof(gcm_key), &id) &&
+        ok("psa_aead_encrypt_setup", psa_aead_encrypt_setup(&op, id, PSA_ALG_GCM), PSA_SUCCESS) &&
+        ok("psa_aead_set_lengths", psa_aead_set_lengths(&op, sizeof(gcm_aad), sizeof(gcm_pt)),
+           PSA_SUCCESS) &&
+        ok("psa_aead_set_nonce", psa_aead_set_nonce(&op, gcm_iv, sizeof(gcm_iv)), PSA_SUCCESS) &&
+        ok("psa_aead_update_ad", psa_aead_update_ad(&op, gcm_aad, 7u), PSA_SUCCESS) &&
+        ok("psa_aead_update_ad", psa_aead_update_ad(&op, gcm_aad + 7u, sizeof(gcm_aad) - 7u),
+           PSA_SUCCESS) &&
+        ok("psa_aead_update", psa_aead_update(&op, gcm_pt, 23u, buf, sizeof(buf), &n),
+           PSA_SUCCESS) &&
+        ok("psa_aead_update", psa_aead_update(&op, gcm_pt + 23u, sizeof(gcm_pt) - 23u, buf + n,
+                                              sizeof(buf) - n, &m), PSA_SUCCESS) &&
+        ok("psa_aead_finish", psa_aead_finish(&op, buf + n + m, sizeof(buf) - n - m, &rest,
+                                              buf + n + m, 16u, &tag_len), PSA_SUCCESS) &&
+        t_expect_size("ciphertext + tag length", (uint32_t)(n + m + rest + tag_len),
+                      (uint32_t)sizeof(gcm_out)) &&
+        t_expect_bytes("ciphertext and tag", buf, gcm_out, sizeof(gcm_out)) &&
+        ok("psa_aead_decrypt_setup", psa_aead_decrypt_setup(&op, id, PSA_ALG_GCM), PSA_SUCCESS) &&
+        ok("psa_aead_set_nonce", psa_aead_set_nonce(&op, gcm_iv, sizeof(gcm_iv)), PSA_SUCCESS) &&
+        ok("psa_aead_update_ad", psa_aead_update_ad(&op, gcm_aad, sizeof(gcm_aad)), PSA_SUCCESS) &&
+        ok("psa_aead_update", psa_aead_update(&op, buf, sizeof(gcm_pt), buf2, sizeof(buf2), &n),
+           PSA_SUCCESS) &&
+        ok("psa_aead_verify", psa_aead_verify(&op, buf2 + n, sizeof(buf2) - n, &m,
+                                              buf + sizeof(gcm_pt), 16u), PSA_SUCCESS) &&
+        t_expect_bytes("plaintext", buf2, gcm_pt, sizeof(gcm_pt)) &&
+        ok("psa_aead_decrypt_setup", psa_aead_decrypt_setup(&op, id, PSA_ALG_GCM), PSA_SUCCESS) &&
+        t_expect_status("psa_aead_update(no nonce)",
+                        psa_aead_update(&op, buf, 16u, buf2, sizeof(buf2), &n),
+                        PSA_ERROR_BAD_STATE) &&
+        ok("psa_aead_abort", psa_aead_abort(&op), PSA_SUCCESS) &&
+        ok("psa_aead_decrypt_setup", psa_aead_decrypt_setup(&op, id, PSA_ALG_GCM), PSA_SUCCESS) &&
+        ok("psa_aead_set_nonce", psa_aead_set_nonce(&op, gcm_iv, sizeof(gcm_iv)), PSA_SUCCESS) &&
+        ok("psa_aead_update_ad", psa_aead_update_ad(&op, gcm_aad, sizeof(gcm_aad)), PSA_SUCCESS) &&
+        ok("psa_aead_update", psa_aead_update(&op, buf, sizeof(gcm_pt), buf2, sizeof(buf2), &n),
+           PSA_SUCCESS)) {
+        for (size_t i = 0; i < sizeof(tag); i++) {
+            tag[i] = buf[sizeof(gcm_pt) + i];
+        }
+        tag[15] ^= 1u;
+        t_expect_status("psa_aead_verify(tampered)",
+                        psa_aead_verify(&op, buf2, sizeof(buf2), &m, tag, sizeof(tag)),
+                        PSA_ERROR_INVALID_SIGNATURE);
+    }
+    (void)psa_aead_abort(&op);
+    drop(id);
+    end();
+}
+#endif
+
 /* ---------------------------------------------------------------- asymmetric */
 
 static void t_ecdsa_p256(void)
@@ -737,5 +799,8 @@ void suite_crypto_families(void)
     t_sign_message();
     t_mac_oneshot();
     t_cipher_oneshot();
+#endif
+#if PSAEMU_TFM_RELEASE >= 16
+    t_aead_multipart();
 #endif
 }

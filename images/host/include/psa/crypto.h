@@ -242,7 +242,7 @@ psa_status_t psa_cipher_finish(psa_cipher_operation_t *operation, uint8_t *outpu
                                size_t output_size, size_t *output_length);
 psa_status_t psa_cipher_abort(psa_cipher_operation_t *operation);
 
-/* ---- AEAD: one-shot; multipart AEAD is PSA_ERROR_NOT_SUPPORTED without a call in v1.3 ---- */
+/* ---- AEAD: one-shot; multipart AEAD is PSA_ERROR_NOT_SUPPORTED without a call before v1.6 ---- */
 psa_status_t psa_aead_encrypt(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *nonce,
                               size_t nonce_length, const uint8_t *additional_data,
                               size_t additional_data_length, const uint8_t *plaintext,
@@ -258,6 +258,25 @@ psa_status_t psa_aead_encrypt_setup(psa_aead_operation_t *operation, psa_key_id_
 psa_status_t psa_aead_decrypt_setup(psa_aead_operation_t *operation, psa_key_id_t key,
                                     psa_algorithm_t alg);
 psa_status_t psa_aead_abort(psa_aead_operation_t *operation);
+#if PSAEMU_TFM_RELEASE >= 16
+psa_status_t psa_aead_generate_nonce(psa_aead_operation_t *operation, uint8_t *nonce,
+                                     size_t nonce_size, size_t *nonce_length);
+psa_status_t psa_aead_set_nonce(psa_aead_operation_t *operation, const uint8_t *nonce,
+                                size_t nonce_length);
+psa_status_t psa_aead_set_lengths(psa_aead_operation_t *operation, size_t ad_length,
+                                  size_t plaintext_length);
+psa_status_t psa_aead_update_ad(psa_aead_operation_t *operation, const uint8_t *input,
+                                size_t input_length);
+psa_status_t psa_aead_update(psa_aead_operation_t *operation, const uint8_t *input,
+                             size_t input_length, uint8_t *output, size_t output_size,
+                             size_t *output_length);
+psa_status_t psa_aead_finish(psa_aead_operation_t *operation, uint8_t *ciphertext,
+                             size_t ciphertext_size, size_t *ciphertext_length, uint8_t *tag,
+                             size_t tag_size, size_t *tag_length);
+psa_status_t psa_aead_verify(psa_aead_operation_t *operation, uint8_t *plaintext,
+                             size_t plaintext_size, size_t *plaintext_length, const uint8_t *tag,
+                             size_t tag_length);
+#endif
 
 /* ---- asymmetric ---- */
 psa_status_t psa_sign_hash(psa_key_id_t key, psa_algorithm_t alg, const uint8_t *hash,
