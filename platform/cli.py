@@ -195,8 +195,8 @@ def add_machine_options(parser: argparse.ArgumentParser) -> None:
                              f"cross-core interrupt latency, slower")
     parser.add_argument("--free-run", action=argparse.BooleanOptionalAction, default=None,
                         help="run a lone core without counted slices while the others sleep and no timer is "
-                             "armed (translated-code speed; needs a C compiler, see docs/benchmarks.md); "
-                             "PSAEMU_FREE_RUN=1 does the same; --no-free-run overrides it")
+                             "armed (translated-code speed, same results; needs a C compiler, see "
+                             "docs/benchmarks.md): on by default; --no-free-run or PSAEMU_FREE_RUN=0 turns it off")
     parser.add_argument("--fault-policy", choices=("report", "firmware"), default="report",
                         help="report: stop at the first fault with a report (default); firmware: deliver faults "
                              "to the firmware's handlers and stop only on lockup or a handler that spins")

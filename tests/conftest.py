@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterator
 
 import lief  # noqa: F401  (see below)
 import pytest
 
+from psaemu.platform.firmware import parsecache
 from psaemu.platform.firmware.images import image_path
 from psaemu.platform.system.machine import Machine
 
@@ -24,6 +26,16 @@ def pingpong_machine() -> Machine:
     m.load("host", image_path("pingpong_host"))
     m.load("se", image_path("pingpong_se"))
     return m
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty parse cache of this test's own (on disk and in memory), enabled whatever the environment says."""
+    monkeypatch.setenv("PSAEMU_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("PSAEMU_NO_CACHE", raising=False)
+    parsecache.clear_memory()
+    yield tmp_path / "cache"
+    parsecache.clear_memory()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

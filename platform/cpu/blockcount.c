@@ -1,148 +1,266 @@
-/* Native UC_HOOK_BLOCK counter of executed Thumb instructions (psaemu, platform/cpu/blockcount.py).
+/* Native counter of executed Thumb instructions for free runs (psaemu, platform/cpu/blockcount.py).
  *
- * Unicorn calls psaemu_block at the start of every translated block it executes. The block's
- * instruction count is decoded from its code once (Thumb: a halfword >= 0xE800 starts a 32-bit
- * instruction; IT itself is not counted: ``emu_start(count=)`` skips an IT block's condition-failed
- * instructions, which a block counter cannot see, and for IT/ITE pairs that is one) and kept in a
- * small direct-mapped cache keyed by (address, size). A block that
- * would take the count past ``limit`` is not entered: the run stops at its start. So is a block
- * with an IT instruction that would straddle a boundary of the virtual slices (``quantum``
- * instructions, the run starting ``phase`` into one): inside an IT block Unicorn defers an
- * ``emu_stop`` from an MMIO callback to the end of the block (and ``count=`` runs on to the end of an
- * IT block), so such a block runs counted.
+ * Unicorn calls psaemu_block (a UC_HOOK_BLOCK) at the start of every translated block it executes.
+ * The block's instructions are decoded from its code once and kept in a small direct-mapped cache
+ * keyed by (address, size): the unconditional ones (IT itself included) are added at block entry;
+ * the conditional instructions of an IT block are counted one by one by psaemu_cond, a
+ * UC_HOOK_CODE installed over each IT block's range only (Unicorn decides at translation time
+ * whether an instruction lies in a code hook's range, so no other instruction pays). Unicorn calls
+ * code hooks for the instructions of an IT block whose condition passes and not for those whose
+ * condition fails, as ``emu_start(count=)`` counts them, so the count is exact. An IT block not
+ * hooked yet stops the run at the start of its block (``stopped`` 3, ``need_*``): the caller adds
+ * the hook, drops the translated code of the range and runs on.
+ *
+ * A block that could take the count past ``limit`` is not entered: the run stops at its start.
+ * Inside an IT block ``count=`` never stops: a slice whose count runs out there runs on to the IT
+ * block's end, the rest of its executed instructions counted in no slice; in a block that could
+ * hold a boundary of the virtual slices (``quantum`` instructions, the run starting ``phase`` into
+ * one) psaemu_cond places each conditional instruction and does the same. Unicorn also defers an
+ * ``emu_stop`` from an MMIO callback inside an IT block to the block's end, so a block with a
+ * conditional load/store that could straddle a boundary is not entered (``stopped`` 2): it runs
+ * counted.
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #define SLOTS 16384u
-#define CHUNK 1024u
+#define IT_SLOTS 4096u
+#define CHUNK 2048u   /* a translated block holds at most 512 instructions */
+#define COND_SHIFT 14
+#define NMASK 0x3FFFu
 #define HAS_IT 0x80000000u   /* flag in a cached count: the block holds an IT instruction */
-#define IT_MEM 0x40000000u   /* ... and a load/store at or after its first IT instruction */
-#define FLAGS (HAS_IT | IT_MEM)
+#define NEED 0x40000000u     /* (not cached) an IT instruction without its code hook */
+#define IT_MEM 0x20000000u   /* the block holds a load/store at or after its first conditional instruction */
 
 /* Whether Thumb halfword ``hw`` starts a load/store (16-bit 0x4800-0x9FFF, push/pop, LDM/STM;
  * 32-bit 0xE8xx/0xE9xx, VLDR/VSTR/VLDM/VSTM 0xECxx/0xEDxx, 0xF8xx/0xF9xx). */
 static int is_mem(uint32_t hw)
 {
-    uint32_t top = hw >> 12;
-    if (hw >= 0xE800)
+    if (hw >= 0xE800u)
         return (hw & 0xFE00u) == 0xE800u || (hw & 0xFE00u) == 0xEC00u || (hw & 0xFE00u) == 0xF800u;
-    return (hw >= 0x4800u && hw < 0xA000u) || (hw & 0xF600u) == 0xB400u || top == 0xC;
+    return (hw >= 0x4800u && hw < 0xA000u) || (hw & 0xF600u) == 0xB400u || hw >> 12 == 0xCu;
 }
 
 typedef int (*mem_read_fn)(void *uc, uint64_t address, void *bytes, size_t size);
 typedef int (*emu_stop_fn)(void *uc);
 
 struct psaemu_bc {
-    uint64_t count;        /* instructions of the blocks entered */
-    uint64_t limit;        /* a block that would pass it stops the run at its start */
-    uint64_t last_addr;    /* the last block entered: address, bytes, instructions */
+    uint64_t count;        /* instructions run: unconditional ones of the blocks entered, conditional ones executed */
+    uint64_t limit;        /* a block that could pass it stops the run at its start */
+    uint64_t last_addr;    /* the last block entered: address, bytes */
     uint32_t last_size;
-    uint32_t last_n;
-    uint32_t stopped;      /* 1 once the limit (or ``stop``) stopped the run, 2: an IT block at a boundary */
+    uint32_t last_n;       /* ... its instructions, conditional ones included (an upper bound of those run) */
+    uint32_t stopped;      /* 1: the limit (or ``stop``), 2: an IT block at a slice boundary, 3: an IT block to hook */
     uint32_t misses;       /* blocks decoded (cache misses) */
     uint32_t stop;         /* set from Python: stop at the next block start */
-    uint32_t last_skip;    /* instructions of the last block count= would run uncounted (it_skip) */
+    uint32_t hooked;       /* IT blocks hooked (entries of ``its``) */
+    uint64_t last_start;   /* ``count`` when the last block was entered */
     uint64_t quantum;      /* virtual slice length (0: no IT check) */
     uint64_t phase;        /* instructions into a virtual slice when the run started */
+    uint64_t need_it;      /* stopped 3: the IT instruction's address, */
+    uint64_t need_last;    /* ... and its last conditional instruction's */
     mem_read_fn mem_read;
     emu_stop_fn emu_stop;
     uint64_t keys[SLOTS];
     uint32_t vals[SLOTS];
+    uint32_t its[IT_SLOTS]; /* addresses | 1 of the hooked IT instructions (open addressing) */
+    uint32_t its_end[IT_SLOTS]; /* ... their last conditional instructions' addresses */
+    uint64_t skip_it;      /* the IT block whose conditional instructions count no more: IT address, */
+    uint64_t skip_end;     /* ... its last conditional instruction's (0: none) */
+    uint32_t last_u;       /* unconditional instructions of the last block entered */
+    uint32_t exact;        /* the last block entered may hold a slice boundary: psaemu_cond places each */
 };
 
-static uint32_t decode(struct psaemu_bc *s, void *uc, uint64_t addr, uint32_t size)
+static int is_it(uint32_t hw)
 {
-    uint8_t buf[CHUNK + 4];
-    uint32_t n = 0, pos = 0, it = 0;
-    while (pos + 1 < size) {
-        uint32_t take = size - pos > CHUNK ? CHUNK : size - pos;
-        uint32_t i = 0;
-        if (s->mem_read(uc, addr + pos, buf, take) != 0)
-            return (n + (size - pos) / 2) | HAS_IT;   /* unreadable: not expected; run it counted */
-        while (i + 1 < take) {
-            uint32_t hw = buf[i] | (uint32_t)buf[i + 1] << 8;
-            if ((hw & 0xFF00u) == 0xBF00u && (hw & 0xFu) != 0)
-                it |= HAS_IT;                 /* IT (0xBFxy, mask y != 0; y == 0 are hints): */
-            else                              /* (stands for the failed one of an ITE) */
-                n++;
-            if (it && is_mem(hw))
-                it |= IT_MEM;
-            i += hw >= 0xE800 ? 4 : 2;
-        }
-        pos += i;
-    }
-    return n | it;
+    return (hw & 0xFF00u) == 0xBF00u && (hw & 0xFu) != 0;   /* 0xBFxy, mask y != 0 (y == 0: hints) */
 }
 
-/* Instructions of a block (at virtual position ``at``) that count= runs past a slice end without
- * counting them: a slice that ends inside an IT block runs on to its end (the next one starts
- * there). ``~0u``: not computed (a block too long to read at once). */
-static uint32_t it_skip(struct psaemu_bc *s, void *uc, uint64_t addr, uint32_t size, uint64_t at)
+/* Conditional instructions an IT instruction ``hw`` covers (1-4: the mask's trailing-one position). */
+static uint32_t it_len(uint32_t hw)
 {
-    uint8_t buf[CHUNK + 4];
-    uint64_t p = at, q = s->quantum;
-    uint32_t i = 0, skip = 0, cond = 0;
+    uint32_t mask = hw & 0xFu, k = 4;
+    while (!(mask & 1u)) { mask >>= 1; k--; }
+    return k;
+}
+
+static uint32_t *it_slot(struct psaemu_bc *s, uint32_t addr)
+{
+    uint32_t h = (addr >> 1) * 0x9E3779B1u >> 20, i;
+    for (i = 0; i < IT_SLOTS; i++) {
+        uint32_t *slot = &s->its[(h + i) & (IT_SLOTS - 1)];
+        if (*slot == 0 || *slot == (addr | 1u))
+            return slot;
+    }
+    return NULL;
+}
+
+/* Record that the IT instruction at ``addr`` (last conditional instruction at ``last``) has its
+ * code hook; 0 when the table is full. */
+int psaemu_it_add(struct psaemu_bc *s, uint64_t addr, uint64_t last)
+{
+    uint32_t *slot = it_slot(s, (uint32_t)addr);
+    if (slot == NULL)
+        return 0;
+    if (*slot == 0)
+        s->hooked++;
+    *slot = (uint32_t)addr | 1u;
+    s->its_end[slot - s->its] = (uint32_t)last;
+    return 1;
+}
+
+static int it_hooked(struct psaemu_bc *s, uint32_t addr)
+{
+    uint32_t *slot = it_slot(s, addr);
+    return slot != NULL && *slot == (addr | 1u);
+}
+
+/* Bytes of the Thumb instruction starting with halfword ``hw``. */
+#define INSN_LEN(hw) ((hw) >= 0xE800u ? 4u : 2u)
+
+/* A block's counts from address ``from`` on: unconditional | conditional << COND_SHIFT | flags
+ * (NEED: ``need_*`` set; ``need_last`` 0 when the IT block could not be read: run it counted).
+ * An instruction is conditional when it lies in an IT block: one found in the block, or a hooked
+ * one the block starts inside (a block split within an IT block). */
+static uint32_t decode(struct psaemu_bc *s, void *uc, uint64_t addr, uint32_t size, uint64_t from)
+{
+    uint8_t buf[CHUNK + 12];
+    uint32_t n = 0, c = 0, pos = 0, flags = 0, avail = size, d;
+    uint64_t cond_end = 0;                    /* conditional while the address is <= it (0: none) */
+    s->need_last = 0;
     if (size > CHUNK || s->mem_read(uc, addr, buf, size) != 0)
-        return ~0u;
-    while (i + 1 < size) {
-        uint32_t hw = buf[i] | (uint32_t)buf[i + 1] << 8;
-        i += hw >= 0xE800 ? 4 : 2;
-        if (cond) {
-            cond--;                               /* counted with its IT block */
-        } else if ((hw & 0xFF00u) == 0xBF00u && (hw & 0xFu) != 0) {
-            uint32_t mask = hw & 0xFu, k = 4;
-            uint64_t b = (p / q + 1) * q;        /* the next slice end after p */
-            while (!(mask & 1u)) { mask >>= 1; k--; }
-            cond = k;
-            if (b < p + k) {
-                skip += (uint32_t)(p + k - b);
-                p = b;
-            } else {
-                p += k;
-            }
-        } else {
-            p++;
+        return NEED | HAS_IT;                 /* not expected: stop, run it counted */
+    if (s->mem_read(uc, addr + size, buf + size, 8) == 0)
+        avail = size + 8;                     /* an IT block may end in the next block */
+    for (d = 2; d <= 14 && d <= addr; d += 2) {
+        uint32_t *slot = it_slot(s, (uint32_t)(addr - d));
+        if (slot != NULL && *slot == ((uint32_t)(addr - d) | 1u) && s->its_end[slot - s->its] >= addr) {
+            cond_end = s->its_end[slot - s->its];
+            flags |= HAS_IT;
+            break;
         }
     }
-    return skip;
+    while (pos + 1 < size) {
+        uint32_t hw = buf[pos] | (uint32_t)buf[pos + 1] << 8;
+        int counted = addr + pos >= from;
+        if (addr + pos <= cond_end) {
+            c += counted;
+            if (is_mem(hw))
+                flags |= IT_MEM;
+        } else {
+            n += counted;
+            if (is_it(hw)) {
+                uint32_t k = it_len(hw), p = pos + 2, last = pos + 2;
+                for (; k && p + 1 < avail; k--) {
+                    last = p;
+                    p += INSN_LEN(buf[p] | (uint32_t)buf[p + 1] << 8);
+                }
+                flags |= HAS_IT;
+                cond_end = addr + last;
+                if (!(flags & NEED) && (k || !it_hooked(s, (uint32_t)(addr + pos)))) {
+                    flags |= NEED;
+                    s->need_it = addr + pos;
+                    s->need_last = k ? 0 : addr + last;
+                }
+            }
+        }
+        pos += INSN_LEN(hw);
+    }
+    if (n > NMASK || c > NMASK)
+        return NEED | HAS_IT;
+    return n | c << COND_SHIFT | flags;
+}
+
+/* Unconditional instructions of a block from ``pc`` on (those counted at its entry that did not
+ * run when the run left the block at ``pc``). */
+uint32_t psaemu_cut(void *uc, uint64_t addr, uint32_t size, uint64_t pc, struct psaemu_bc *s)
+{
+    uint32_t v = decode(s, uc, addr, size, pc);
+    return v & NMASK;
 }
 
 void psaemu_block(void *uc, uint64_t addr, uint32_t size, struct psaemu_bc *s)
 {
     uint64_t key = (addr & 0xFFFFFFFFu) | (uint64_t)size << 32;
     uint32_t h = ((uint32_t)addr >> 1 ^ size * 0x9E3779B1u) & (SLOTS - 1);
-    uint32_t v, n;
-    if (s->keys[h] == key) {
-        v = s->vals[h];
-    } else {
-        v = decode(s, uc, addr, size);
-        s->keys[h] = key;
-        s->vals[h] = v;
-        s->misses++;
-    }
-    n = v & ~FLAGS;
-    if (s->count + n > s->limit || s->stop) {
+    uint32_t v, n, total;
+    if (s->stop) {
         s->stopped = 1;
         s->emu_stop(uc);
         return;
     }
-    s->last_skip = 0;
-    if ((v & HAS_IT) && s->quantum && n) {
+    if (s->keys[h] == key) {
+        v = s->vals[h];
+    } else {
+        v = decode(s, uc, addr, size, addr);
+        s->misses++;
+        if (v & NEED) {                       /* not cached: decoded again once the hook is in */
+            s->stopped = s->need_last ? 3 : 2;
+            s->emu_stop(uc);
+            return;
+        }
+        s->keys[h] = key;
+        s->vals[h] = v;
+    }
+    n = v & NMASK;
+    total = n + (v >> COND_SHIFT & NMASK);
+    if (s->count + total > s->limit || s->stop) {
+        s->stopped = 1;
+        s->emu_stop(uc);
+        return;
+    }
+    if (!(addr > s->skip_it && addr <= s->skip_end))
+        s->skip_end = 0;                      /* (a block split inside a skipped IT block goes on skipping) */
+    s->exact = 0;
+    if ((v & HAS_IT) && s->quantum && total) {
         uint64_t at = s->phase + s->count;
-        if (at / s->quantum != (at + n - 1) / s->quantum) {
-            uint32_t skip = (v & IT_MEM) ? ~0u : it_skip(s, uc, addr, size, at);
-            if (skip == ~0u) {                    /* a load/store in or after an IT block: counted */
+        if (at / s->quantum != (at + total - 1) / s->quantum) {
+            if (v & IT_MEM) {                 /* an MMIO stop inside an IT block is deferred: counted */
                 s->stopped = 2;
                 s->emu_stop(uc);
                 return;
             }
-            n -= skip;
-            s->last_skip = skip;
+            s->exact = 1;
+        } else if (at % s->quantum == 0) {
+            s->exact = 1;
         }
     }
+    s->last_u = n;
+    s->last_start = s->count;
     s->count += n;
     s->last_addr = addr;
     s->last_size = size;
-    s->last_n = n;
+    s->last_n = total;
+}
+
+/* UC_HOOK_CODE over an IT block's conditional instructions: called for those that execute.
+ * In a block that may hold a slice boundary (``exact``) each one is placed: one that would be the
+ * first of a slice is not counted, nor are the rest of its IT block's, as ``count=`` (whose stop
+ * request inside an IT block takes effect after the block; the next slice starts there). */
+void psaemu_cond(void *uc, uint64_t addr, uint32_t size, struct psaemu_bc *s)
+{
+    uint64_t at;
+    uint32_t d;
+    (void)size;
+    if (addr > s->skip_it && addr <= s->skip_end)
+        return;
+    if (!s->exact) {
+        s->count++;
+        return;
+    }
+    /* its position: the block's unconditional instructions after it are counted already */
+    at = s->phase + s->count - (decode(s, uc, s->last_addr, s->last_size, addr + 1) & NMASK);
+    if (at % s->quantum != 0) {
+        s->count++;
+        return;
+    }
+    for (d = 2; d <= 14 && d <= addr; d += 2) {
+        uint32_t *slot = it_slot(s, (uint32_t)(addr - d));
+        if (slot != NULL && *slot == ((uint32_t)(addr - d) | 1u) && s->its_end[slot - s->its] >= addr) {
+            s->skip_it = addr - d;
+            s->skip_end = s->its_end[slot - s->its];
+            return;
+        }
+    }
+    s->count++;                               /* not expected: every hooked range is in ``its`` */
 }

@@ -3,10 +3,12 @@
 ``emu_start(count=N)`` makes Unicorn call a hook at every instruction (unicorn 2.1.4 ``uc.c``, ``hook_count_cb``): about
 5x slower than a run without ``count``. A free run has no instruction counter, so this module
 adds one at block granularity: ``blockcount.c`` is a ``UC_HOOK_BLOCK`` callback in C that adds
-each entered block's instruction count (decoded from its code once, cached by address and size)
-to a counter, and stops the run at the start of the first block that would pass a limit. The
-scheduler's free-run path (platform/system/scheduler.py) uses it to run one core at translated
-code speed and still charge virtual time exactly.
+each entered block's unconditional instructions (decoded from its code once, cached by address and
+size) to a counter, a ranged code hook per IT block adds its conditional instructions that execute
+(as ``count=``, one at a slice boundary and the rest of its IT block count toward no slice), and
+stops the run at the start of the first block that would pass a limit. The scheduler's free-run
+path (platform/system/scheduler.py) uses it to run one core at translated code speed and still
+charge virtual time exactly.
 
 The C file is compiled once per source version with the host C compiler (``$CC``, else ``cc``)
 into the psaemu cache directory (platform/cpu/native.py). Without a compiler, with the
@@ -24,20 +26,26 @@ import ctypes
 import os
 from pathlib import Path
 
-from unicorn import UC_HOOK_BLOCK, Uc
+from unicorn import UC_HOOK_BLOCK, UC_HOOK_CODE, Uc
 
 from psaemu.platform.cpu import native
 
 _SOURCE = Path(__file__).with_name("blockcount.c")
 SLOTS = 16384
+IT_SLOTS = 4096
 
 
 class _State(ctypes.Structure):
     _fields_ = [("count", ctypes.c_uint64), ("limit", ctypes.c_uint64), ("last_addr", ctypes.c_uint64),
                 ("last_size", ctypes.c_uint32), ("last_n", ctypes.c_uint32), ("stopped", ctypes.c_uint32),
-                ("misses", ctypes.c_uint32), ("stop", ctypes.c_uint32), ("last_skip", ctypes.c_uint32),
-                ("quantum", ctypes.c_uint64), ("phase", ctypes.c_uint64), ("mem_read", ctypes.c_void_p), ("emu_stop", ctypes.c_void_p),
-                ("keys", ctypes.c_uint64 * SLOTS), ("vals", ctypes.c_uint32 * SLOTS)]
+                ("misses", ctypes.c_uint32), ("stop", ctypes.c_uint32), ("hooked", ctypes.c_uint32),
+                ("last_start", ctypes.c_uint64), ("quantum", ctypes.c_uint64), ("phase", ctypes.c_uint64),
+                ("need_it", ctypes.c_uint64), ("need_last", ctypes.c_uint64),
+                ("mem_read", ctypes.c_void_p), ("emu_stop", ctypes.c_void_p),
+                ("keys", ctypes.c_uint64 * SLOTS), ("vals", ctypes.c_uint32 * SLOTS),
+                ("its", ctypes.c_uint32 * IT_SLOTS), ("its_end", ctypes.c_uint32 * IT_SLOTS),
+                ("skip_it", ctypes.c_uint64), ("skip_end", ctypes.c_uint64), ("last_u", ctypes.c_uint32),
+                ("exact", ctypes.c_uint32)]
 
 
 def enabled() -> bool:
@@ -65,10 +73,12 @@ class BlockCounter:
         self.state = _State()
         self.state.mem_read = native.address(uclib.uc_mem_read)
         self.state.emu_stop = native.address(uclib.uc_emu_stop)
-        self.clear()
-        self.arm(0)
         #: The hook handle while the hook is installed (:meth:`attach`), else None.
         self.hook: int | None = None
+        #: The code hooks over IT blocks (:meth:`hook_it`); they stay installed until :meth:`clear`.
+        self.it_hooks: list[int] = []
+        self.clear()
+        self.arm(0)
 
     def attach(self) -> None:
         """Install the hook. Blocks translated before do not call it: the caller makes sure the
@@ -84,13 +94,47 @@ class BlockCounter:
             self.hook = None
 
     def clear(self) -> None:
-        """Forget every cached block (the code may have changed)."""
+        """Forget every cached block and IT block hook (the code may have changed)."""
+        for handle in self.it_hooks:
+            native.hook_del(self.uc, handle)
+        self.it_hooks.clear()
+        ctypes.memset(ctypes.addressof(self.state) + _State.its.offset, 0, 8 * IT_SLOTS)
+        self.state.hooked = 0
+        self.state.skip_end = 0
+        self._forget_blocks()
+
+    def _forget_blocks(self) -> None:
         ctypes.memset(ctypes.addressof(self.state) + _State.keys.offset, 0xFF, 8 * SLOTS)
+
+    def hook_it(self) -> bool:
+        """After a run stopped for an IT block without its code hook (``stopped`` 3): install the
+        hook over its conditional instructions and drop the code translated over them (and the
+        cached blocks); False when the table of IT blocks is full (run counted instead)."""
+        s = self.state
+        it, last = s.need_it, s.need_last
+        if len(self.it_hooks) >= IT_SLOTS // 2 or not self._lib.psaemu_it_add(ctypes.byref(s), ctypes.c_uint64(it),
+                                                                             ctypes.c_uint64(last)):
+            return False
+        self.it_hooks.append(native.hook_add(self.uc, UC_HOOK_CODE, self._lib.psaemu_cond, s, it + 2, last))
+        self.uc.ctl_remove_cache(it, last + 4)
+        self._forget_blocks()
+        return True
+
+    def cut(self, addr: int, size: int, pc: int) -> int:
+        """Instructions of the last entered block (``addr``, ``size`` bytes) counted at its entry
+        that did not run when the run left it at ``pc`` (an ``emu_stop`` from a code hook, a fault):
+        its unconditional ones from ``pc`` on (conditional ones count as they execute)."""
+        if not addr <= pc < addr + size:
+            return 0
+        return int(self._lib.psaemu_cut(self.uc._uch, ctypes.c_uint64(addr), ctypes.c_uint32(size),
+                                        ctypes.c_uint64(pc), ctypes.byref(self.state)))
 
     def arm(self, limit: int, quantum: int = 0, phase: int = 0) -> None:
         """Count from 0; the run stops before the first block that would take it past ``limit``,
-        and (``quantum`` > 0) before a block with an IT instruction that would straddle a boundary
-        of virtual slices of ``quantum`` instructions, the run starting ``phase`` into one."""
+        and (``quantum`` > 0) before a block with a conditional load/store that would straddle a
+        boundary of virtual slices of ``quantum`` instructions, the run starting ``phase`` into one
+        (the conditional instructions of other IT blocks at a boundary are counted as ``count=``
+        counts them: blockcount.c ``psaemu_cond``)."""
         s = self.state
         s.count = 0
         s.limit = limit

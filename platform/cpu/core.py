@@ -639,7 +639,7 @@ class Core(CoreDebugMixin):
         must not stop the run, at the next block start)."""
         bc = self._free.state
         # interrupt hooks come at the last instruction of their block; MMIO: the block start
-        at = bc.count - 1 if uc is not None else bc.count - bc.last_n
+        at = bc.count - 1 if uc is not None else bc.last_start
         at = self._free_pos + max(at, 0)
         if self._free_touch is None:
             self._free_touch = at
@@ -664,11 +664,11 @@ class Core(CoreDebugMixin):
         block that straddles a slice boundary the access could be a slice off, so it is dropped
         before it has any effect and the run stopped: ``emu_stop`` from an MMIO callback leaves
         PC *at* the accessing instruction with the registers as before it (outside IT blocks;
-        blocks with IT never straddle a boundary in a free run, blockcount.c), and
+        blocks with a conditional load/store never straddle a boundary in a free run, blockcount.c), and
         :meth:`run_free` runs the rest of the slice from that instruction as a counted slice."""
         bc = self._free.state
-        q, first = self._free_q, self._free_pos + bc.count - bc.last_n
-        if bc.last_n == 0 or first // q == (self._free_pos + bc.count - 1) // q:
+        q, first = self._free_q, self._free_pos + bc.last_start
+        if bc.last_n == 0 or first // q == (first + bc.last_n - 1) // q:
             self._free_touched(None)
             return False
         bc.stop = 1
@@ -706,16 +706,22 @@ class Core(CoreDebugMixin):
             bc.arm(limit, q, pos)
             self._free_base, self._free_q, self._free_touch = base, q, None
             ran = self._ran
+            st = bc.state
             try:
-                self._emu(pc, 0)                  # Unicorn's own counter is idle without count=
+                while True:
+                    self._emu(pc, 0)              # Unicorn's own counter is idle without count=
+                    if st.stopped != 3 or self.stop_requested or self._free_touch is not None \
+                            or self.state is not CoreState.RUNNING or not bc.hook_it():
+                        break
+                    st.stopped = 0                # an IT block got its code hook: run on from its block
+                    pc = self._rd_pc()
             finally:
                 self._free_base = None
                 self._ran = ran
-            st = bc.state
             n = st.count
             after = self._rd_pc()
             if n and not st.stopped and not (st.stop and after == st.last_addr + st.last_size):
-                n -= self._cut(st.last_addr, st.last_size, after) - st.last_skip   # (an IT block after pc)
+                n -= bc.cut(st.last_addr, st.last_size, after)
             self._ran += n
             if st.stopped == 1 and self._free_touch is None and not self.stop_requested \
                     and self.state is CoreState.RUNNING and after not in self.exits.addresses:
@@ -741,19 +747,6 @@ class Core(CoreDebugMixin):
         self.cycles = base + end
         self.instructions = inst0 + end
         return end
-
-    def _cut(self, addr: int, size: int, pc: int) -> int:
-        """Instructions of the last entered block (``addr``, ``size`` bytes) that did not run when
-        the run left it at ``pc`` (an ``emu_stop`` from a code hook, a fault): those from ``pc`` on."""
-        if not addr <= pc < addr + size:
-            return 0
-        code = self.fast.mem_read(pc, addr + size - pc)
-        k, pos = 0, 0
-        while pos + 1 < len(code):
-            hw = code[pos] | code[pos + 1] << 8
-            k += 0 if hw & 0xFF00 == 0xBF00 and hw & 0xF else 1      # IT not counted (blockcount.c)
-            pos += 4 if hw >= 0xE800 else 2
-        return k
 
     def _emu(self, pc: int, count: int) -> int:
         """One emu_start; the instructions Unicorn counted (0 without the counter). A change of

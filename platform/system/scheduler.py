@@ -17,11 +17,11 @@ alone), :meth:`Scheduler.deliver`, :meth:`Scheduler.tick`, :meth:`Scheduler.sync
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
+from psaemu.platform.cpu.blockcount import enabled as free_runs_enabled
 from psaemu.platform.cpu.core import Core, CoreState
 from psaemu.platform.cpu.faults import fault_report
 from psaemu.platform.cpu.nvic import SYSTICK
@@ -38,7 +38,8 @@ AGENT_ROUNDS = 1000
 #: A free run stops at least every this many quanta (the wall-clock timeout is checked between runs).
 FREE_QUANTA = 1000
 #: Counted slices a core runs before trying a free run again, after one that ended within its
-#: first quantum (code that talks to the machine often: each switch retranslates its code).
+#: first quantum (code that talks to the machine often: each switch retranslates its code): 1,
+#: doubling with every such run in a row up to this, back to 1 after a longer free run.
 FREE_BACKOFF = 64
 
 
@@ -71,10 +72,11 @@ class Scheduler:
         self.pending_resets: set[str] = set()
         self.agents_acted = False
         self._until_core: Core | None = None
-        #: Run a lone core without ``count=`` slices when nothing else can happen (opt-in, see
-        #: :meth:`_free_ok` and docs/benchmarks.md); ``PSAEMU_FREE_RUN=1`` turns it on by default.
+        #: Run a lone core without ``count=`` slices when nothing else can happen (see :meth:`_free_ok`
+        #: and docs/benchmarks.md): on unless ``PSAEMU_FREE_RUN=0``; same results as counted slices.
         self._free_skip: dict[str, int] = {}
-        self.free_run = os.environ.get("PSAEMU_FREE_RUN", "").strip().lower() in ("1", "yes", "on", "true")
+        self._free_backoff: dict[str, int] = {}
+        self.free_run = free_runs_enabled()
         self._free_warned = False
 
     # -- state (snapshots) ----------------------------------------------------------------
@@ -237,7 +239,10 @@ class Scheduler:
                 ran = core.run_free(self.quantum, FREE_QUANTA * self.quantum)
                 executed += ran
                 if ran <= self.quantum:           # cut short at once: counted slices for a while
-                    self._free_skip[core.name] = FREE_BACKOFF
+                    back = min(FREE_BACKOFF, 2 * self._free_backoff.get(core.name, 0) or 1)
+                    self._free_backoff[core.name] = self._free_skip[core.name] = back
+                else:
+                    self._free_backoff[core.name] = 0
                 quiet_rounds = 0
                 self.tick(core)
                 self.sync_idle(m.time_ps(core))

@@ -1,5 +1,6 @@
-"""``--free-run`` (``PSAEMU_FREE_RUN=1``, the spec) turns on the scheduler's free runs and
-``--no-free-run`` off; without a C compiler psaemu warns once, and why, and runs counted."""
+"""The scheduler's free runs are on by default (``--free-run``, the spec); ``--no-free-run``,
+``PSAEMU_FREE_RUN=0`` or the spec turn them off; without a C compiler psaemu warns once, and why,
+and runs counted."""
 from __future__ import annotations
 
 import pytest
@@ -11,13 +12,14 @@ from psaemu.platform.system.builder import MachineSpec, build_machine
 
 def test_default_flag_and_spec(monkeypatch, capsys):
     monkeypatch.delenv("PSAEMU_FREE_RUN", raising=False)
-    assert not build_machine(MachineSpec(images={"host": "crc_host", "se": "none"})).scheduler.free_run
-    assert build_machine(MachineSpec(images={"host": "crc_host", "se": "none"}, free_run=True)).scheduler.free_run
+    assert build_machine(MachineSpec(images={"host": "crc_host", "se": "none"})).scheduler.free_run
+    assert not build_machine(MachineSpec(images={"host": "crc_host", "se": "none"}, free_run=False)).scheduler.free_run
     for how in (["--free-run"], ["--no-free-run"], []):
         assert cli_main(["run", *how, "--host", "crc_host", "--se", "none", "--quiet"]) == 0
     assert "warning" not in capsys.readouterr().err
-    monkeypatch.setenv("PSAEMU_FREE_RUN", "1")
-    assert build_machine(MachineSpec(images={"host": "crc_host", "se": "none"})).scheduler.free_run
+    monkeypatch.setenv("PSAEMU_FREE_RUN", "0")
+    assert not build_machine(MachineSpec(images={"host": "crc_host", "se": "none"})).scheduler.free_run
+    assert build_machine(MachineSpec(images={"host": "crc_host", "se": "none"}, free_run=True)).scheduler.free_run
 
 
 @pytest.mark.parametrize("how", [["--free-run"], []])
@@ -27,11 +29,11 @@ def test_no_compiler_gives_one_warning(how, monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(native, "_libs", {})
     monkeypatch.setattr(native, "_why", {})
     monkeypatch.delenv("PSAEMU_FREE_RUN", raising=False)
-    if not how:
-        monkeypatch.setenv("PSAEMU_FREE_RUN", "1")
     assert cli_main(["run", *how, "--host", "crc_host", "--se", "none", "--quiet"]) == 0
     err = capsys.readouterr().err
     assert err.count("warning: free runs are off") == 1
     assert "no C compiler" in err and "no-such-cc" in err
     assert cli_main(["run", "--no-free-run", "--host", "crc_host", "--se", "none", "--quiet"]) == 0
+    monkeypatch.setenv("PSAEMU_FREE_RUN", "0")
+    assert cli_main(["run", "--host", "crc_host", "--se", "none", "--quiet"]) == 0
     assert "warning" not in capsys.readouterr().err

@@ -2,11 +2,12 @@
 an MMIO callback sees the block start as PC; ``emu_stop`` from it leaves PC at the accessing
 instruction with the registers as before it, except inside an IT block (stop deferred to the block
 end); ``emu_start(count=)`` counts IT, does not count an IT block's condition-failed instructions
-(data-dependent: why free runs, which count whole blocks, stay opt-in) and never stops inside an
-IT block."""
+and never stops inside an IT block: a slice whose count runs out there runs the rest of the IT
+block's instructions, counted in no slice (the next starts after the block); a ranged code hook is
+called for the conditional instructions that execute only (how free runs count them)."""
 from __future__ import annotations
 
-from unicorn import UC_ARCH_ARM, UC_MODE_MCLASS, UC_MODE_THUMB, Uc
+from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_MCLASS, UC_MODE_THUMB, Uc
 from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_CPU_ARM_CORTEX_M33
 
 MMIO = 0x4000_0000
@@ -17,6 +18,9 @@ ACCESSES = bytes.fromhex("052101310160013102680131082908bf41600131fee7")
 IT_BLOCK = bytes.fromhex("0521052914bf01210021013101310131fee7")
 # 0: movs r1,#5  2: cmp r1,#5  4: it eq  6: moveq r1,#0 (passes)  8..c: adds r1,#1 x3  e: b .
 IT_PASS = bytes.fromhex("0521052908bf0021013101310131fee7")
+# 0: movs r1,#5  2: cmp r1,#5  4: itete eq  6: moveq r2,#1  8: movne r2,#2 (fails)  a: moveq r3,#3
+# c: movne r4,#4 (fails)  e..12: adds r1,#1 x3  14: b .
+ITETE = bytes.fromhex("052105290bbf0122022203230424013101310131fee7")
 
 
 def _uc(code: bytes) -> Uc:
@@ -73,3 +77,27 @@ def _ends(code: bytes) -> list[int]:
 def test_count_skips_failed_conditionals_and_runs_to_the_end_of_an_it_block() -> None:
     assert _ends(IT_BLOCK) == [0x2, 0x4, 0xA, 0xA, 0xC, 0xE, 0x10]     # movne not counted
     assert _ends(IT_PASS) == [0x2, 0x4, 0x8, 0x8, 0xA, 0xC, 0xE]       # it counted, moveq counted
+
+
+def _slice_ends(code: bytes, k: int, slices: int = 4) -> list[int]:
+    uc, pc, ends = _uc(code), 0, []
+    for _ in range(slices):
+        uc.emu_start(pc | 1, 0x100, count=k)
+        pc = uc.reg_read(UC_ARM_REG_PC)
+        ends.append(pc)
+    return ends
+
+
+def test_slices_ending_inside_an_it_block_run_on_to_its_end_uncounted() -> None:
+    # run: movs, cmp, itete, moveq@6, moveq@a (passing), adds@e, adds@10, adds@12
+    assert _slice_ends(ITETE, 1) == [0x2, 0x4, 0xE, 0x10]      # slice 3 = IT; both moveq in no slice
+    assert _slice_ends(ITETE, 2) == [0x4, 0xE, 0x12, 0x14]     # slice 2 = IT + moveq@6, moveq@a in no slice
+    assert _slice_ends(ITETE, 4) == [0xE, 0x14, 0x14, 0x14]    # moveq@6 the 4th, moveq@a in no slice
+    assert _slice_ends(ITETE, 5) == [0xE, 0x14, 0x14, 0x14]    # moveq@a the 5th: the slice ends at e
+
+
+def test_ranged_code_hooks_see_only_the_executed_conditional_instructions() -> None:
+    uc, seen = _uc(ITETE), []
+    uc.hook_add(UC_HOOK_CODE, lambda _uc, addr, _size, _ud: seen.append(addr), None, 0x6, 0xC)
+    uc.emu_start(1, 0x14)
+    assert seen == [0x6, 0xA]
