@@ -168,6 +168,29 @@ def _map_tables(registers: tuple[Register, ...]) -> tuple[dict[int, Register], d
     return entry[1], entry[2]
 
 
+#: (model class, id of its register map) -> the map, for the maps whose field callbacks are checked.
+_CHECKED: dict[tuple[type, int], tuple[Register, ...]] = {}
+
+
+def _check_callbacks(cls: type, registers: tuple[Register, ...]) -> None:
+    """Once per model class and register map: every field's ``on_read``/``on_write`` names a
+    method of the model (a misspelt one would otherwise fail at the first access, mid-run)."""
+    key = (cls, id(registers))
+    if _CHECKED.get(key) is registers:
+        return
+    from psaemu.platform.errors import ConfigError
+
+    for reg in registers:
+        for f in reg.fields:
+            for kind, method in (("on_read", f.on_read), ("on_write", f.on_write)):
+                if method and not callable(getattr(cls, method, None)):
+                    raise ConfigError(
+                        f"peripheral model {cls.__name__} ({getattr(cls, 'TYPE', '?')}): register {reg.name} "
+                        f"field {f.name} names {kind}={method!r}, which is not a method of the model; "
+                        f"define {cls.__name__}.{method} or fix the name in REGISTERS")
+    _CHECKED[key] = registers
+
+
 def _lane_mask(offset: int, size: int) -> int:
     """The bits of the register word that a ``size``-byte access at ``offset`` covers."""
     return (((1 << (8 * size)) - 1) << ((offset & 3) * 8)) & 0xFFFFFFFF
@@ -194,6 +217,7 @@ class Peripheral:
         #: offset -> register of the map (shared by every model of one map); the bus slots are
         #: bound from it on first access of each register (:meth:`_bind_slot`).
         self._by_offset, self._reset_values = _map_tables(self.REGISTERS)
+        _check_callbacks(type(self), self.REGISTERS)
         self._bus_slots: dict[int, _Slot] = {}
         self._outputs: dict[str, list[Callable[[Any], None]]] = {o: [] for o in self.OUTPUTS}
         self.bus_errors: list[tuple[str, int, int]] = []

@@ -337,6 +337,8 @@ class Proxy:
             self._done(op, (PsaStatus.PSA_ERROR_COMMUNICATION_FAILURE, [0] * n_out))
             return
         se_handle = op.handle if stateless else self.pool[op.chunk] or 0
+        # v1.5+ forwards the client's type on the stateless handles only; a connection's call goes
+        # to the SE as PSA_IPC_CALL whatever its type (TF-M v1.5 psa_proxy.c:56-77, docs/profiles.md)
         psa_type = op.stateless_type or 0
         record = op.record = self.monitor.open(IpcRecord(0, MAILBOX_PSA_CALL, op.caller.client_id,
                                                          host_handle=op.handle, se_handle=se_handle, psa_type=psa_type,

@@ -14,6 +14,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
+from psaemu.platform.errors import ConfigError
 from psaemu.proxy.services import TFM_PLATFORM_IOCTL_INPUT_BUFFER_SIZE, TFM_PLATFORM_IOCTL_OUTPUT_BUFFER_SIZE
 from psaemu.proxy.status import PsaStatus
 
@@ -57,7 +58,8 @@ class HostPlatform:
     def set_input(self, pin: int, level: bool) -> None:
         """Drive an input pin from outside (a button, another chip)."""
         if not 0 <= pin < GPIO_PINS:
-            raise ValueError(f"GPIO pin {pin} does not exist (pins 0..{GPIO_PINS - 1})")
+            raise ConfigError(f"set_input: GPIO pin {pin} does not exist on the Host platform service; "
+                              f"give a pin 0..{GPIO_PINS - 1}")
         self.inputs = (self.inputs | (1 << pin)) if level else (self.inputs & ~(1 << pin))
 
     def levels(self) -> int:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from psaemu.platform.cpu.core import Block, Core
 from psaemu.proxy.mailbox_queue import NON_BLOCKING
 from psaemu.proxy.operation import QUEUED, REPLY, ForwardOp
+from psaemu.proxy.status import PsaStatus
 
 if TYPE_CHECKING:
     from psaemu.proxy.spm import HostSpm
@@ -60,20 +61,29 @@ class NonBlockingWaits:
             return True
         spm = self.spm
         op = spm.ops.get(op_id)
-        if op is None:                           # abandoned meanwhile: the SVC returns as it is
+        if op is None:                           # abandoned meanwhile: the SVC reports the lost call
+            core.set_result(PsaStatus.PSA_ERROR_COMMUNICATION_FAILURE & 0xFFFFFFFF)
             return True
         if not spm.ready(op):
             return spm.forward_wait(core, op_id, number)
         pending = spm._pump(core, op, number)
         return pending if pending is not None else True
 
+    def parked_due(self) -> bool:
+        """A parked SVC's operation can go on (its turn at the proxy has come, or its reply is in)."""
+        ops, ready = self.spm.ops, self.spm.ready
+        return any((op := ops.get(op_id)) is not None and not op.done and ready(op)
+                   for op_id, _number in self.parked.values())
+
     def finish_parked(self) -> None:
-        """Take the replies that are in for parked SVCs: their operations finish (the slot comes
-        free) and each result waits for its SVC to execute again (:meth:`resume`)."""
+        """Advance the parked SVCs' operations whose SVC is not running: a queued one whose turn has
+        come starts (else the calls queued behind it would wait for it forever), and one whose reply
+        is in finishes (the slot comes free); each result waits for its SVC to execute again
+        (:meth:`resume`)."""
         spm = self.spm
         for op_id, _number in list(self.parked.values()):
             op = spm.ops.get(op_id)
-            if op is not None and op.phase == REPLY and spm.proxy.replied(op):
+            if op is not None and not op.done and spm.ready(op):
                 spm.advance(op)
                 if op.done:
                     self.results[op_id] = op.result
@@ -86,7 +96,8 @@ class NonBlockingWaits:
         irq, pending = proxy.reply_irq, core.nvic.pending
 
         def ready() -> bool:
-            return irq in pending or core.preempting() is not None or spm.ready(op)
+            return irq in pending or core.preempting() is not None or spm.ready(op) \
+                or (bool(self.parked) and self.parked_due())
 
         def step() -> Block | None:
             if irq in pending:
@@ -105,11 +116,17 @@ class NonBlockingWaits:
             return self.block(core, op, number, what, resume)
         return Block(ready, step, what, spm.reply_budget_cycles, resume=resume)
 
-    def save_state(self) -> list:
-        """``[svc, sp, op id, SVC number]`` per parked SVC, ``+ [result]`` when its operation finished."""
-        return [[svc, sp, op_id, number] + ([self.results[op_id]] if op_id in self.results else [])
-                for (svc, sp), (op_id, number) in self.parked.items()]
+    def save_state(self) -> dict:
+        """``parked``: ``[svc, sp, op id, SVC number]`` per parked SVC, ``+ [result]`` when its
+        operation finished; ``preemptions``: the count so far."""
+        return {"parked": [[svc, sp, op_id, number] + ([self.results[op_id]] if op_id in self.results else [])
+                           for (svc, sp), (op_id, number) in self.parked.items()],
+                "preemptions": self.preemptions}
 
-    def restore_state(self, state: list) -> None:
-        self.parked = {(e[0], e[1]): (e[2], e[3]) for e in state}
-        self.results = {e[2]: e[4] for e in state if len(e) > 4}
+    def restore_state(self, state: "dict | list") -> None:
+        """Put back what :meth:`save_state` gave (a bare list of parked SVCs: a snapshot from before
+        the preemption count was kept, which restores it as 0)."""
+        entries = state if isinstance(state, list) else state.get("parked", [])
+        self.preemptions = 0 if isinstance(state, list) else int(state.get("preemptions", 0))
+        self.parked = {(e[0], e[1]): (e[2], e[3]) for e in entries}
+        self.results = {e[2]: e[4] for e in entries if len(e) > 4}

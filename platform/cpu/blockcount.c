@@ -126,7 +126,8 @@ static uint32_t decode(struct psaemu_bc *s, void *uc, uint64_t addr, uint32_t si
 {
     uint8_t buf[CHUNK + 12];
     uint32_t n = 0, c = 0, pos = 0, flags = 0, avail = size, d;
-    uint64_t cond_end = 0;                    /* conditional while the address is <= it (0: none) */
+    uint64_t cond_end = 0;                    /* conditional while the address is <= it (in_it set) */
+    int in_it = 0;                            /* an IT block is known (cond_end is valid) */
     s->need_last = 0;
     if (size > CHUNK || s->mem_read(uc, addr, buf, size) != 0)
         return NEED | HAS_IT;                 /* not expected: stop, run it counted */
@@ -136,6 +137,7 @@ static uint32_t decode(struct psaemu_bc *s, void *uc, uint64_t addr, uint32_t si
         uint32_t *slot = it_slot(s, (uint32_t)(addr - d));
         if (slot != NULL && *slot == ((uint32_t)(addr - d) | 1u) && s->its_end[slot - s->its] >= addr) {
             cond_end = s->its_end[slot - s->its];
+            in_it = 1;
             flags |= HAS_IT;
             break;
         }
@@ -143,7 +145,7 @@ static uint32_t decode(struct psaemu_bc *s, void *uc, uint64_t addr, uint32_t si
     while (pos + 1 < size) {
         uint32_t hw = buf[pos] | (uint32_t)buf[pos + 1] << 8;
         int counted = addr + pos >= from;
-        if (addr + pos <= cond_end) {
+        if (in_it && addr + pos <= cond_end) {
             c += counted;
             if (is_mem(hw))
                 flags |= IT_MEM;
@@ -157,6 +159,7 @@ static uint32_t decode(struct psaemu_bc *s, void *uc, uint64_t addr, uint32_t si
                 }
                 flags |= HAS_IT;
                 cond_end = addr + last;
+                in_it = 1;
                 if (!(flags & NEED) && (k || !it_hooked(s, (uint32_t)(addr + pos)))) {
                     flags |= NEED;
                     s->need_it = addr + pos;

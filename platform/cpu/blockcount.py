@@ -18,7 +18,10 @@ the scheduler keeps counted slices (same results, slower).
 A block counts whole when it is entered; a run that leaves a block early (an ``emu_stop`` from a
 code hook, a fault) is corrected by the caller from the PC (:meth:`BlockCounter.cut`). The cache
 assumes code does not change under the same (address, size) between :meth:`BlockCounter.clear`
-calls (psaemu clears it at every core reset and image load).
+calls (psaemu clears it at every core reset and image load, and ``Core.code_changed`` clears it
+wherever code in memory changes or translated code is dropped: debugger writes, snapshot restores,
+fault-injection hooks). A Python code hook that moves PC inside a block reports it
+(``Core.pc_moved``) so the rest of the block is not counted twice.
 """
 from __future__ import annotations
 

@@ -675,6 +675,40 @@ class Core(CoreDebugMixin):
         uc.emu_stop()
         return True
 
+    def code_changed(self, start: int | None = None, end: int | None = None) -> None:
+        """Code in memory changed (a debugger write, a snapshot restore, a new code hook): drop the
+        code translated over ``start``..``end`` (None: all of it) and forget every count the free-run
+        block counter decoded from code, so no run executes or charges the old instructions."""
+        if start is None or end is None:
+            self.uc.ctl_flush_tb()
+        else:
+            self.uc.ctl_remove_cache(start, end)
+        if self._free:
+            self._free.clear()
+
+    def pc_moved(self, pc: int) -> None:
+        """A Python code hook set PC to ``pc`` inside the block being run, having done the work of
+        the instructions it skips (TrustZone's TT/MSR_NS/MRS_NS sites): Unicorn goes on with a new
+        block at ``pc``, so in a free run the instructions from ``pc`` on, counted when the block
+        was entered, are taken off the count (they count again in the new block)."""
+        if self._free_base is None or not self._free:
+            return
+        bc = self._free
+        st = bc.state
+        n = bc.cut(st.last_addr, st.last_size, pc)
+        if n:
+            st.count -= n
+            st.last_u -= n
+            st.last_n -= n
+        if st.last_addr <= pc < st.last_addr + st.last_size:
+            st.last_size = pc - st.last_addr          # the block ends at ``pc`` as far as counts go
+
+    def take_free_pos(self) -> int:
+        """Instructions into the virtual slice a free run left half done (0: none), now the
+        caller's to finish (the scheduler shortens the next counted slice by them)."""
+        pos, self._free_pos = self._free_pos, 0
+        return pos
+
     def leave_free(self) -> None:
         """Back to counted slices: remove the block hook and drop the code translated without the
         count hook (Unicorn adds that hook without retranslating: count= slices would overrun)."""

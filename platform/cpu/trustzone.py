@@ -48,6 +48,7 @@ an MPU in TT responses.
 from __future__ import annotations
 
 import struct
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import unicorn.arm_const as A
@@ -89,6 +90,9 @@ LIM_SYSM = {0x0A: "msplim", 0x0B: "psplim"}
 _BANKED_EXC = (SVCALL, PENDSV, MEMMANAGE, USAGEFAULT, DEBUGMON)
 _ALWAYS_SECURE = (NMI, HARDFAULT, BUSFAULT, SECUREFAULT)
 _CONTROL_FPCA = 4
+#: Security state transitions kept in :attr:`TrustZone.transitions` (the latest; the event trace's
+#: ``security_state`` events have them all, :attr:`TrustZone.transition_count` counts them).
+TRANSITIONS_KEPT = 64
 # kinds of scanned instructions
 BXNS, BLXNS, MSR_NS, MRS_NS, TT = "bxns", "blxns", "msr_ns", "mrs_ns", "tt"
 #: TT response bits (C2.4 "TT, TTT, TTA, TTAT"): SREGION at 8, then these.
@@ -146,7 +150,9 @@ class TrustZone:
         self._expect: int | None = None
         self._pending_state: str | None = None
         self._vector_state: str | None = None
-        self.transitions: list[tuple[str, int]] = []
+        #: The latest transitions made, (state, first pc), bounded: a long run swaps all the time.
+        self.transitions: deque[tuple[str, int]] = deque(maxlen=TRANSITIONS_KEPT)
+        self.transition_count = 0
         self.core.engine.excret_clear = 0
         self.core.engine.ns_returns = False
         self.core.engine.callee_stack = False
@@ -168,6 +174,7 @@ class TrustZone:
         return {"active": self.active, "bank": {k: dict(v) for k, v in self.bank.items()},
                 "limits": dict(self.limits), "expect": self._expect, "pending": self._pending_state,
                 "vector": self._vector_state, "transitions": list(self.transitions),
+                "transition_count": self.transition_count,
                 "systick_state": self.systick_state, "syst_seen": self._syst_seen,
                 "excret_clear": engine.excret_clear, "ns_returns": engine.ns_returns}
 
@@ -177,7 +184,8 @@ class TrustZone:
         self.bank = {k: dict(v) for k, v in s["bank"].items()}
         self.limits = dict(s["limits"])
         self._expect, self._pending_state, self._vector_state = s["expect"], s["pending"], s["vector"]
-        self.transitions = [tuple(t) for t in s["transitions"]]
+        self.transitions = deque((tuple(t) for t in s["transitions"]), maxlen=TRANSITIONS_KEPT)
+        self.transition_count = s.get("transition_count", len(self.transitions))
         self.systick_state, self._syst_seen = s["systick_state"], s["syst_seen"]
         self.core.engine.excret_clear, self.core.engine.ns_returns = s["excret_clear"], s["ns_returns"]
 
@@ -236,6 +244,7 @@ class TrustZone:
         self._pending_state = None if settled else to
         self._expect = None if settled else expect_pc
         self.transitions.append((to, expect_pc if expect_pc is not None else 0))
+        self.transition_count += 1
         self.core.trace("security_state", state=to, pc=expect_pc if expect_pc is not None else 0)
 
     def expected(self, pc: int) -> bool:
@@ -279,16 +288,15 @@ class TrustZone:
         kind, reg, sysm = self.sites[address]
         if kind in (BXNS, BLXNS):
             self._branch_ns(address, reg, kind == BLXNS)
-        elif kind == TT:
-            uc.reg_write(GPR[reg], self.test_target(uc.reg_read(GPR[sysm & 0xF]), alternate=bool(sysm & 0x10)))
-            uc.reg_write(A.UC_ARM_REG_PC, (address + 4) | 1)
-        elif kind == MSR_NS:
-            self._msr_ns(sysm, self.core.reg(f"r{reg}") if reg < 13 else self.core.reg("lr"))
-            uc.reg_write(A.UC_ARM_REG_PC, (address + 4) | 1)
         else:
-            value = self._mrs_ns(sysm)
-            uc.reg_write(GPR[reg], value)
+            if kind == TT:
+                uc.reg_write(GPR[reg], self.test_target(uc.reg_read(GPR[sysm & 0xF]), alternate=bool(sysm & 0x10)))
+            elif kind == MSR_NS:
+                self._msr_ns(sysm, self.core.reg(f"r{reg}") if reg < 13 else self.core.reg("lr"))
+            else:
+                uc.reg_write(GPR[reg], self._mrs_ns(sysm))
             uc.reg_write(A.UC_ARM_REG_PC, (address + 4) | 1)
+            self.core.pc_moved(address + 4)          # a free run counts the rest of the block once
 
     def test_target(self, addr: int, alternate: bool) -> int:
         """TT/TTT/TTA/TTAT executed in Secure state (C2.4 "TT"): the security attribution of

@@ -217,7 +217,7 @@ class CoreDebugMixin:
         machine = self.machine
         for m, a, n in runs:
             for c, view in machine.memory.windows_of(self.name, a):
-                machine.cores[c].uc.ctl_remove_cache(view, view + n)
+                machine.cores[c].code_changed(view, view + n)
         dbg = machine.__dict__.get("_debugger")
         if dbg is not None:
             dbg.code_changed(self.name, addr, len(data))

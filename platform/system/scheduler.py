@@ -81,9 +81,11 @@ class Scheduler:
 
     # -- state (snapshots) ----------------------------------------------------------------
     def save_state(self) -> dict[str, Any]:
-        """What a snapshot saves of the scheduler: quantum, pending resets, the policy's state."""
+        """What a snapshot saves of the scheduler: quantum, pending resets, the policy's state and
+        the free-run back-off (a restored machine goes on exactly as the saved one would)."""
         return {"quantum": self.quantum, "pending_resets": sorted(self.pending_resets),
-                "agents_acted": self.agents_acted, "policy": self.policy.save_state()}
+                "agents_acted": self.agents_acted, "policy": self.policy.save_state(),
+                "free_skip": dict(self._free_skip), "free_backoff": dict(self._free_backoff)}
 
     def restore_state(self, state: dict[str, Any]) -> None:
         self.quantum = state["quantum"]
@@ -91,6 +93,8 @@ class Scheduler:
         if state.get("agents_acted") is not None:
             self.agents_acted = state["agents_acted"]
         self.policy = policy_from_state(state.get("policy"))
+        self._free_skip = dict(state.get("free_skip", {}))
+        self._free_backoff = dict(state.get("free_backoff", {}))
 
     # -- requests -------------------------------------------------------------------------
     def request_reset(self, core: Core) -> None:
@@ -250,9 +254,9 @@ class Scheduler:
                 if deadline is not None and time.monotonic() > deadline:
                     return self._wall_timeout(start, timeout)
                 continue
-            if core._free_pos:                    # a free run left a virtual slice half done
-                quantum = max(1, quantum - core._free_pos)
-                core._free_pos = 0
+            pos = core.take_free_pos()
+            if pos:                               # a free run left a virtual slice half done
+                quantum = max(1, quantum - pos)
             quantum = policy.slice(self, core, quantum, horizon)
             if obs is not None:
                 quantum = obs.before_slice(core, quantum)

@@ -423,7 +423,7 @@ class FaultInjector:
             action(uc, address, size)
         self._drop_fired_hooks()
         h = core.uc.hook_add(UC_HOOK_CODE, cb, None, addr, addr)
-        core.uc.ctl_remove_cache(addr, addr + 4)     # code translated before the hook would run past it
+        core.code_changed(addr, addr + 4)     # code translated before the hook would run past it
         self._hooks.append((core, h, fired))
 
     def flip_register(self, core: "str | Core", where: int | str, reg: str = "r0", mask: int | None = 1, *,

@@ -580,10 +580,10 @@ def _invalidate(m: "Machine", changed: dict["Store", list[tuple[int, int]] | Non
         return
     if FLUSH_ALL_ON_RESTORE:
         for core in m.cores.values():
-            core.uc.ctl_flush_tb()
+            core.code_changed()
         return
     for cname, amap in m.memory.maps.items():
-        uc = m.cores[cname].uc
+        core = m.cores[cname]
         flushed = False
         for mp in amap.mappings:
             if mp.store is None or mp.store not in changed:
@@ -591,14 +591,14 @@ def _invalidate(m: "Machine", changed: dict["Store", list[tuple[int, int]] | Non
             ranges = changed[mp.store]
             if ranges is None:
                 if not flushed:
-                    uc.ctl_flush_tb()
+                    core.code_changed()
                     flushed = True
                 continue
             lo_view, hi_view = mp.offset, mp.offset + mp.size
             for lo, hi in ranges:
                 a, b = max(lo, lo_view), min(hi, hi_view)
                 if a < b:
-                    uc.ctl_remove_cache(mp.base + a - lo_view, mp.base + b - lo_view)
+                    core.code_changed(mp.base + a - lo_view, mp.base + b - lo_view)
 
 
 # =============================================================================================

@@ -165,3 +165,16 @@ def test_mhu_peek_is_not_reported_to_the_access_hook():
     snd.write(0x00C, 4, 0x5)
     assert rcv.peek(0x000) == 0x5 and log == [("write", "s", "CH_SET0", 0x5)]
     assert rcv.read(0x000, 4) == 0x5 and log[-1] == ("read", "r", "CH_ST0", 0x5)
+
+
+def test_a_misnamed_field_callback_is_refused_when_the_model_is_built():
+    from psaemu.platform.errors import PsaEmuError
+
+    class Misnamed(Peripheral):
+        TYPE = "misnamed"
+        REGISTERS = (Register("CTRL", 0x00, fields=(Field("GO", 0, 1, "w", on_write="on_gp"),)),)
+
+        def on_go(self, value: int) -> None:
+            pass
+    with pytest.raises(PsaEmuError, match=r"Misnamed.*register CTRL field GO.*on_write='on_gp'"):
+        Misnamed("m0")

@@ -11,6 +11,8 @@ import pytest
 from psaemu.platform.firmware.images import image_path
 from psaemu.platform.system.builder import MachineSpec, build_machine
 from psaemu.proxy.monitor import IpcRecord
+from psaemu.proxy.operation import CONNECT, QUEUED, ForwardOp
+from psaemu.proxy.spm import Caller
 from psaemu.proxy.status import PsaStatus
 from psaemu.proxy.timeline import SLOT_TID, timeline
 
@@ -89,10 +91,49 @@ def test_multislot_timeline_has_overlapping_slot_slices(runs: dict[str, Any]) ->
 def test_parked_results_are_part_of_the_saved_state(runs: dict[str, Any]) -> None:
     waits = runs["nb1"].proxy_system.spm.waits
     waits.parked, waits.results = {(0x0A260100, 0x2007FF00): (7, 13), (0x0A260200, 0x2007FE00): (9, 12)}, {9: 3}
+    preemptions = waits.preemptions
     state = waits.save_state()
-    assert sorted(state) == [[0x0A260100, 0x2007FF00, 7, 13], [0x0A260200, 0x2007FE00, 9, 12, 3]]
-    waits.parked, waits.results = {}, {}
+    assert sorted(state["parked"]) == [[0x0A260100, 0x2007FF00, 7, 13], [0x0A260200, 0x2007FE00, 9, 12, 3]]
+    waits.parked, waits.results, waits.preemptions = {}, {}, 0
     waits.restore_state(state)
     assert waits.parked == {(0x0A260100, 0x2007FF00): (7, 13), (0x0A260200, 0x2007FE00): (9, 12)}
     assert waits.results == {9: 3}
-    waits.parked, waits.results = {}, {}
+    assert waits.preemptions == preemptions > 0
+    waits.restore_state(state["parked"])            # the older bare list: no count kept
+    assert waits.results == {9: 3} and waits.preemptions == 0
+    waits.parked, waits.results, waits.preemptions = {}, {}, preemptions
+
+
+@pytest.fixture()
+def nb1_after_exit() -> Any:
+    """A one-slot non-blocking machine after its clean exit: nothing in flight, nothing parked."""
+    m = build_machine(MachineSpec(images={"host": str(image_path("multicall_host"))}, lift=["non-blocking"],
+                                  console=None))
+    assert m.run(max_instructions=50_000_000).reason == "exit"
+    return m
+
+
+def test_parked_queued_call_starts_when_its_turn_comes(nb1_after_exit: Any) -> None:
+    """A call parked while still queued (its SVC not running) starts from the wait of the handler
+    that preempted it once the slot is free, so calls queued behind it are not held up."""
+    spm = nb1_after_exit.proxy_system.spm
+    op = ForwardOp(spm._next_op, CONNECT, Caller(-1, False, 0, "parked thread call"), sid=0x70, version=1)
+    spm.ops[op.id], op.phase = op, QUEUED
+    spm.forward_queue.append(op)
+    spm.waits.parked[(0x0A260100, 0x2007FF00)] = (op.id, 12)
+    assert spm.waits.parked_due()                  # its turn has come: the handler's wait wakes for it
+    spm.waits.finish_parked()
+    assert op.phase != QUEUED and spm.forward_queue == [] and op in spm.active
+    spm.abandon(op)
+    spm.waits.parked.clear()
+
+
+def test_parked_svc_of_a_vanished_call_returns_communication_failure(nb1_after_exit: Any) -> None:
+    """A parked SVC whose operation is gone when it executes again returns an error status, not the
+    first argument left in r0."""
+    spm = nb1_after_exit.proxy_system.spm
+    core = spm.core
+    core.set_result(0x70)                           # the SVC's first argument (a SID)
+    spm.waits.parked[(core.pc - 2, core.reg("sp"))] = (spm._next_op + 100, 12)
+    assert spm.waits.resume(core, 12) is True
+    assert core.reg("r0") == PsaStatus.PSA_ERROR_COMMUNICATION_FAILURE & 0xFFFFFFFF

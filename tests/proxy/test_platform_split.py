@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from psaemu.platform.errors import EmuTimeoutError
+from psaemu.platform.errors import ConfigError, EmuTimeoutError
 from psaemu.proxy import host_platform as hp
 from psaemu.proxy.client import boot_se_only
 from psaemu.proxy.status import PsaStatus as S
@@ -100,3 +100,9 @@ def test_regression_image_ioctl_is_answered_by_the_host_hal(capsys) -> None:
     assert "TEST platform.ioctl_no_buffers FAIL tfm_platform_ioctl(0, NULL, NULL): expected 3 got 2" in out
     assert "TEST platform.nv_counter_read_secure PASS" in out
     assert re.search(r"regression: \d+ tests, 2 failures", out) and status == 2
+
+
+def test_driving_a_pin_that_does_not_exist_is_a_named_error() -> None:
+    _m, system = boot_se_only(machine_options=SPLIT)
+    with pytest.raises(ConfigError, match=rf"GPIO pin {hp.GPIO_PINS} does not exist.*0\.\.{hp.GPIO_PINS - 1}"):
+        system.spm.host_platform.set_input(hp.GPIO_PINS, True)
