@@ -22,6 +22,7 @@ import statistics
 import struct
 import time
 
+from psaemu.platform.errors import ImageError
 from psaemu.platform.firmware.images import image_path
 from psaemu.platform.system.builder import MachineSpec, build_machine
 from psaemu.proxy.client import SID_ITS_GET, PsaClient, boot_se_only
@@ -59,8 +60,12 @@ def wait_run(lift: list[str]) -> tuple[int, float]:
     result = m.run(max_instructions=50_000_000)
     wall = time.perf_counter() - t0
     assert result.exit_code == 0, result.message
-    ticks = int(re.search(r"ticks_in_calls=(\d+)", m.console.text("host")).group(1))
-    return ticks, wall
+    text = m.console.text("host")
+    found = re.search(r"ticks_in_calls=(\d+)", text)
+    if found is None:
+        raise ImageError(f"{image_path('nonblock_host')}: its console has no 'ticks_in_calls=<n>' line "
+                         f"(console tail: {text[-200:]!r}); rebuild the image (make -C images)")
+    return int(found.group(1)), wall
 
 
 def main() -> None:

@@ -485,35 +485,29 @@ class MhuV2Receiver(MhuFrame):
             self.regs["INT_EN"] = value & 0b100
             self.update()
 
-    def update(self) -> None:
-        """:meth:`MhuFrame.update` without a dict per link change (each MHU access that changes
-        state): only the ``channels`` lines that can rise and ``comb`` are compared."""
-        link, last = self.link, self._levels
-        pending, changed = 0, None
-        for name, st, msk in zip(_MSG_OUTPUTS, link.status, link.mask):
-            level = 1 if st & ~msk else 0
-            pending |= level
-            if last[name] != level:
-                changed = [(name, level)] if changed is None else changed + [(name, level)]
-        if link.v21:
-            pending &= self.regs["INT_EN"] >> 2
-        if last["comb"] != pending:
-            changed = [("comb", pending)] if changed is None else changed + [("comb", pending)]
-        if changed is not None:
-            for name, level in changed:          # all levels computed first, then emitted in map order
-                last[name] = level
-                self.emit(name, level)
-
-    def compute_levels(self) -> dict[str, int]:
-        # the levels as a dict (levels(), the base update); update() above is the hot path (each MHU access that changes state): no per-call formatting
+    def _line_levels(self) -> list[tuple[str, int]]:
+        """(output, level) of the ``channels`` lines that can rise, then ``comb``, in map order."""
         link = self.link
-        levels: dict[str, int] = {}
+        out: list[tuple[str, int]] = []
         pending = 0
         for name, st, msk in zip(_MSG_OUTPUTS, link.status, link.mask):
             level = 1 if st & ~msk else 0
-            levels[name] = level
+            out.append((name, level))
             pending |= level
         if link.v21:
             pending &= self.regs["INT_EN"] >> 2
-        levels["comb"] = pending
-        return levels
+        out.append(("comb", pending))
+        return out
+
+    def update(self) -> None:
+        """:meth:`MhuFrame.update` without a dict per link change (each MHU access that changes
+        state): all levels computed first, then the changed ones emitted in map order."""
+        last = self._levels
+        changed = [(name, level) for name, level in self._line_levels() if last[name] != level]
+        for name, level in changed:
+            last[name] = level
+            self.emit(name, level)
+
+    def compute_levels(self) -> dict[str, int]:
+        """The levels as a dict (:meth:`levels`, snapshots); :meth:`update` is the hot path."""
+        return dict(self._line_levels())

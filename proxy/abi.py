@@ -55,21 +55,28 @@ def unpack_call_params(word: int) -> tuple[int, int, int]:
 
 
 @dataclass(frozen=True)
-class KeyAttrLayout:
-    """``struct psa_client_key_attributes_s``: struct format and the field order it packs."""
+class StructLayout:
+    """A C struct of a release's client ABI: its ``struct`` format and the field names in order."""
 
     fmt: str
     fields: tuple[str, ...]
 
     @property
     def size(self) -> int:
+        """The struct's size in bytes (padding included)."""
         return struct.calcsize(self.fmt)
 
     def unpack(self, data: bytes) -> dict[str, int]:
+        """Field name -> value of the ``size`` bytes ``data``."""
         return dict(zip(self.fields, struct.unpack(self.fmt, data)))
 
     def pack(self, values: Mapping[str, int]) -> bytes:
+        """The struct's bytes from ``values`` (every field named)."""
         return struct.pack(self.fmt, *(values[f] for f in self.fields))
+
+
+class KeyAttrLayout(StructLayout):
+    """``struct psa_client_key_attributes_s``: struct format and the field order it packs."""
 
 
 #: v1.3: lifetime, id, alg, usage, bits (size_t), type (u16 + 2 pad) — 24 bytes.
@@ -81,7 +88,7 @@ class CryptoPackError(PsaEmuError):
     """A crypto request pack field the release's ``struct tfm_crypto_pack_iovec`` does not have."""
 
 
-class CryptoPackLayout(KeyAttrLayout):
+class CryptoPackLayout(StructLayout):
     """``struct tfm_crypto_pack_iovec``, in_vec[0] of every crypto request: struct format and field
     order; ``fields[0]`` is the function id (``sfn_id``, v1.6 ``srv_id``)."""
 
@@ -207,26 +214,31 @@ class ReleaseAbi:
     def call_params(self, r1: int, read_ctrl: Callable[[int], bytes | None]) -> tuple[int, int, int]:
         """(type, in_len, out_len) of a psa_call; ``read_ctrl(addr)`` gives the caller's 12-byte control
         block or None when the caller may not access it. CallParamError names what the SPM rejects."""
-        hint = ""
+        def hint() -> str:
+            """Only for an error (it reads the caller's memory): a packed word that is an address the
+            caller may read suggests an image built for v1.3."""
+            if self.packed_params and read_ctrl(r1) is not None:
+                return (f" (r1 {r1:#010x} is an address in the caller's memory, as the TF-M v1.3 control-block "
+                        f"pointer is; was the image built for v1.3? run it under --profile tfm-1.3)")
+            return ""
+
         if self.packed_params:
             ptype, in_len, out_len = unpack_call_params(r1)
-            if read_ctrl(r1) is not None:
-                hint = (f" (r1 {r1:#010x} is an address in the caller's memory, as the TF-M v1.3 control-block "
-                        f"pointer is; was the image built for v1.3? run it under --profile tfm-1.3)")
         else:
             raw = read_ctrl(r1)
             if raw is None:
                 t, i, o = unpack_call_params(r1)
+                later = ""
                 if t >= 0 and iovec_counts_ok(i, o):
-                    hint = (f" (r1 reads as a v1.4+ packed parameter word: type {t}, in_len {i}, out_len {o}; "
-                            f"was the image built for a later TF-M release? run it under that release's --profile)")
-                raise CallParamError(f"psa_call control block at {r1:#010x} is not accessible to the caller{hint}")
+                    later = (f" (r1 reads as a v1.4+ packed parameter word: type {t}, in_len {i}, out_len {o}; "
+                             f"was the image built for a later TF-M release? run it under that release's --profile)")
+                raise CallParamError(f"psa_call control block at {r1:#010x} is not accessible to the caller{later}")
             ptype, in_len, out_len = struct.unpack("<iII", raw)
         if ptype < 0:
             how = f" (packed word {r1:#010x}: bits 31..16 sign-extended, {self.release})" if self.packed_params else ""
-            raise CallParamError(f"psa_call type {ptype} < 0{how}{hint}")
+            raise CallParamError(f"psa_call type {ptype} < 0{how}{hint()}")
         if not iovec_counts_ok(in_len, out_len):
-            raise CallParamError(f"psa_call in_len {in_len} + out_len {out_len} exceeds {PSA_MAX_IOVEC}{hint}")
+            raise CallParamError(f"psa_call in_len {in_len} + out_len {out_len} exceeds {PSA_MAX_IOVEC}{hint()}")
         return ptype, in_len, out_len
 
     def crypto_sfn(self, name: str) -> int | None:

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psaemu.platform.errors import ConfigError
 from psaemu.proxy.services import TFM_PLATFORM_IOCTL_INPUT_BUFFER_SIZE, TFM_PLATFORM_IOCTL_OUTPUT_BUFFER_SIZE
 from psaemu.proxy.status import PsaStatus
+
+if TYPE_CHECKING:   # spm imports this module
+    from psaemu.proxy.operation import Vec
+    from psaemu.proxy.spm import Caller, Connection, HostSpm
 
 #: ``enum tfm_platform_err_t``, replied as positive statuses.
 TFM_PLATFORM_ERR_SUCCESS = 0
@@ -183,23 +187,20 @@ HOST_SERVED = -1
 ACCEPTED_TYPES = (0, 1010, 1011)
 
 
-def host_serves(spm: Any, sid: int) -> bool:
+def host_serves(spm: HostSpm, sid: int) -> bool:
     """Whether the Host SPM serves ``sid`` itself (SID 0x41 with ``platform-split`` lifted)."""
     return sid == PLATFORM_IOCTL_SID and spm.proxy.profile.host_platform_ioctl
 
 
-def host_connect(spm: Any, caller: Any, sid: int) -> int:
+def host_connect(spm: HostSpm, caller: Caller, sid: int) -> int:
     """A connection to the Host's own platform IOCTL service: a handle at once, nothing forwarded."""
-    from psaemu.proxy.spm import Connection  # spm imports this module
-    handle = spm._next_handle
-    spm._next_handle += 1
-    spm.connections[handle] = Connection(handle, caller.client_id, sid, HOST_SERVED)
+    handle = spm.add_connection(caller.client_id, sid, HOST_SERVED)
     spm.machine.events.record(spm.core, "host_platform", op="connect", sid=sid, handle=handle,
                               client=caller.client_id)
     return handle
 
 
-def host_call(spm: Any, caller: Any, conn: Any, ptype: int, in_vecs: list, out_vecs: list,
+def host_call(spm: HostSpm, caller: Caller, conn: Connection, ptype: int, in_vecs: list[Vec], out_vecs: list[Vec],
               out_addr: int) -> int | None:
     """A ``psa_call`` on a Host-served connection (the vectors already checked by the SPM): the
     outputs and their lengths are written back to the caller and the status returned."""
@@ -226,7 +227,7 @@ def host_call(spm: Any, caller: Any, conn: Any, ptype: int, in_vecs: list, out_v
     return int(status)
 
 
-def served_on_host(spm: Any, handle: int) -> bool:
+def served_on_host(spm: HostSpm, handle: int) -> bool:
     """Whether ``handle`` is a connection the Host serves itself (its outputs were written back at once)."""
     conn = spm.connections.get(struct.unpack("<i", struct.pack("<I", handle & 0xFFFFFFFF))[0])
     return conn is not None and conn.chunk == HOST_SERVED

@@ -1,4 +1,5 @@
-"""Mailbox queue settings beyond TF-M v1.3 as shipped: the slot count and the non-blocking wait.
+"""Mailbox queue settings beyond TF-M v1.3 as shipped: the slot count (the non-blocking wait is a
+lifted limitation, proxy/profiles.py, served by proxy/waits.py).
 
 TF-M builds the NS mailbox with ``NUM_MAILBOX_QUEUE_SLOT`` slots (1..32; the bare-metal PSA Proxy
 of v1.3 forces 1). psaemu takes the count from the board (``[proxy] mailbox_slots``) or the
@@ -15,8 +16,6 @@ from psaemu.proxy.mailbox_abi import NUM_MAILBOX_QUEUE_SLOT, NUM_MAILBOX_QUEUE_S
 
 #: The ``[proxy]`` key of the slot count.
 BOARD_KEY = "mailbox_slots"
-#: The lifted limitation (proxy/profiles.py LIMITATIONS): the Host keeps running while a call waits.
-NON_BLOCKING = "non-blocking"
 #: Bytes of a lane's in_vec[4] + out_vec[4] tables (multi-slot: each lane has its own).
 TABLES_SIZE = 64
 

@@ -39,6 +39,7 @@ LIMITATIONS: dict[str, str] = {
                  "pointer after the Host SPM verified them (no copy into the shared buffer); others are copied",
 }
 CLIENT_IDS = "client-ids"
+NON_BLOCKING = "non-blocking"
 PLATFORM_SPLIT = "platform-split"
 ZERO_COPY = "zero-copy"
 #: Host secure partition id p is sent as ``secure_client_id_base - p``; NS ids above the base pass as they are.
@@ -61,6 +62,11 @@ class ProxyProfile:
     def forward_client_ids(self) -> bool:
         """The real caller id goes to the SE (``client-ids`` lifted)."""
         return CLIENT_IDS in self.lifted
+
+    @property
+    def non_blocking(self) -> bool:
+        """A Host caller waiting for the SE keeps taking interrupts (``non-blocking`` lifted, proxy/waits.py)."""
+        return NON_BLOCKING in self.lifted
 
     @property
     def host_platform_ioctl(self) -> bool:

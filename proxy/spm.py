@@ -168,10 +168,12 @@ class HostSpm:
 
     def _drive(self, core: Core, op: ForwardOp, number: int) -> bool | Block:
         """Run a forwarded operation of an SVC: the caller blocks while it waits; r0 gets its result."""
-        pending = self._pump(core, op, number)
+        pending = self.pump(core, op, number)
         return pending if pending is not None else True
 
-    def _pump(self, core: Core, op: ForwardOp, number: int) -> Block | None:
+    def pump(self, core: Core, op: ForwardOp, number: int) -> Block | None:
+        """Advance ``op`` of PSA SVC ``number``: done, r0 gets its result and None is returned; else
+        the Block the caller waits in (:meth:`forward_wait`)."""
         self.advance(op)
         if op.done:
             if op.result is not None:
@@ -187,7 +189,7 @@ class HostSpm:
         if self.waits.applies(op):
             return self.waits.block(core, op, number, what, (FORWARD_WAIT, self.host, op_id, number))
         ready = (lambda: replied(op)) if op.phase == REPLY else (lambda: self.ready(op))    # the usual wait, direct
-        return Block(ready, lambda: self._pump(core, op, number), what, self.reply_budget_cycles,
+        return Block(ready, lambda: self.pump(core, op, number), what, self.reply_budget_cycles,
                      resume=(FORWARD_WAIT, self.host, op_id, number))
 
     # -- forwarded operations: a state machine over ForwardOp (proxy/operation.py) ----------
@@ -398,16 +400,26 @@ class HostSpm:
         status, chunk = op.forwarded
         caller = op.caller
         if status == PsaStatus.PSA_SUCCESS:
-            handle = self._next_handle
-            self._next_handle += 1
-            self.connections[handle] = Connection(handle, caller.client_id, op.sid, chunk)
-            return handle
+            return self.add_connection(caller.client_id, op.sid, chunk)
         if status in (PsaStatus.PSA_ERROR_CONNECTION_REFUSED, PsaStatus.PSA_ERROR_CONNECTION_BUSY,
                       PsaStatus.PSA_ERROR_INSUFFICIENT_MEMORY):
             return status
         self.panic(caller, f"the proxy replied {status_name(status)} to a CONNECT; TF-M's SPM only accepts "
                            f"success, CONNECTION_REFUSED or CONNECTION_BUSY there")
         return None
+
+    def new_handle(self) -> int:
+        """The next connection handle (handles are never reused, as in TF-M's SPM pool)."""
+        handle = self._next_handle
+        self._next_handle += 1
+        return handle
+
+    def add_connection(self, client_id: int, sid: int, chunk: int) -> int:
+        """Record a new connection of ``client_id`` to ``sid`` (``chunk``: its forward handle, or
+        ``HOST_SERVED``) under a fresh handle, which is returned."""
+        handle = self.new_handle()
+        self.connections[handle] = Connection(handle, client_id, sid, chunk)
+        return handle
 
     def _connection(self, caller: Caller, handle: int) -> Connection | None:
         conn = self.connections.get(to_int32(handle))

@@ -29,6 +29,9 @@ SE_CONFIG_MAGIC = 0x53455043
 #: Block version 2 adds the ``flags`` word (index 9); bit 0: use the mailbox message's client_id.
 SE_CONFIG_FLAGS_VERSION = 2
 SE_CONFIG_FORWARD_CLIENT_IDS = 1 << 0
+#: Byte offsets in that block of the words set at attach, with the block version that added each:
+#: ``flags`` 2, ``mailbox_slots`` 3, ``tfm_release`` 4, ``host_view`` (the SE_VIEW_RANGES ranges) 5.
+SE_CONFIG_WORDS = {"flags": 36, "mailbox_slots": 40, "tfm_release": 44, "host_view": 48}
 
 
 @dataclass
@@ -173,8 +176,28 @@ def _configure_se(machine: Machine, placement: Placement, host: str, se: str,
             raise ConfigError(f"{image.path}: {SE_CONFIG_SYMBOL} is version {words[1]}, which has no flags word; "
                               f"lifting client-ids needs version {SE_CONFIG_FLAGS_VERSION}: rebuild the SE image "
                               f"(make -C images)")
-        flags = struct.unpack("<I", se_core.mem_read(addr + 36, 4))[0]
-        se_core.mem_write(addr + 36, struct.pack("<I", flags | SE_CONFIG_FORWARD_CLIENT_IDS))
+        flags_addr = addr + SE_CONFIG_WORDS["flags"]
+        flags = struct.unpack("<I", se_core.mem_read(flags_addr, 4))[0]
+        se_core.mem_write(flags_addr, struct.pack("<I", flags | SE_CONFIG_FORWARD_CLIENT_IDS))
+
+
+def _write_se_config(machine: Machine, se: str, min_version: int, word: str, data: bytes, why: str,
+                     instead: str) -> None:
+    """Write ``data`` at the ``word`` (a :data:`SE_CONFIG_WORDS` name) of the SE firmware's
+    configuration block, which must be ``min_version`` or later; ``why`` names what needs it and
+    ``instead`` the way out without it (both for the ConfigError)."""
+    se_core = machine.cores[se]
+    image = se_core.image
+    if image is None or SE_CONFIG_SYMBOL not in image.symbols:
+        raise ConfigError(f"{why} needs an SE image with the {SE_CONFIG_SYMBOL} block (version {min_version}, "
+                          f"its {word} word); {image.path if image else 'no SE image'} has none: use the bundled "
+                          f"SE image (make -C images) or {instead}")
+    addr = image.address_of(SE_CONFIG_SYMBOL)
+    version = struct.unpack("<I", se_core.mem_read(addr + 4, 4))[0]
+    if version < min_version:
+        raise ConfigError(f"{image.path}: {SE_CONFIG_SYMBOL} is version {version}, which has no {word} word; "
+                          f"{why} needs version {min_version}: rebuild the SE image (make -C images) or {instead}")
+    se_core.mem_write(addr + SE_CONFIG_WORDS[word], data)
 
 
 #: Block version 3 adds ``mailbox_slots`` (index 10): the Host's queue slot count.
@@ -185,19 +208,8 @@ def _configure_se_slots(machine: Machine, se: str, n_slots: int) -> None:
     """Tell the SE firmware the queue's slot count (block version 3); one slot needs nothing."""
     if n_slots == 1:
         return
-    se_core = machine.cores[se]
-    image = se_core.image
-    if image is None or SE_CONFIG_SYMBOL not in image.symbols:
-        raise ConfigError(f"--mailbox-slots {n_slots}: the SE image ({image.path if image else 'none'}) has no "
-                          f"{SE_CONFIG_SYMBOL} block to learn the slot count from (TF-M's SE is built with "
-                          f"NUM_MAILBOX_QUEUE_SLOT); use the bundled SE image or one slot")
-    addr = image.address_of(SE_CONFIG_SYMBOL)
-    version = struct.unpack("<I", se_core.mem_read(addr + 4, 4))[0]
-    if version < SE_CONFIG_SLOTS_VERSION:
-        raise ConfigError(f"{image.path}: {SE_CONFIG_SYMBOL} is version {version}, which has no mailbox_slots "
-                          f"word; {n_slots} mailbox slots need version {SE_CONFIG_SLOTS_VERSION}: rebuild the SE "
-                          f"image (make -C images)")
-    se_core.mem_write(addr + 40, struct.pack("<I", n_slots))
+    _write_se_config(machine, se, SE_CONFIG_SLOTS_VERSION, "mailbox_slots", struct.pack("<I", n_slots),
+                     f"--mailbox-slots {n_slots} (TF-M's SE is built with NUM_MAILBOX_QUEUE_SLOT)", "use one slot")
 
 
 #: Block version 5 adds ``host_view`` (indices 12..15): the Host RAM the SE accepts IOVECs in (zero-copy).
@@ -206,18 +218,10 @@ SE_CONFIG_VIEW_VERSION = 5
 
 def _configure_se_view(machine: Machine, se: str, view: HostView, source: str) -> None:
     """Tell the SE firmware which Host RAM (SE view) zero-copy IOVECs may be in (block version 5)."""
-    se_core = machine.cores[se]
-    image = se_core.image
-    addr = image.address_of(SE_CONFIG_SYMBOL) if image is not None and SE_CONFIG_SYMBOL in image.symbols else None
-    version = struct.unpack("<I", se_core.mem_read(addr + 4, 4))[0] if addr is not None else 0
-    if version < SE_CONFIG_VIEW_VERSION:
-        raise ConfigError(f"{source}: lifting zero-copy needs an SE image whose {SE_CONFIG_SYMBOL} block is version "
-                          f"{SE_CONFIG_VIEW_VERSION} (it accepts IOVECs in Host RAM); "
-                          f"{image.path if image else 'no SE image'} has "
-                          f"{'version ' + str(version) if addr is not None else 'none'}: use the bundled SE image "
-                          f"(make -C images) or drop the lift")
     ranges = (view.se_ranges() + [(0, 0)] * SE_VIEW_RANGES)[:SE_VIEW_RANGES]
-    se_core.mem_write(addr + 48, struct.pack(f"<{2 * SE_VIEW_RANGES}I", *(w for r in ranges for w in r)))
+    _write_se_config(machine, se, SE_CONFIG_VIEW_VERSION, "host_view",
+                     struct.pack(f"<{2 * SE_VIEW_RANGES}I", *(w for r in ranges for w in r)),
+                     f"{source}: lifting zero-copy (the SE accepts IOVECs in Host RAM)", "drop the lift")
 
 
 #: Block version 4 adds ``tfm_release`` (index 11): the TF-M release whose SE services the firmware models.
@@ -229,16 +233,6 @@ def _configure_se_release(machine: Machine, se: str, profile: ProxyProfile) -> N
     image = machine.cores[se].image
     if profile.abi.se_release == 13 or image is None:     # no SE firmware: the SE stand-in speaks the profile
         return
-    if SE_CONFIG_SYMBOL not in image.symbols:
-        raise ConfigError(f"{profile.source}: profile {profile.release} needs an SE image with the "
-                          f"{SE_CONFIG_SYMBOL} block (version {SE_CONFIG_RELEASE_VERSION}) to serve that "
-                          f"release's stateless handles; {image.path} has none; use "
-                          f"the bundled SE image or --profile tfm-1.3")
-    addr = image.address_of(SE_CONFIG_SYMBOL)
-    se_core = machine.cores[se]
-    version = struct.unpack("<I", se_core.mem_read(addr + 4, 4))[0]
-    if version < SE_CONFIG_RELEASE_VERSION:
-        raise ConfigError(f"{image.path}: {SE_CONFIG_SYMBOL} is version {version}, which has no tfm_release "
-                          f"word; profile {profile.release} needs version {SE_CONFIG_RELEASE_VERSION}: rebuild the "
-                          f"SE image (make -C images)")
-    se_core.mem_write(addr + 44, struct.pack("<I", profile.abi.se_release))
+    _write_se_config(machine, se, SE_CONFIG_RELEASE_VERSION, "tfm_release", struct.pack("<I", profile.abi.se_release),
+                     f"{profile.source}: profile {profile.release} (the SE serves that release's stateless handles)",
+                     "use --profile tfm-1.3")

@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from psaemu.platform.cpu.core import Block, Core
-from psaemu.proxy.mailbox_queue import NON_BLOCKING
 from psaemu.proxy.operation import QUEUED, REPLY, ForwardOp
 from psaemu.proxy.status import PsaStatus
 
@@ -41,7 +40,7 @@ class NonBlockingWaits:
 
     def applies(self, op: ForwardOp) -> bool:
         """This operation's caller waits without blocking its core."""
-        return NON_BLOCKING in self.spm.proxy.profile.lifted and op.phase in (QUEUED, REPLY) \
+        return self.spm.proxy.profile.non_blocking and op.phase in (QUEUED, REPLY) \
             and not op.caller.scripted
 
     def resume(self, core: Core, number: int) -> "Block | bool | None":
@@ -66,7 +65,7 @@ class NonBlockingWaits:
             return True
         if not spm.ready(op):
             return spm.forward_wait(core, op_id, number)
-        pending = spm._pump(core, op, number)
+        pending = spm.pump(core, op, number)
         return pending if pending is not None else True
 
     def parked_due(self) -> bool:
@@ -105,7 +104,7 @@ class NonBlockingWaits:
             if self.parked:
                 self.finish_parked()
             if spm.ready(op):
-                return spm._pump(core, op, number)
+                return spm.pump(core, op, number)
             if core.preempting() is not None:
                 svc = core.pc - 2
                 self.parked[(svc, core.reg("sp"))] = (op.id, number)

@@ -120,7 +120,6 @@ static int32_t caller_id(int32_t msg_client_id)
  * attestation (1, 2, 3), whose function is the psa_call type 1001 + n: the firmware serves
  * it with the v1.3 per-function service first_sid + n. */
 #define STATIC_HANDLE_BIT       0x40000000u
-#define STATIC_HANDLE_LIMIT     32u
 #define STATELESS_FIRST_TYPE    1001
 
 struct stateless_entry {
@@ -150,7 +149,7 @@ static psa_status_t stateless_target(int32_t handle, int32_t *type, const se_ser
     uint32_t index = (uint32_t)handle & 0xFFu;
     uint32_t version = ((uint32_t)handle >> 8) & 0xFFu;
 
-    if (index >= STATIC_HANDLE_LIMIT || index >= STATELESS_COUNT ||
+    if (index >= STATELESS_COUNT ||
         stateless_table[index].since > se_tfm_release()) {
         return PSA_ERROR_PROGRAMMER_ERROR;
     }

@@ -174,12 +174,21 @@ static uint32_t decode(struct psaemu_bc *s, void *uc, uint64_t addr, uint32_t si
     return n | c << COND_SHIFT | flags;
 }
 
+/* decode() as a query: the ``need_*`` of the last stop stay as they were. */
+static uint32_t decode_query(struct psaemu_bc *s, void *uc, uint64_t addr, uint32_t size, uint64_t from)
+{
+    uint64_t need_it = s->need_it, need_last = s->need_last;
+    uint32_t v = decode(s, uc, addr, size, from);
+    s->need_it = need_it;
+    s->need_last = need_last;
+    return v;
+}
+
 /* Unconditional instructions of a block from ``pc`` on (those counted at its entry that did not
  * run when the run left the block at ``pc``). */
 uint32_t psaemu_cut(void *uc, uint64_t addr, uint32_t size, uint64_t pc, struct psaemu_bc *s)
 {
-    uint32_t v = decode(s, uc, addr, size, pc);
-    return v & NMASK;
+    return decode_query(s, uc, addr, size, pc) & NMASK;
 }
 
 void psaemu_block(void *uc, uint64_t addr, uint32_t size, struct psaemu_bc *s)
@@ -252,7 +261,7 @@ void psaemu_cond(void *uc, uint64_t addr, uint32_t size, struct psaemu_bc *s)
         return;
     }
     /* its position: the block's unconditional instructions after it are counted already */
-    at = s->phase + s->count - (decode(s, uc, s->last_addr, s->last_size, addr + 1) & NMASK);
+    at = s->phase + s->count - (decode_query(s, uc, s->last_addr, s->last_size, addr + 1) & NMASK);
     if (at % s->quantum != 0) {
         s->count++;
         return;

@@ -76,10 +76,10 @@ class BlockCounter:
         self.state = _State()
         self.state.mem_read = native.address(uclib.uc_mem_read)
         self.state.emu_stop = native.address(uclib.uc_emu_stop)
-        #: The hook handle while the hook is installed (:meth:`attach`), else None.
-        self.hook: int | None = None
+        #: The hook while it is installed (:meth:`attach`), else None.
+        self.hook: native.Hook | None = None
         #: The code hooks over IT blocks (:meth:`hook_it`); they stay installed until :meth:`clear`.
-        self.it_hooks: list[int] = []
+        self.it_hooks: list[native.Hook] = []
         self.clear()
         self.arm(0)
 
@@ -93,13 +93,13 @@ class BlockCounter:
     def detach(self) -> None:
         """Remove the hook (counted slices then pay nothing for it once the code is retranslated)."""
         if self.hook is not None:
-            native.hook_del(self.uc, self.hook)
+            self.hook.close()
             self.hook = None
 
     def clear(self) -> None:
         """Forget every cached block and IT block hook (the code may have changed)."""
-        for handle in self.it_hooks:
-            native.hook_del(self.uc, handle)
+        for hook in self.it_hooks:
+            hook.close()
         self.it_hooks.clear()
         ctypes.memset(ctypes.addressof(self.state) + _State.its.offset, 0, 8 * IT_SLOTS)
         self.state.hooked = 0
@@ -129,7 +129,7 @@ class BlockCounter:
         its unconditional ones from ``pc`` on (conditional ones count as they execute)."""
         if not addr <= pc < addr + size:
             return 0
-        return int(self._lib.psaemu_cut(self.uc._uch, ctypes.c_uint64(addr), ctypes.c_uint32(size),
+        return int(self._lib.psaemu_cut(native.handle(self.uc), ctypes.c_uint64(addr), ctypes.c_uint32(size),
                                         ctypes.c_uint64(pc), ctypes.byref(self.state)))
 
     def arm(self, limit: int, quantum: int = 0, phase: int = 0) -> None:
@@ -155,9 +155,10 @@ def counter_for(uc: Uc) -> BlockCounter | None:
         return None
     uclib = native.uclib()
     lib = native.library(_SOURCE)
-    if lib is None or uclib is None or not isinstance(getattr(uc, "_uch", None), ctypes.c_void_p):
+    if lib is None or uclib is None:
         return None
     try:
+        native.handle(uc)
         counter = BlockCounter(uc, lib, uclib)
         counter.attach()                     # the library and the handle work: check it once
         counter.detach()

@@ -287,11 +287,11 @@ class Core(CoreDebugMixin):
     def reg(self, name: str) -> int:
         """Read a register by name (r0..r12, sp, lr, pc, xpsr, msp, psp, primask, control...)."""
         rid = self._reg_id(name)
-        return self._privileged(lambda: self.uc.reg_read(rid))
+        return self.privileged(lambda: self.uc.reg_read(rid))
 
     def set_reg(self, name: str, value: int) -> None:
         rid = self._reg_id(name)
-        self._privileged(lambda: self.uc.reg_write(rid, value & 0xFFFFFFFF))
+        self.privileged(lambda: self.uc.reg_write(rid, value & 0xFFFFFFFF))
         if name in ("xpsr", "control", "ipsr"):
             self.engine.refresh_hflags()
 
@@ -313,8 +313,9 @@ class Core(CoreDebugMixin):
             return A.UC_ARM_REG_IPSR
         raise KeyError(f"core {self.name!r} has no register {name!r} (known: {', '.join(REG_NAMES)})")
 
-    def _privileged(self, fn: Callable[[], Any]) -> Any:
-        """Unicorn checks privilege on MSP/PSP/PRIMASK/CONTROL access; borrow Handler mode."""
+    def privileged(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn`` (register accesses) with privilege: Unicorn checks privilege on
+        MSP/PSP/PRIMASK/CONTROL access, so this borrows Handler mode around it."""
         if not self.v8m:
             return fn()
         ipsr, control, xpsr = self._rd_priv_state()
@@ -930,7 +931,7 @@ class Core(CoreDebugMixin):
 
     # -- interrupts -----------------------------------------------------------------------
     def _masks(self) -> tuple[int, int, int]:
-        """(PRIMASK, FAULTMASK, BASEPRI), read with privilege (as :meth:`_privileged`, in one batch)."""
+        """(PRIMASK, FAULTMASK, BASEPRI), read with privilege (as :meth:`privileged`, in one batch)."""
         if not self.v8m:
             return self._rd_primask(), 0, 0
         ipsr, control, xpsr, primask, faultmask, basepri = self._rd_mask_state()
@@ -1086,7 +1087,7 @@ class Core(CoreDebugMixin):
 
     # -- snapshots of the exception frame -------------------------------------------------
     def stacked_frame(self) -> dict[str, int] | None:
-        return self._privileged(self.engine.stacked_frame)
+        return self.privileged(self.engine.stacked_frame)
 
     # -- state protocol (snapshots) -------------------------------------------------------
     #: Run state that :meth:`save_state` keeps, and configuration or wiring set up when the machine

@@ -227,7 +227,7 @@ class TrustZone:
                               ("faultmask", A.UC_ARM_REG_FAULTMASK), ("msp", A.UC_ARM_REG_MSP),
                               ("psp", A.UC_ARM_REG_PSP)):
                 uc.reg_write(rid, regs[name])
-        core._privileged(write)
+        core.privileged(write)
         core.engine.refresh_hflags()
 
     def swap(self, to: str, expect_pc: int | None = None) -> None:

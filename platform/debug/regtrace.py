@@ -112,7 +112,7 @@ class RegTracer:
 
     def _on_skip(self, address: int, size: int) -> None:
         """A hint instruction Python completed: its registers are those it found."""
-        self._record(self.core.uc._uch, address, size, ctypes.byref(self.state))
+        self._record(native.handle(self.core.uc), address, size, ctypes.byref(self.state))
 
     def discard(self, address: int) -> None:
         """A stop left PC on the last recorded instruction, which runs again: drop its record."""
@@ -131,7 +131,7 @@ class RegTracer:
         n = s.last if keep_last else s.used
         if n:
             data = ctypes.string_at(s.buf, n * 4)
-            write_section(self.out, b"REGS", data if _LITTLE else array("I", data))
+            write_section(self.out, b"REGS", data if _LITTLE else host_words(data))
             rest = s.used - n
             ctypes.memmove(s.buf, ctypes.addressof(s.buf.contents) + n * 4, rest * 4)
             s.used = rest
@@ -144,7 +144,7 @@ class RegTracer:
 
     def close(self) -> None:
         uc = self.core.uc
-        native.hook_del(uc, self.hook)
+        self.hook.close()
         self.core.on_break = None
         self.core.on_skip = None
         uc.ctl_flush_tb()
@@ -156,6 +156,13 @@ class RegTracer:
 
 
 _LITTLE = array("I", [1]).tobytes()[0] == 1
+
+
+def host_words(data: bytes) -> array:
+    """``data`` as an array of host-order 32-bit words (``write_section`` writes them little-endian)."""
+    words = array("I")
+    words.frombytes(data)
+    return words
 
 
 # =============================================================================================

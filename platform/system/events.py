@@ -33,6 +33,8 @@ MHU_FIELDS = ("frame", "op", "reg", "value")
 DEFAULT_EVENT_LIMIT = 100_000
 #: Records folded into the digest chain at a time (positions 0, FOLD_BLOCK, 2*FOLD_BLOCK... of the trace).
 FOLD_BLOCK = 4096
+
+
 def check_limit(limit: Any, what: str, minimum: int = 1) -> int:
     """A buffer limit as an int >= ``minimum``, or a ConfigError naming ``what`` and the value."""
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < minimum:

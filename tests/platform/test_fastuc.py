@@ -104,7 +104,7 @@ def test_privilege_checked_registers_behave_as_through_the_binding():
 
 
 def test_batches_run_in_list_order_like_single_calls():
-    """The borrow sequence of Core._privileged as one batch: Handler mode, the privileged writes,
+    """The borrow sequence of Core.privileged as one batch: Handler mode, the privileged writes,
     Thread mode back, hflags refresh. Order matters (the MSP write only lands while privileged)."""
     seq = [(A.UC_ARM_REG_XPSR_NZCVQG, None), (A.UC_ARM_REG_MSP, RAM + 0x7000), (A.UC_ARM_REG_PRIMASK, 1),
            (A.UC_ARM_REG_R5, 0x55), (A.UC_ARM_REG_XPSR_NZCVQG, None), (A.UC_ARM_REG_APSR_NZCV, None)]

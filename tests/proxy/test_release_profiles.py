@@ -48,6 +48,18 @@ def test_packed_decode_rejects_what_the_spm_rejects(release: str, word: int, err
         RELEASE_ABIS[release].call_params(word, lambda addr: None)
 
 
+def test_packed_decode_reads_caller_memory_only_for_an_error_hint() -> None:
+    abi, reads = RELEASE_ABIS["tfm-1.4"], []
+
+    def read_ctrl(addr: int) -> bytes:
+        reads.append(addr)
+        return bytes(12)
+    assert abi.call_params(0x03E90201, read_ctrl) == (1001, 2, 1) and reads == []
+    with pytest.raises(CallParamError, match=re.escape("is an address in the caller's memory")):
+        abi.call_params(0x20000505, read_ctrl)
+    assert reads == [0x20000505]
+
+
 def test_v13_decode_reads_the_control_block_and_hints_at_a_packed_word() -> None:
     abi = RELEASE_ABIS["tfm-1.3"]
     assert abi.call_params(0x1000, lambda addr: struct.pack("<iII", 0, 2, 1)) == (0, 2, 1)
