@@ -60,11 +60,7 @@ def why_unavailable() -> str | None:
     """Why free runs cannot be used (no compiler, a failed build, ``PSAEMU_FREE_RUN=0``), or None."""
     if not enabled():
         return "PSAEMU_FREE_RUN=0 turns them off"
-    if native.uclib() is None:
-        return "Unicorn's C library is not reachable from its Python binding"
-    if native.library(_SOURCE) is None:
-        return native.why_unavailable(_SOURCE)
-    return None
+    return native.why_unavailable(_SOURCE)
 
 
 class BlockCounter:

@@ -90,8 +90,13 @@ def library(source: Path) -> ctypes.CDLL | None:
 
 
 def why_unavailable(source: Path) -> str | None:
-    """Why :func:`library` gave None for ``source`` (None when it did not)."""
-    return _why.get(source)
+    """Why hooks from C file ``source`` cannot be used here (Unicorn's C library unreachable, no
+    compiler, a failed build or load), or None when they can; builds the library on first use."""
+    if uclib() is None:
+        return "Unicorn's C library is not reachable from its Python binding"
+    if library(source) is None:
+        return _why.get(source)
+    return None
 
 
 def uclib() -> ctypes.CDLL | None:

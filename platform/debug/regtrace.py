@@ -63,11 +63,7 @@ def _unicorn_ids() -> list[int]:
 
 def why_unavailable() -> str | None:
     """Why register traces cannot be recorded on this host (no C compiler...), or None."""
-    if native.uclib() is None:
-        return "Unicorn's C library is not reachable from its Python binding"
-    if native.library(_SOURCE) is None:
-        return native.why_unavailable(_SOURCE)
-    return None
+    return native.why_unavailable(_SOURCE)
 
 
 class RegTracer:

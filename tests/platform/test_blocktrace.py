@@ -4,28 +4,12 @@ from __future__ import annotations
 import io
 
 import pytest
+from conftest import bundled_machine as build
 
 import psaemu.platform.cpu.core as coremod
 from psaemu.platform.cli import main as cli_main
 from psaemu.platform.debug.blocktrace import MAGIC, BlockTrace, dump_trace, read_trace
 from psaemu.platform.errors import PsaEmuError
-from psaemu.platform.firmware.images import image_path
-from psaemu.platform.system.machine import Machine
-from psaemu.proxy.system import attach_proxy
-
-
-def build(name: str, quantum: int) -> Machine:
-    m = Machine(console=lambda core, line: None, quantum=quantum)
-    if name == "regression":
-        m.load("host", image_path("regression_host"))
-        m.load("se", image_path("se_firmware"))
-        attach_proxy(m)
-    elif name in ("pingpong", "crc"):
-        m.load("host", image_path(f"{name}_host"))
-        m.load("se", image_path(f"{name}_se"))
-    else:
-        m.load("host", image_path(name))
-    return m
 
 
 def traces(name: str, core: str, quantum: int, budget: int, path) -> tuple[list[int], list[int], str]:

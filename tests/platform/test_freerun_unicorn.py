@@ -7,8 +7,9 @@ block's instructions, counted in no slice (the next starts after the block); a r
 called for the conditional instructions that execute only (how free runs count them)."""
 from __future__ import annotations
 
-from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_MCLASS, UC_MODE_THUMB, Uc
-from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_CPU_ARM_CORTEX_M33
+from conftest import ITETE, bare_m33
+from unicorn import UC_HOOK_CODE, Uc
+from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R1
 
 MMIO = 0x4000_0000
 # 0: movs r1,#5  2: adds r1,#1  4: str r1,[r0]  6: adds r1,#1  8: ldr r2,[r0]  a: adds r1,#1
@@ -18,21 +19,10 @@ ACCESSES = bytes.fromhex("052101310160013102680131082908bf41600131fee7")
 IT_BLOCK = bytes.fromhex("0521052914bf01210021013101310131fee7")
 # 0: movs r1,#5  2: cmp r1,#5  4: it eq  6: moveq r1,#0 (passes)  8..c: adds r1,#1 x3  e: b .
 IT_PASS = bytes.fromhex("0521052908bf0021013101310131fee7")
-# 0: movs r1,#5  2: cmp r1,#5  4: itete eq  6: moveq r2,#1  8: movne r2,#2 (fails)  a: moveq r3,#3
-# c: movne r4,#4 (fails)  e..12: adds r1,#1 x3  14: b .
-ITETE = bytes.fromhex("052105290bbf0122022203230424013101310131fee7")
-
-
-def _uc(code: bytes) -> Uc:
-    uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
-    uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M33)
-    uc.mem_map(0, 0x1000)
-    uc.mem_write(0, code)
-    return uc
 
 
 def _stop_at(access: tuple[str, int] | None) -> tuple[list, int, int]:
-    uc = _uc(ACCESSES)
+    uc = bare_m33(ACCESSES)
     seen: list = []
 
     def rd(uc: Uc, off: int, size: int, _ud: object) -> int:
@@ -68,7 +58,7 @@ def test_stop_from_mmio_leaves_pc_at_the_access_outside_it_blocks() -> None:
 def _ends(code: bytes) -> list[int]:
     ends = []
     for k in range(1, 8):
-        uc = _uc(code)
+        uc = bare_m33(code)
         uc.emu_start(1, 0x100, count=k)
         ends.append(uc.reg_read(UC_ARM_REG_PC))
     return ends
@@ -80,7 +70,7 @@ def test_count_skips_failed_conditionals_and_runs_to_the_end_of_an_it_block() ->
 
 
 def _slice_ends(code: bytes, k: int, slices: int = 4) -> list[int]:
-    uc, pc, ends = _uc(code), 0, []
+    uc, pc, ends = bare_m33(code), 0, []
     for _ in range(slices):
         uc.emu_start(pc | 1, 0x100, count=k)
         pc = uc.reg_read(UC_ARM_REG_PC)
@@ -97,7 +87,7 @@ def test_slices_ending_inside_an_it_block_run_on_to_its_end_uncounted() -> None:
 
 
 def test_ranged_code_hooks_see_only_the_executed_conditional_instructions() -> None:
-    uc, seen = _uc(ITETE), []
+    uc, seen = bare_m33(ITETE), []
     uc.hook_add(UC_HOOK_CODE, lambda _uc, addr, _size, _ud: seen.append(addr), None, 0x6, 0xC)
     uc.emu_start(1, 0x14)
     assert seen == [0x6, 0xA]

@@ -11,8 +11,7 @@ from array import array
 from pathlib import Path
 
 import pytest
-from unicorn import UC_ARCH_ARM, UC_MODE_MCLASS, UC_MODE_THUMB, Uc
-from unicorn.arm_const import UC_CPU_ARM_CORTEX_M33
+from conftest import ITETE, bare_m33
 
 from psaemu.platform.cpu import blockcount, native
 from psaemu.platform.debug.regtrace import host_words
@@ -20,16 +19,6 @@ from psaemu.platform.debug.tracefile import write_section
 
 pytestmark = pytest.mark.skipif(shutil.which(native.compiler().split()[0]) is None, reason="no C compiler")
 
-# 0: movs r1,#5  2: cmp r1,#5  4: itete eq  6..c: four conditional movs  e..12: adds r1,#1 x3  14: b .
-ITETE = bytes.fromhex("052105290bbf0122022203230424013101310131fee7")
-
-
-def _uc(code: bytes) -> Uc:
-    uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
-    uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M33)
-    uc.mem_map(0, 0x1000)
-    uc.mem_write(0, code)
-    return uc
 
 
 def _fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
@@ -61,7 +50,7 @@ def test_a_damaged_cached_library_is_rebuilt_once(monkeypatch: pytest.MonkeyPatc
 
 
 def test_a_hook_keeps_its_user_data_until_closed() -> None:
-    uc = _uc(bytes.fromhex("0521013101310131fee7"))     # movs r1,#5; adds r1,#1 x3; b .
+    uc = bare_m33(bytes.fromhex("0521013101310131fee7"))     # movs r1,#5; adds r1,#1 x3; b .
     counter = blockcount.counter_for(uc)
     if counter is None:
         pytest.skip(blockcount.why_unavailable() or "free runs unavailable")
@@ -81,7 +70,7 @@ def test_a_hook_keeps_its_user_data_until_closed() -> None:
 
 
 def test_cut_leaves_the_need_fields_of_the_last_stop() -> None:
-    uc = _uc(ITETE)
+    uc = bare_m33(ITETE)
     counter = blockcount.counter_for(uc)
     if counter is None:
         pytest.skip(blockcount.why_unavailable() or "free runs unavailable")

@@ -3,6 +3,7 @@ hook reading them with ``uc.reg_read`` sees in a run of the same machine (the or
 from __future__ import annotations
 
 import pytest
+from conftest import bundled_machine as build
 from unicorn import UC_HOOK_CODE
 from unicorn import arm_const as A
 
@@ -10,26 +11,9 @@ import psaemu.platform.cpu.core as coremod
 from psaemu.platform.cli import main as cli_main
 from psaemu.platform.debug.regtrace import MAGIC, REGS, RegTrace, why_unavailable
 from psaemu.platform.errors import PsaEmuError
-from psaemu.platform.firmware.images import image_path
-from psaemu.platform.system.machine import Machine
-from psaemu.proxy.system import attach_proxy
 
 pytestmark = pytest.mark.skipif(why_unavailable() is not None, reason=f"no native hooks: {why_unavailable()}")
 IDS = [getattr(A, f"UC_ARM_REG_{n.upper()}") for n in REGS]
-
-
-def build(name: str, quantum: int) -> Machine:
-    m = Machine(console=lambda core, line: None, quantum=quantum)
-    if name == "regression":
-        m.load("host", image_path("regression_host"))
-        m.load("se", image_path("se_firmware"))
-        attach_proxy(m)
-    elif name in ("pingpong", "crc", "exc"):
-        m.load("host", image_path(f"{name}_host"))
-        m.load("se", image_path(f"{name}_se"))
-    else:
-        m.load("host", image_path(name))
-    return m
 
 
 def oracle_run(name: str, core: str, quantum: int, budget: int) -> tuple[list[tuple[int, ...]], str]:
