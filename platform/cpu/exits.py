@@ -43,6 +43,8 @@ from typing import Iterable
 
 from unicorn import UC_ARCH_ARM, UC_CTL_IO_WRITE, UC_CTL_UC_EXITS, UC_MODE_THUMB, Uc
 
+from psaemu.platform.cpu import native
+
 HINT = "hint"
 BREAKPOINT = "breakpoint"
 
@@ -166,10 +168,10 @@ def _probe_offset() -> int | None:
     uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
     uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M0)
     uc.ctl_set_tcg_buffer_size(1 << 20)
-    handle = getattr(uc, "_uch", None)
-    if not isinstance(handle, ctypes.c_void_p) or not handle.value:
+    try:
+        base = native.handle(uc).value
+    except OSError:
         return None
-    base = handle.value
     uc.mem_map(0x1000, 0x1000)
     uc.mem_write(0x1000, bytes.fromhex("0130" "00bf" "fce7"))      # 1: adds r0,#1 ; nop ; b 1b
     words = (ctypes.c_size_t * (_PROBE_BYTES // ctypes.sizeof(ctypes.c_size_t))).from_address(base)
@@ -215,7 +217,9 @@ def counter_offset() -> int | None:
 def emu_counter(uc: Uc) -> ctypes.c_size_t | None:
     """A live view of ``uc``'s instruction counter (``.value``), or None if it cannot be read."""
     off = counter_offset()
-    handle = getattr(uc, "_uch", None)
-    if off is None or not isinstance(handle, ctypes.c_void_p) or not handle.value:
+    if off is None:
         return None
-    return ctypes.c_size_t.from_address(handle.value + off)
+    try:
+        return ctypes.c_size_t.from_address(native.handle(uc).value + off)
+    except OSError:
+        return None

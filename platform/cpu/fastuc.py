@@ -35,6 +35,8 @@ from typing import Any, Callable, Sequence
 import unicorn.arm_const as A
 from unicorn import Uc, UcError
 
+from psaemu.platform.cpu import native
+
 #: Register ids the raw path handles: every Cortex-M/AArch32 register Unicorn returns as 32 bits.
 _NAMES32 = ([f"R{i}" for i in range(16)] + ["SP", "LR", "PC", "IP", "FP", "SB", "SL"] +
             [f"S{i}" for i in range(32)] +
@@ -59,12 +61,12 @@ def _enabled_by_env() -> bool:
 
 def _raw_lib(uc: Uc):
     """(library, engine handle) if the binding looks like 2.1.x's, else None."""
+    uclib = native.uclib()
     try:
-        from unicorn.unicorn_py3.unicorn import uclib
-    except Exception:
+        handle = native.handle(uc)
+    except OSError:
         return None
-    handle = getattr(uc, "_uch", None)
-    if not isinstance(handle, ctypes.c_void_p) or not handle.value or not isinstance(uclib, ctypes.CDLL):
+    if not isinstance(uclib, ctypes.CDLL):
         return None
     for name in ("uc_reg_read", "uc_reg_write", "uc_reg_read_batch", "uc_reg_write_batch",
                  "uc_mem_read", "uc_mem_write"):

@@ -116,7 +116,7 @@ def address(fn: Any) -> int:
 def handle(uc: Any) -> ctypes.c_void_p:
     """The ``uc_engine *`` of a Python ``Uc`` (raises OSError when the binding does not expose it)."""
     uch = getattr(uc, "_uch", None)
-    if not isinstance(uch, ctypes.c_void_p):
+    if not isinstance(uch, ctypes.c_void_p) or not uch.value:
         raise OSError("Unicorn's C library is not reachable from this Python binding")
     return uch
 
